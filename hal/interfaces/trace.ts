@@ -1,0 +1,27 @@
+/**
+ * Event logging with debug categories, modelled on a reader driver's debug levels.
+ * Categories form a bit mask so a trace level can be set as one number (CCID Escape "trace level").
+ */
+export const TraceCategory = Object.freeze({
+  ATR: 0x01,
+  PROTOCOL: 0x02,
+  CCID: 0x04,
+  DRIVER: 0x08,
+  ERROR: 0x10,
+  PERF: 0x20,
+  INFO: 0x40,
+} as const);
+export type TraceCategory = (typeof TraceCategory)[keyof typeof TraceCategory];
+
+export interface Trace {
+  /** Bit mask of enabled categories; callers test it before building a message. */
+  readonly mask: number;
+  /**
+   * Record one event. `text` is a short human sentence; `bytes`, when given, is a view that the
+   * trace must copy or format before returning (the caller reuses its buffer).
+   */
+  log(category: TraceCategory, text: string, bytes?: Uint8Array): void;
+}
+
+/** A trace that records nothing; the default when a board has no trace sink. */
+export const silentTrace: Trace = Object.freeze({ mask: 0, log() {} });
