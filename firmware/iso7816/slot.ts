@@ -3,7 +3,7 @@
  * card session. A simulated slot can replace the whole ISO 7816-3 stack in CCID tests.
  * Everything completes through callbacks called from the scheduler's loop, never re-entrantly.
  */
-import type { VoltageClass } from '../../hal/interfaces/card-contacts.js';
+import type { ContactFault, VoltageClass } from '../../hal/interfaces/card-contacts.js';
 
 /**
  * Failures, named as the CCID bError values they become (CCID Rev 1.1 §6.2.6), so every layer
@@ -51,6 +51,36 @@ export interface SlotAttributes {
   readonly cwi: number;
   readonly edc: 'lrc' | 'crc';
   readonly nad: number;
+  /** Bit convention of the card in force (from TS); absent means direct. */
+  readonly convention?: 'direct' | 'inverse';
+  /** Clock stop indicator XI of the ATR's first TA for T=15 (ISO 7816-3 §8.3); null when absent. */
+  readonly clockStop?: SlotClockStop | null;
+}
+
+/** Clock stop indicator (ISO 7816-3 §8.3 Table 11): what the card allows when CLK is stopped. */
+export type SlotClockStop = 'not-supported' | 'low' | 'high' | 'no-preference';
+
+/**
+ * Transmission parameters as a host sets them (CCID §6.1.7 SetParameters abProtocolData), in
+ * ISO 7816-3 terms. T=0 uses protocol, fiIndex, diIndex, convention, N, WI, clockStop; T=1 uses
+ * protocol, fiIndex, diIndex, convention, N, edc, bwi, cwi, ifsc, nad, clockStop.
+ */
+export interface SlotParameters {
+  readonly protocol: 0 | 1;
+  readonly fiIndex: number;
+  readonly diIndex: number;
+  readonly convention: 'direct' | 'inverse';
+  /** Extra guard time N (0–255). */
+  readonly N: number;
+  /** T=0 waiting integer (1–255). */
+  readonly WI: number;
+  readonly edc: 'lrc' | 'crc';
+  readonly bwi: number;
+  readonly cwi: number;
+  readonly ifsc: number;
+  readonly nad: number;
+  /** Clock stop the host allows (CCID bClockStop 0 not allowed, 1 low, 2 high, 3 either). */
+  readonly clockStop: SlotClockStop;
 }
 
 export interface PowerOnResult {
@@ -85,4 +115,47 @@ export interface Slot {
   abort(): void;
   /** Presence changes (debounced), for NotifySlotChange. */
   onPresence: ((present: boolean) => void) | null;
+
+  /*
+   * Optional members for the CCID class (CCID Rev 1.1). A slot without one of them makes the
+   * corresponding CCID command answer "not supported" (or use stored values only, as noted).
+   */
+
+  /**
+   * CCID §6.1.7 SetParameters / §6.1.6 ResetParameters on a powered card: make `parameters` the
+   * ones in force. When protocol, Fi or Di differ from those in force and the card is in negotiable
+   * mode, run PPS (ISO 7816-3 §9) first; in specific mode a different protocol or Fi/Di fails with
+   * ICC_PROTOCOL_NOT_SUPPORTED. Then reconfigure the UART (N, convention) and the transport (WI; IFSC,
+   * BWI, CWI, EDC, NAD). `done(null)` when `attributes` show the new values; `done(error)` otherwise,
+   * with `attributes` showing whatever is in force after the failure. Without this member the CCID
+   * class only stores parameters.
+   */
+  setParameters?(parameters: SlotParameters, done: (error: SlotError | null) => void): void;
+  /**
+   * The TPDU exchange level (CCID dwFeatures 0x00010000): send `tpdu` exactly as given and return what
+   * the card answers, without APDU mapping. T=0: a 5-byte header plus data, procedure bytes handled,
+   * the response is the data received plus SW1 SW2. T=1: one whole block (prologue, information, EDC)
+   * sent as is; the response is the card's next whole block. In state NEGOTIABLE a `tpdu` starting
+   * with PPSS 0xFF is a PPS request: it is sent, the PPS response returned, and on success the new
+   * rate applied. `bwiMultiplier` is CCID bBWI: when ≥ 1, wait that many times BWT (T=1) or WWT
+   * (T=0) for this exchange. `onWaiting` as for transmitApdu.
+   */
+  transmitTpdu?(
+    tpdu: Uint8Array,
+    bwiMultiplier: number,
+    done: (result: TransmitResult) => void,
+    onWaiting?: (multiplier: number) => void,
+  ): void;
+  /**
+   * CCID §6.1.9 IccClock: stop CLK (at the level `attributes.clockStop` asks for, `no-preference`:
+   * low) or restart it, observing ISO 7816-3 §6.3.2 (stop no earlier than 1860 clock cycles after the
+   * last character; restart at least 700 cycles before the next). Called only with a powered card
+   * whose clock stop indicator allows it, and no exchange in progress. `attributes.clockStopped`
+   * follows.
+   */
+  setClock?(stopped: boolean, done: (error: SlotError | null) => void): void;
+  /** CCID §6.1.10 T0APDU: class bytes for the GET RESPONSE and ENVELOPE the slot sends (0xFF: the command's CLA). */
+  setClassBytes?(getResponse: number, envelope: number): void;
+  /** Supply faults (the board has already removed power), for CCID HardwareError. */
+  onFault?: ((fault: ContactFault) => void) | null;
 }

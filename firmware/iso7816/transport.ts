@@ -9,6 +9,8 @@ import type { TransmitResult } from './slot.js';
 export interface Transport {
   /** Forwarded CardUart onReadable. */
   handleReadable(): void;
+  /** Forwarded CardUart onWritable (optional: a transport that never fills the UART may ignore it). */
+  handleWritable?(): void;
   /** Forwarded CardUart onError. */
   handleError(error: CardCharError): void;
   /** One APDU in, one response APDU out (APDU → TPDU mapping is the transport's). */

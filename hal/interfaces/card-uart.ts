@@ -72,4 +72,17 @@ export interface CardUart {
 
 export interface CardUartConstructor {
   new (options: CardUartOptions): CardUart;
+  /** Static: the rates this UART can hold (see CardUartCapabilities); absent means any. */
+  readonly capabilities?: CardUartCapabilities;
+}
+
+/**
+ * What a board's card UART can hold, for choosing a rate before proposing it in PPS (ISO 7816-3
+ * §9: never propose a rate the reader cannot produce). Optional: without it any rate is assumed.
+ */
+export interface CardUartCapabilities {
+  /** Highest bit rate (bit/s) the UART can send and receive. */
+  readonly maxBaud: number;
+  /** The bit rate really produced when `baud` is asked (divider rounding); absent: exactly `baud`. */
+  closestBaud?(baud: number): number;
 }

@@ -21,6 +21,8 @@ export interface Trace {
    * trace must copy or format before returning (the caller reuses its buffer).
    */
   log(category: TraceCategory, text: string, bytes?: Uint8Array): void;
+  /** Change the mask (CCID Escape SET_TRACE_LEVEL). Optional: a fixed trace leaves it out. */
+  setMask?(mask: number): void;
 }
 
 /** A trace that records nothing; the default when a board has no trace sink. */

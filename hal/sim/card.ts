@@ -10,8 +10,13 @@ import type { Convention } from '../interfaces/card-uart.js';
 export interface CardSendOptions {
   /** Wait at least this many etu (of the card's current rate) after the previous character's leading edge, or after now if the line is idle. Minimum spacing is always 12 etu. */
   delayEtu?: number;
-  /** Send this character with wrong parity (fault injection). */
+  /**
+   * Send this character with wrong parity (fault injection). In T=0 every repetition is also wrong,
+   * so the reader's repetition bound is reached, unless `badParityTimes` limits it.
+   */
   badParity?: boolean;
+  /** With `badParity`: only the first this-many transmissions carry wrong parity. */
+  badParityTimes?: number;
 }
 
 /** What the simulated line offers the card side of the I/O contact. */
@@ -37,6 +42,13 @@ export interface CardIo {
   cancel(handle: number): void;
   /** Drop queued characters not yet started, and the card's pending timers. */
   silence(): void;
+  /**
+   * The card's character protocol (extension): 0 (default after every reset) = T=0 error signal and
+   * character repetition (§7.3), 16 etu turnaround; 1 = no repetition, BGT 22 etu turnaround (§11.2).
+   */
+  setProtocol(protocol: 0 | 1): void;
+  /** The convention in force (extension). */
+  readonly convention: Convention;
 }
 
 /** A simulated card. Calls come from the line, in virtual time, never re-entrantly. */

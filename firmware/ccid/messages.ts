@@ -1,0 +1,385 @@
+/**
+ * CCID Rev 1.1 §6 message codecs. Pure: bytes in, typed record out; encoders write into the
+ * caller's buffer and return the length written. Decoding is total: any byte string gives a value
+ * (an unknown or malformed message still carries its bSlot and bSeq so a reply can echo them).
+ * `abData` / `abProtocolData` / `bmSlotICCState` in decoded records are views into the input.
+ */
+import { HEADER_LENGTH, MessageCode, Offset } from './constants.js';
+
+interface Header {
+  readonly bSlot: number;
+  readonly bSeq: number;
+}
+
+/** §6.1.1 */
+export interface PC_to_RDR_IccPowerOn extends Header { readonly type: 'PC_to_RDR_IccPowerOn'; readonly bPowerSelect: number }
+/** §6.1.2 */
+export interface PC_to_RDR_IccPowerOff extends Header { readonly type: 'PC_to_RDR_IccPowerOff' }
+/** §6.1.3 */
+export interface PC_to_RDR_GetSlotStatus extends Header { readonly type: 'PC_to_RDR_GetSlotStatus' }
+/** §6.1.4 */
+export interface PC_to_RDR_XfrBlock extends Header {
+  readonly type: 'PC_to_RDR_XfrBlock';
+  readonly bBWI: number;
+  readonly wLevelParameter: number;
+  readonly abData: Uint8Array;
+}
+/** §6.1.5 */
+export interface PC_to_RDR_GetParameters extends Header { readonly type: 'PC_to_RDR_GetParameters' }
+/** §6.1.6 */
+export interface PC_to_RDR_ResetParameters extends Header { readonly type: 'PC_to_RDR_ResetParameters' }
+/** §6.1.7 */
+export interface PC_to_RDR_SetParameters extends Header {
+  readonly type: 'PC_to_RDR_SetParameters';
+  readonly bProtocolNum: number;
+  readonly abProtocolData: Uint8Array;
+}
+/** §6.1.8 */
+export interface PC_to_RDR_Escape extends Header { readonly type: 'PC_to_RDR_Escape'; readonly abData: Uint8Array }
+/** §6.1.9 */
+export interface PC_to_RDR_IccClock extends Header { readonly type: 'PC_to_RDR_IccClock'; readonly bClockCommand: number }
+/** §6.1.10 */
+export interface PC_to_RDR_T0APDU extends Header {
+  readonly type: 'PC_to_RDR_T0APDU';
+  readonly bmChanges: number;
+  readonly bClassGetResponse: number;
+  readonly bClassEnvelope: number;
+}
+/** §6.1.11 */
+export interface PC_to_RDR_Secure extends Header {
+  readonly type: 'PC_to_RDR_Secure';
+  readonly bBWI: number;
+  readonly wLevelParameter: number;
+  readonly abData: Uint8Array;
+}
+/** §6.1.12 */
+export interface PC_to_RDR_Mechanical extends Header { readonly type: 'PC_to_RDR_Mechanical'; readonly bFunction: number }
+/** §6.1.13 */
+export interface PC_to_RDR_Abort extends Header { readonly type: 'PC_to_RDR_Abort' }
+/** §6.1.14 */
+export interface PC_to_RDR_SetDataRateAndClockFrequency extends Header {
+  readonly type: 'PC_to_RDR_SetDataRateAndClockFrequency';
+  readonly dwClockFrequency: number;
+  readonly dwDataRate: number;
+}
+
+export type PC_to_RDR_Command =
+  | PC_to_RDR_IccPowerOn
+  | PC_to_RDR_IccPowerOff
+  | PC_to_RDR_GetSlotStatus
+  | PC_to_RDR_XfrBlock
+  | PC_to_RDR_GetParameters
+  | PC_to_RDR_ResetParameters
+  | PC_to_RDR_SetParameters
+  | PC_to_RDR_Escape
+  | PC_to_RDR_IccClock
+  | PC_to_RDR_T0APDU
+  | PC_to_RDR_Secure
+  | PC_to_RDR_Mechanical
+  | PC_to_RDR_Abort
+  | PC_to_RDR_SetDataRateAndClockFrequency;
+
+export type PC_to_RDR_Name = PC_to_RDR_Command['type'];
+
+/** A bMessageType that §6.1 does not define: answered with SlotStatus, failed, bError 0. */
+export interface UnknownMessage extends Header { readonly type: 'Unknown'; readonly bMessageType: number }
+/** A known command whose dwLength does not fit it: answered with its own response type, failed, bError = `bError`. */
+export interface MalformedMessage extends Header {
+  readonly type: 'Malformed';
+  readonly command: PC_to_RDR_Name;
+  readonly bError: number;
+}
+/** Fewer bytes than a header: nothing to answer to (a documented silent drop). */
+export interface TruncatedMessage { readonly type: 'Truncated'; readonly length: number }
+
+export type PC_to_RDR = PC_to_RDR_Command | UnknownMessage | MalformedMessage | TruncatedMessage;
+
+/** The bulk IN message type that answers each command (§6.1 Table 6.1-1 "response"). */
+export const ResponseCode: Readonly<Record<PC_to_RDR_Name, number>> = Object.freeze({
+  PC_to_RDR_IccPowerOn: MessageCode.RDR_to_PC_DataBlock,
+  PC_to_RDR_IccPowerOff: MessageCode.RDR_to_PC_SlotStatus,
+  PC_to_RDR_GetSlotStatus: MessageCode.RDR_to_PC_SlotStatus,
+  PC_to_RDR_XfrBlock: MessageCode.RDR_to_PC_DataBlock,
+  PC_to_RDR_GetParameters: MessageCode.RDR_to_PC_Parameters,
+  PC_to_RDR_ResetParameters: MessageCode.RDR_to_PC_Parameters,
+  PC_to_RDR_SetParameters: MessageCode.RDR_to_PC_Parameters,
+  PC_to_RDR_Escape: MessageCode.RDR_to_PC_Escape,
+  PC_to_RDR_IccClock: MessageCode.RDR_to_PC_SlotStatus,
+  PC_to_RDR_T0APDU: MessageCode.RDR_to_PC_SlotStatus,
+  PC_to_RDR_Secure: MessageCode.RDR_to_PC_DataBlock,
+  PC_to_RDR_Mechanical: MessageCode.RDR_to_PC_SlotStatus,
+  PC_to_RDR_Abort: MessageCode.RDR_to_PC_SlotStatus,
+  PC_to_RDR_SetDataRateAndClockFrequency: MessageCode.RDR_to_PC_DataRateAndClockFrequency,
+});
+
+const NAME_BY_CODE: Readonly<Record<number, PC_to_RDR_Name>> = Object.freeze({
+  [MessageCode.PC_to_RDR_IccPowerOn]: 'PC_to_RDR_IccPowerOn',
+  [MessageCode.PC_to_RDR_IccPowerOff]: 'PC_to_RDR_IccPowerOff',
+  [MessageCode.PC_to_RDR_GetSlotStatus]: 'PC_to_RDR_GetSlotStatus',
+  [MessageCode.PC_to_RDR_XfrBlock]: 'PC_to_RDR_XfrBlock',
+  [MessageCode.PC_to_RDR_GetParameters]: 'PC_to_RDR_GetParameters',
+  [MessageCode.PC_to_RDR_ResetParameters]: 'PC_to_RDR_ResetParameters',
+  [MessageCode.PC_to_RDR_SetParameters]: 'PC_to_RDR_SetParameters',
+  [MessageCode.PC_to_RDR_Escape]: 'PC_to_RDR_Escape',
+  [MessageCode.PC_to_RDR_IccClock]: 'PC_to_RDR_IccClock',
+  [MessageCode.PC_to_RDR_T0APDU]: 'PC_to_RDR_T0APDU',
+  [MessageCode.PC_to_RDR_Secure]: 'PC_to_RDR_Secure',
+  [MessageCode.PC_to_RDR_Mechanical]: 'PC_to_RDR_Mechanical',
+  [MessageCode.PC_to_RDR_Abort]: 'PC_to_RDR_Abort',
+  [MessageCode.PC_to_RDR_SetDataRateAndClockFrequency]: 'PC_to_RDR_SetDataRateAndClockFrequency',
+});
+
+/** Commands that carry no abData: §6.1 requires dwLength = 0 for them. */
+const NO_DATA: ReadonlySet<PC_to_RDR_Name> = new Set<PC_to_RDR_Name>([
+  'PC_to_RDR_IccPowerOn',
+  'PC_to_RDR_IccPowerOff',
+  'PC_to_RDR_GetSlotStatus',
+  'PC_to_RDR_GetParameters',
+  'PC_to_RDR_ResetParameters',
+  'PC_to_RDR_IccClock',
+  'PC_to_RDR_T0APDU',
+  'PC_to_RDR_Mechanical',
+  'PC_to_RDR_Abort',
+]);
+
+export function readU16(bytes: Uint8Array, offset: number): number {
+  return bytes[offset] | (bytes[offset + 1] << 8);
+}
+
+export function readU32(bytes: Uint8Array, offset: number): number {
+  return (bytes[offset] | (bytes[offset + 1] << 8) | (bytes[offset + 2] << 16) | (bytes[offset + 3] << 24)) >>> 0;
+}
+
+export function writeU32(out: Uint8Array, offset: number, value: number): void {
+  out[offset] = value & 0xff;
+  out[offset + 1] = (value >>> 8) & 0xff;
+  out[offset + 2] = (value >>> 16) & 0xff;
+  out[offset + 3] = (value >>> 24) & 0xff;
+}
+
+/** The dwLength a header announces (for reassembly); `bytes` holds at least 5 bytes. */
+export function announcedLength(bytes: Uint8Array): number {
+  return readU32(bytes, Offset.dwLength);
+}
+
+/** Decode one whole bulk OUT message (§6.1): header plus exactly dwLength bytes. */
+export function decodePcToRdr(bytes: Uint8Array): PC_to_RDR {
+  if (bytes.length < HEADER_LENGTH) return { type: 'Truncated', length: bytes.length };
+  const bSlot = bytes[Offset.bSlot];
+  const bSeq = bytes[Offset.bSeq];
+  const name = NAME_BY_CODE[bytes[0]];
+  if (name === undefined) return { type: 'Unknown', bMessageType: bytes[0], bSlot, bSeq };
+  const dwLength = announcedLength(bytes);
+  const dataLength = bytes.length - HEADER_LENGTH;
+  const malformed = dwLength !== dataLength
+    || (NO_DATA.has(name) && dwLength !== 0)
+    || (name === 'PC_to_RDR_SetDataRateAndClockFrequency' && dwLength !== 8);
+  if (malformed) return { type: 'Malformed', command: name, bSlot, bSeq, bError: Offset.dwLength };
+  const b7 = bytes[7];
+  const abData = bytes.subarray(HEADER_LENGTH);
+  switch (name) {
+    case 'PC_to_RDR_IccPowerOn':
+      return { type: name, bSlot, bSeq, bPowerSelect: b7 };
+    case 'PC_to_RDR_XfrBlock':
+    case 'PC_to_RDR_Secure':
+      return { type: name, bSlot, bSeq, bBWI: b7, wLevelParameter: readU16(bytes, Offset.wLevelParameter), abData };
+    case 'PC_to_RDR_SetParameters':
+      return { type: name, bSlot, bSeq, bProtocolNum: b7, abProtocolData: abData };
+    case 'PC_to_RDR_Escape':
+      return { type: name, bSlot, bSeq, abData };
+    case 'PC_to_RDR_IccClock':
+      return { type: name, bSlot, bSeq, bClockCommand: b7 };
+    case 'PC_to_RDR_T0APDU':
+      return { type: name, bSlot, bSeq, bmChanges: b7, bClassGetResponse: bytes[8], bClassEnvelope: bytes[9] };
+    case 'PC_to_RDR_Mechanical':
+      return { type: name, bSlot, bSeq, bFunction: b7 };
+    case 'PC_to_RDR_SetDataRateAndClockFrequency':
+      return { type: name, bSlot, bSeq, dwClockFrequency: readU32(bytes, 10), dwDataRate: readU32(bytes, 14) };
+    default:
+      return { type: name, bSlot, bSeq } as PC_to_RDR_Command;
+  }
+}
+
+function header(out: Uint8Array, code: number, dataLength: number, bSlot: number, bSeq: number): void {
+  out[0] = code;
+  writeU32(out, Offset.dwLength, dataLength);
+  out[Offset.bSlot] = bSlot;
+  out[Offset.bSeq] = bSeq;
+}
+
+/** Encode any PC_to_RDR command (the host's side: tests, the host driver, the CLI). Returns the length. */
+export function encodePcToRdr(out: Uint8Array, message: PC_to_RDR_Command): number {
+  const code = MessageCode[message.type];
+  let b7 = 0;
+  let b8 = 0;
+  let b9 = 0;
+  let data: Uint8Array | null = null;
+  switch (message.type) {
+    case 'PC_to_RDR_IccPowerOn': b7 = message.bPowerSelect; break;
+    case 'PC_to_RDR_XfrBlock':
+    case 'PC_to_RDR_Secure':
+      b7 = message.bBWI;
+      b8 = message.wLevelParameter & 0xff;
+      b9 = message.wLevelParameter >> 8;
+      data = message.abData;
+      break;
+    case 'PC_to_RDR_SetParameters': b7 = message.bProtocolNum; data = message.abProtocolData; break;
+    case 'PC_to_RDR_Escape': data = message.abData; break;
+    case 'PC_to_RDR_IccClock': b7 = message.bClockCommand; break;
+    case 'PC_to_RDR_T0APDU':
+      b7 = message.bmChanges;
+      b8 = message.bClassGetResponse;
+      b9 = message.bClassEnvelope;
+      break;
+    case 'PC_to_RDR_Mechanical': b7 = message.bFunction; break;
+    case 'PC_to_RDR_SetDataRateAndClockFrequency':
+      writeU32(out, 10, message.dwClockFrequency);
+      writeU32(out, 14, message.dwDataRate);
+      header(out, code, 8, message.bSlot, message.bSeq);
+      out[7] = out[8] = out[9] = 0;
+      return HEADER_LENGTH + 8;
+    default: break;
+  }
+  const length = data === null ? 0 : data.length;
+  header(out, code, length, message.bSlot, message.bSeq);
+  out[7] = b7;
+  out[8] = b8;
+  out[9] = b9;
+  if (data !== null) out.set(data, HEADER_LENGTH);
+  return HEADER_LENGTH + length;
+}
+
+/**
+ * Encode a bulk IN message (§6.2): `code` is one of the RDR_to_PC types, `b9` its third specific
+ * byte (bChainParameter, bClockStatus, bProtocolNum or RFU), `data` copied after the header.
+ */
+export function encodeRdrToPc(
+  out: Uint8Array,
+  code: number,
+  bSlot: number,
+  bSeq: number,
+  bStatus: number,
+  bError: number,
+  b9: number,
+  data: Uint8Array | null,
+): number {
+  const length = data === null ? 0 : data.length;
+  header(out, code, length, bSlot, bSeq);
+  out[7] = bStatus;
+  out[8] = bError;
+  out[9] = b9;
+  if (data !== null) out.set(data, HEADER_LENGTH);
+  return HEADER_LENGTH + length;
+}
+
+/** §6.2.5 RDR_to_PC_DataRateAndClockFrequency. */
+export function encodeDataRateAndClockFrequency(
+  out: Uint8Array,
+  bSlot: number,
+  bSeq: number,
+  bStatus: number,
+  bError: number,
+  dwClockFrequency: number,
+  dwDataRate: number,
+): number {
+  header(out, MessageCode.RDR_to_PC_DataRateAndClockFrequency, 8, bSlot, bSeq);
+  out[7] = bStatus;
+  out[8] = bError;
+  out[9] = 0;
+  writeU32(out, 10, dwClockFrequency);
+  writeU32(out, 14, dwDataRate);
+  return HEADER_LENGTH + 8;
+}
+
+/**
+ * §6.3.1 RDR_to_PC_NotifySlotChange: two bits per slot (b0 ICC present, b1 changed), slot 0 in the
+ * low bits, padded to whole bytes.
+ */
+export function encodeNotifySlotChange(out: Uint8Array, slotCount: number, present: number, changed: number): number {
+  const bytes = (slotCount + 3) >> 2;
+  out[0] = MessageCode.RDR_to_PC_NotifySlotChange;
+  for (let i = 0; i < bytes; i++) out[1 + i] = 0;
+  for (let slot = 0; slot < slotCount; slot++) {
+    const bits = ((present >> slot) & 1) | (((changed >> slot) & 1) << 1);
+    out[1 + (slot >> 2)] |= bits << ((slot & 3) * 2);
+  }
+  return 1 + bytes;
+}
+
+/** §6.3.2 RDR_to_PC_HardwareError: bSlot, bSeq of the command in progress (or last), bHardwareErrorCode. */
+export function encodeHardwareError(out: Uint8Array, bSlot: number, bSeq: number, bHardwareErrorCode: number): number {
+  out[0] = MessageCode.RDR_to_PC_HardwareError;
+  out[1] = bSlot;
+  out[2] = bSeq;
+  out[3] = bHardwareErrorCode;
+  return 4;
+}
+
+interface ReplyHeader extends Header {
+  readonly bStatus: number;
+  readonly bError: number;
+}
+
+/** §6.2.1 */
+export interface RDR_to_PC_DataBlock extends ReplyHeader { readonly type: 'RDR_to_PC_DataBlock'; readonly bChainParameter: number; readonly abData: Uint8Array }
+/** §6.2.2 */
+export interface RDR_to_PC_SlotStatus extends ReplyHeader { readonly type: 'RDR_to_PC_SlotStatus'; readonly bClockStatus: number }
+/** §6.2.3 */
+export interface RDR_to_PC_Parameters extends ReplyHeader { readonly type: 'RDR_to_PC_Parameters'; readonly bProtocolNum: number; readonly abProtocolData: Uint8Array }
+/** §6.2.4 */
+export interface RDR_to_PC_Escape extends ReplyHeader { readonly type: 'RDR_to_PC_Escape'; readonly abData: Uint8Array }
+/** §6.2.5 */
+export interface RDR_to_PC_DataRateAndClockFrequency extends ReplyHeader {
+  readonly type: 'RDR_to_PC_DataRateAndClockFrequency';
+  readonly dwClockFrequency: number;
+  readonly dwDataRate: number;
+}
+/** §6.3.1 */
+export interface RDR_to_PC_NotifySlotChange { readonly type: 'RDR_to_PC_NotifySlotChange'; readonly bmSlotICCState: Uint8Array }
+/** §6.3.2 */
+export interface RDR_to_PC_HardwareError extends Header { readonly type: 'RDR_to_PC_HardwareError'; readonly bHardwareErrorCode: number }
+/** Not a well-formed reader message; `reason` says why. */
+export interface InvalidReply { readonly type: 'Invalid'; readonly reason: string }
+
+export type RDR_to_PC =
+  | RDR_to_PC_DataBlock
+  | RDR_to_PC_SlotStatus
+  | RDR_to_PC_Parameters
+  | RDR_to_PC_Escape
+  | RDR_to_PC_DataRateAndClockFrequency
+  | InvalidReply;
+
+/** Decode one bulk IN message (the host's side). Total: anything else is `Invalid`. */
+export function decodeRdrToPc(bytes: Uint8Array): RDR_to_PC {
+  if (bytes.length < HEADER_LENGTH) return { type: 'Invalid', reason: 'shorter than a header' };
+  if (announcedLength(bytes) !== bytes.length - HEADER_LENGTH) return { type: 'Invalid', reason: 'dwLength does not match' };
+  const h = { bSlot: bytes[5], bSeq: bytes[6], bStatus: bytes[7], bError: bytes[8] };
+  const data = bytes.subarray(HEADER_LENGTH);
+  switch (bytes[0]) {
+    case MessageCode.RDR_to_PC_DataBlock:
+      return { type: 'RDR_to_PC_DataBlock', ...h, bChainParameter: bytes[9], abData: data };
+    case MessageCode.RDR_to_PC_SlotStatus:
+      return data.length === 0 ? { type: 'RDR_to_PC_SlotStatus', ...h, bClockStatus: bytes[9] } : { type: 'Invalid', reason: 'SlotStatus with data' };
+    case MessageCode.RDR_to_PC_Parameters:
+      return { type: 'RDR_to_PC_Parameters', ...h, bProtocolNum: bytes[9], abProtocolData: data };
+    case MessageCode.RDR_to_PC_Escape:
+      return { type: 'RDR_to_PC_Escape', ...h, abData: data };
+    case MessageCode.RDR_to_PC_DataRateAndClockFrequency:
+      return data.length === 8
+        ? { type: 'RDR_to_PC_DataRateAndClockFrequency', ...h, dwClockFrequency: readU32(bytes, 10), dwDataRate: readU32(bytes, 14) }
+        : { type: 'Invalid', reason: 'DataRateAndClockFrequency not 8 data bytes' };
+    default:
+      return { type: 'Invalid', reason: 'unknown bMessageType 0x' + bytes[0].toString(16) };
+  }
+}
+
+/** Decode one interrupt IN message (the host's side). */
+export function decodeInterrupt(bytes: Uint8Array): RDR_to_PC_NotifySlotChange | RDR_to_PC_HardwareError | InvalidReply {
+  if (bytes.length >= 2 && bytes[0] === MessageCode.RDR_to_PC_NotifySlotChange) {
+    return { type: 'RDR_to_PC_NotifySlotChange', bmSlotICCState: bytes.subarray(1) };
+  }
+  if (bytes.length === 4 && bytes[0] === MessageCode.RDR_to_PC_HardwareError) {
+    return { type: 'RDR_to_PC_HardwareError', bSlot: bytes[1], bSeq: bytes[2], bHardwareErrorCode: bytes[3] };
+  }
+  return { type: 'Invalid', reason: 'not an interrupt message' };
+}

@@ -1,0 +1,136 @@
+/**
+ * Bulk IN scheduling. The USB device holds one message at a time, so replies wait here, in buffers
+ * allocated at construction, and leave in the order they became ready:
+ * - one reply buffer per slot (dwMaxCCIDMessageLength) for the answer to its pending command;
+ * - one time-extension buffer per slot (CCID Rev 1.1 §6.2.6 bmCommandStatus 2), superseded by the
+ *   slot's final reply, and refreshed rather than repeated while unsent;
+ * - a small ring for short answers that must not disturb a slot (CMD_SLOT_BUSY, a slot that does
+ *   not exist, an unknown or malformed message, CMD_ABORTED). When the host floods bulk OUT without
+ *   reading bulk IN and the ring is full, such answers are dropped: a documented silent drop.
+ */
+import type { UsbDevice } from '../../hal/interfaces/usb-device.js';
+import { HEADER_LENGTH } from './constants.js';
+
+/** Room for the longest short answer: RDR_to_PC_DataRateAndClockFrequency (10 + 8). */
+export const SHORT_REPLY_LENGTH = HEADER_LENGTH + 8;
+
+export class ReplyQueue {
+  readonly #replies: Uint8Array[] = [];
+  readonly #replyLength: number[] = [];
+  readonly #replyOrder: number[] = [];
+  readonly #extensions: Uint8Array[] = [];
+  readonly #extensionOrder: number[] = [];
+  readonly #short: Uint8Array[] = [];
+  readonly #shortLength: number[] = [];
+  readonly #shortOrder: number[] = [];
+  #order = 0;
+  #inFlight = false;
+  #usb: UsbDevice | null = null;
+
+  constructor(slots: number, maxMessageLength: number, shortCapacity: number) {
+    for (let i = 0; i < slots; i++) {
+      this.#replies.push(new Uint8Array(maxMessageLength));
+      this.#replyLength.push(0);
+      this.#replyOrder.push(0);
+      this.#extensions.push(new Uint8Array(HEADER_LENGTH));
+      this.#extensionOrder.push(0);
+    }
+    for (let i = 0; i < shortCapacity; i++) {
+      this.#short.push(new Uint8Array(SHORT_REPLY_LENGTH));
+      this.#shortLength.push(0);
+      this.#shortOrder.push(0);
+    }
+  }
+
+  attach(usb: UsbDevice): void {
+    this.#usb = usb;
+  }
+
+  /** The slot's reply buffer, to encode into; then `commit`. */
+  replyBuffer(slot: number): Uint8Array {
+    return this.#replies[slot];
+  }
+
+  /** The slot's reply is encoded: queue it, and drop its unsent time extension. */
+  commit(slot: number, length: number): void {
+    this.#replyLength[slot] = length;
+    this.#replyOrder[slot] = ++this.#order;
+    this.#extensionOrder[slot] = 0;
+    this.pump();
+  }
+
+  /** A reply of this slot is waiting to leave. */
+  holdsReply(slot: number): boolean {
+    return this.#replyOrder[slot] !== 0;
+  }
+
+  /** The slot's time-extension buffer (10 bytes); then `commitExtension`. */
+  extensionBuffer(slot: number): Uint8Array {
+    return this.#extensions[slot];
+  }
+
+  commitExtension(slot: number): void {
+    if (this.#extensionOrder[slot] === 0) this.#extensionOrder[slot] = ++this.#order;
+    this.pump();
+  }
+
+  /** A free short buffer's index, or -1 when the ring is full. */
+  acquireShort(): number {
+    return this.#shortOrder.indexOf(0);
+  }
+
+  shortBuffer(index: number): Uint8Array {
+    return this.#short[index];
+  }
+
+  commitShort(index: number, length: number): void {
+    this.#shortLength[index] = length;
+    this.#shortOrder[index] = ++this.#order;
+    this.pump();
+  }
+
+  /** The endpoint took the previous message. */
+  inComplete(): void {
+    this.#inFlight = false;
+    this.pump();
+  }
+
+  /** Drop everything (de-configuration): nothing queued survives into a new host session. */
+  clear(): void {
+    this.#replyOrder.fill(0);
+    this.#extensionOrder.fill(0);
+    this.#shortOrder.fill(0);
+    this.#inFlight = false;
+  }
+
+  /** Hand the oldest ready message to the device if its endpoint is free. */
+  pump(): void {
+    const usb = this.#usb;
+    if (usb === null || this.#inFlight || !usb.configured) return;
+    let kind = 0;
+    let index = -1;
+    let best = 0;
+    const consider = (orders: number[], k: number): void => {
+      for (let i = 0; i < orders.length; i++) {
+        if (orders[i] !== 0 && (best === 0 || orders[i] < best)) {
+          best = orders[i];
+          kind = k;
+          index = i;
+        }
+      }
+    };
+    consider(this.#replyOrder, 0);
+    consider(this.#extensionOrder, 1);
+    consider(this.#shortOrder, 2);
+    if (index < 0) return;
+    let message: Uint8Array;
+    if (kind === 0) message = this.#replies[index].subarray(0, this.#replyLength[index]);
+    else if (kind === 1) message = this.#extensions[index];
+    else message = this.#short[index].subarray(0, this.#shortLength[index]);
+    if (!usb.sendBulk(message)) return;
+    this.#inFlight = true;
+    if (kind === 0) this.#replyOrder[index] = 0;
+    else if (kind === 1) this.#extensionOrder[index] = 0;
+    else this.#shortOrder[index] = 0;
+  }
+}

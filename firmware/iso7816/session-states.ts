@@ -1,0 +1,59 @@
+/**
+ * The card session's states as an explicit table (state → states it may enter), and the reader
+ * state each one shows (slot.ts ReaderState). Removal, supply fault and power-off lead every
+ * powered state to 'unpowered' or 'absent'; they are handled once by the session, and listed here
+ * so the table stays the whole truth.
+ */
+import type { ReaderState } from './slot.js';
+
+export type SessionState =
+  /** No card in the socket. */
+  | 'absent'
+  /** Card present, contacts released. */
+  | 'unpowered'
+  /** VCC and CLK on, RST low for RESET_LOW_CYCLES (cold §6.2.2 or warm §6.2.3 reset). */
+  | 'resetting'
+  /** RST high, receiving the ATR (§8.1). */
+  | 'atr'
+  /** Power off between two activations (new class, or a cold reset after a failed PPS). */
+  | 'power-gap'
+  /** PPS request sent, receiving the reply (§9). */
+  | 'pps'
+  /** Transmission protocol opened, its own set-up running (T=1 S(IFS) request). */
+  | 'protocol-setup'
+  /** Protocol in force, no command. */
+  | 'ready'
+  /** A command in progress. */
+  | 'busy';
+
+const OFF = ['unpowered', 'absent'] as const;
+
+export const SESSION_TRANSITIONS: Readonly<Record<SessionState, readonly SessionState[]>> = Object.freeze({
+  absent: Object.freeze(['unpowered'] as SessionState[]),
+  unpowered: Object.freeze(['resetting', 'absent'] as SessionState[]),
+  resetting: Object.freeze(['atr', ...OFF] as SessionState[]),
+  atr: Object.freeze(['resetting', 'power-gap', 'pps', 'protocol-setup', 'ready', ...OFF] as SessionState[]),
+  'power-gap': Object.freeze(['resetting', ...OFF] as SessionState[]),
+  pps: Object.freeze(['power-gap', 'protocol-setup', 'ready', ...OFF] as SessionState[]),
+  'protocol-setup': Object.freeze(['ready', ...OFF] as SessionState[]),
+  ready: Object.freeze(['busy', 'resetting', 'power-gap', ...OFF] as SessionState[]),
+  busy: Object.freeze(['ready', ...OFF] as SessionState[]),
+});
+
+/** The reader-driver state each session state shows. */
+export const READER_STATE: Readonly<Record<SessionState, ReaderState>> = Object.freeze({
+  absent: 'ABSENT',
+  // A friction socket's presence switch closes only with the card in position: present is swallowed.
+  unpowered: 'SWALLOWED',
+  'power-gap': 'SWALLOWED',
+  resetting: 'POWERED',
+  atr: 'POWERED',
+  pps: 'NEGOTIABLE',
+  'protocol-setup': 'SPECIFIC',
+  ready: 'SPECIFIC',
+  busy: 'SPECIFIC',
+});
+
+export function sessionAllows(from: SessionState, to: SessionState): boolean {
+  return SESSION_TRANSITIONS[from].indexOf(to) >= 0;
+}

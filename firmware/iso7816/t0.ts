@@ -1,0 +1,374 @@
+/**
+ * The T=0 transport, ISO/IEC 7816-3 §10 (character protocol) with the APDU → TPDU mapping of §12.2:
+ * one command APDU becomes one or more command TPDUs (CLA INS P1 P2 P3 [data]) paced by the card's
+ * procedure bytes. Work waiting time and character repetition are the card UART's (deadlines in etu,
+ * `repetitions`); this file keeps the byte-level phases, the mapping and the response buffer.
+ */
+import type { CardCharError, CardUart } from '../../hal/interfaces/card-uart.js';
+import type { Scheduler, TimerHandle } from '../../hal/interfaces/scheduler.js';
+import { silentTrace, TraceCategory, type Trace } from '../../hal/interfaces/trace.js';
+import { parseApdu, type CommandApdu } from './apdu.js';
+import type { SlotError, TransmitResult } from './slot.js';
+import { t0Allows, type T0Phase } from './t0-states.js';
+import type { Transport } from './transport.js';
+
+/** §10.3.3 procedure byte NULL: the card asks for more time; WT restarts. */
+const NULL_BYTE = 0x60;
+/** ISO/IEC 7816-4 §7.6.2 GET RESPONSE and §7.6.3 ENVELOPE instruction bytes. */
+const INS_GET_RESPONSE = 0xc0;
+const INS_ENVELOPE = 0xc2;
+/** ISO/IEC 7816-4 §5.4.1: CLA b5 of an interindustry class: "not the last command of a chain". */
+const CLA_CHAINING = 0x10;
+/** CCID bClassGetResponse / bClassEnvelope value meaning "echo the command's class". */
+export const ECHO_CLASS = 0xff;
+/** Short TPDUs carry at most 255 command bytes and 256 response bytes (P3 = 00). */
+const MAX_SHORT_NC = 255;
+const MAX_SHORT_NE = 256;
+/** Extended Ne (65 536) plus SW1 SW2. */
+const DEFAULT_MAX_RESPONSE = 65_538;
+
+export interface T0TransportOptions {
+  /** The open UART (protocol 0, F/D in force); the session forwards its callbacks. */
+  uart: CardUart;
+  /** Used only to deliver results that arise inside a call (busy, malformed, abort) from the loop. */
+  scheduler: Scheduler;
+  trace?: Trace;
+  /** Work waiting time in etu of the rate in force (timing.workWaitingEtu, §10.2). */
+  waitingEtu: number;
+  /** CCID bClassGetResponse: class byte of GET RESPONSE; ECHO_CLASS (default) repeats the command's. */
+  classGetResponse?: number;
+  /** CCID bClassEnvelope: class byte of ENVELOPE; ECHO_CLASS (default) repeats the command's. */
+  classEnvelope?: number;
+  /** Largest response kept (data + SW1 SW2); default 65 538. */
+  maxResponseLength?: number;
+}
+
+/** Which TPDU of the APDU is on the line. */
+type TpduKind = 'command' | 'envelope' | 'get-response';
+/** Data direction of the TPDU in progress (§12.2: case 1, case 3 style, case 2 style). */
+type Direction = 'none' | 'out' | 'in';
+
+const CHAR_ERRORS: Readonly<Record<CardCharError, SlotError>> = Object.freeze({
+  parity: 'XFR_PARITY_ERROR',
+  framing: 'XFR_PARITY_ERROR',
+  overrun: 'XFR_OVERRUN',
+  // §10.2: no character within WT.
+  timeout: 'ICC_MUTE',
+});
+
+export class T0Transport implements Transport {
+  readonly #uart: CardUart;
+  readonly #scheduler: Scheduler;
+  readonly #trace: Trace;
+  readonly #waitingEtu: number;
+  readonly #classGetResponse: number;
+  readonly #classEnvelope: number;
+  readonly #header = new Uint8Array(5);
+  readonly #response: Uint8Array;
+
+  #phase: T0Phase = 'idle';
+  #apdu: Uint8Array | null = null;
+  #command: CommandApdu | null = null;
+  #done: ((result: TransmitResult) => void) | null = null;
+  #onWaiting: ((multiplier: number) => void) | undefined = undefined;
+  /** Results waiting to be delivered from the scheduler's loop (see #later). */
+  readonly #pending: TimerHandle[] = [];
+
+  #kind: TpduKind = 'command';
+  #direction: Direction = 'none';
+  /** Data bytes of the TPDU still to move in its direction. */
+  #remaining = 0;
+  /** Next APDU byte to send as TPDU data. */
+  #outPos = 0;
+  /** Bytes queued for the UART: #txSource[#txPos … #txEnd − 1]. */
+  #txSource: Uint8Array = this.#header;
+  #txPos = 0;
+  #txEnd = 0;
+  /** INS ⊕ FF: move one byte, then expect another procedure byte. */
+  #oneByte = false;
+  #responseLength = 0;
+  /** #responseLength when the TPDU began, so a 6Cxx resend drops that TPDU's data. */
+  #tpduStart = 0;
+  #resentFor6C = false;
+  #envelopeOffset = 0;
+  #sw1 = 0;
+
+  constructor(options: T0TransportOptions) {
+    this.#uart = options.uart;
+    this.#scheduler = options.scheduler;
+    this.#trace = options.trace ?? silentTrace;
+    this.#waitingEtu = options.waitingEtu;
+    this.#classGetResponse = options.classGetResponse ?? ECHO_CLASS;
+    this.#classEnvelope = options.classEnvelope ?? ECHO_CLASS;
+    this.#response = new Uint8Array(options.maxResponseLength ?? DEFAULT_MAX_RESPONSE);
+  }
+
+  transmitApdu(apdu: Uint8Array, done: (result: TransmitResult) => void, onWaiting?: (multiplier: number) => void): void {
+    if (this.#phase !== 'idle') {
+      this.#later(done, 'CMD_SLOT_BUSY');
+      return;
+    }
+    const parsed = parseApdu(apdu);
+    if (parsed.kind === 'malformed') {
+      // Nothing reached the card: the command is refused as a whole (no TPDU mapping exists for it).
+      this.#log(TraceCategory.ERROR, `T=0: malformed APDU (${parsed.fault}), not sent`, apdu);
+      this.#later(done, 'CMD_ABORTED');
+      return;
+    }
+    this.#apdu = apdu;
+    this.#command = parsed;
+    this.#done = done;
+    this.#onWaiting = onWaiting;
+    this.#responseLength = 0;
+    this.#resentFor6C = false;
+    this.#uart.flush();
+    // §10.2: every character from the card starts within WT of the previous character on the line.
+    this.#uart.setDeadlines(this.#waitingEtu, this.#waitingEtu);
+    if (parsed.nc > MAX_SHORT_NC) {
+      // ISO/IEC 7816-4 §7.6.3: a command too long for a short TPDU travels, whole, in ENVELOPEs.
+      this.#envelopeOffset = 0;
+      this.#startEnvelope();
+    } else {
+      this.#startCommand(parsed);
+    }
+  }
+
+  handleReadable(): void {
+    for (;;) {
+      const byte = this.#uart.read();
+      if (byte === undefined) return;
+      if (this.#phase === 'idle') {
+        this.#log(TraceCategory.ERROR, `T=0: unexpected byte ${byte} from the card, dropped`);
+        continue;
+      }
+      this.#receive(byte);
+    }
+  }
+
+  handleWritable(): void {
+    if (this.#phase === 'header' || this.#phase === 'sending') this.#pump();
+  }
+
+  handleError(error: CardCharError): void {
+    if (this.#phase === 'idle') {
+      this.#log(TraceCategory.ERROR, `T=0: ${error} while idle`);
+      return;
+    }
+    this.#log(TraceCategory.ERROR, `T=0: ${error} in phase ${this.#phase}`);
+    this.#finish(CHAR_ERRORS[error], null);
+  }
+
+  abort(): void {
+    if (this.#phase === 'idle') return;
+    const done = this.#done!;
+    this.#reset();
+    this.#later(done, 'CMD_ABORTED');
+  }
+
+  close(): void {
+    for (let i = 0; i < this.#pending.length; i++) this.#scheduler.cancel(this.#pending[i]);
+    this.#pending.length = 0;
+    this.#phase = 'idle';
+    this.#done = null;
+    this.#apdu = null;
+    this.#command = null;
+    this.#onWaiting = undefined;
+  }
+
+  /** §12.2.1–12.2.3: the command itself as a short TPDU (case 1, 2 style or 3 style). */
+  #startCommand(command: CommandApdu): void {
+    const apdu = this.#apdu!;
+    this.#kind = 'command';
+    this.#header.set(apdu.subarray(0, 4));
+    if (command.nc > 0) {
+      this.#setTpdu('out', command.nc);
+      this.#outPos = command.dataOffset;
+    } else if (command.ne > 0) {
+      // Case 2: P3 = Ne, 00 meaning 256; beyond 256 the rest comes through GET RESPONSE (61xx).
+      this.#setTpdu('in', Math.min(command.ne, MAX_SHORT_NE));
+    } else {
+      this.#setTpdu('none', 0);
+    }
+    this.#sendHeader();
+  }
+
+  /**
+   * ISO/IEC 7816-4 §7.6.3 ENVELOPE carrying the next ≤ 255 bytes of the whole command APDU. With an
+   * interindustry class every ENVELOPE but the last is marked as chained (§5.4.1), so the card knows
+   * where the enveloped command ends even before parsing it; proprietary classes keep their CLA.
+   */
+  #startEnvelope(): void {
+    const apdu = this.#apdu!;
+    const chunk = Math.min(MAX_SHORT_NC, apdu.length - this.#envelopeOffset);
+    const cla = this.#classEnvelope === ECHO_CLASS ? apdu[0] : this.#classEnvelope;
+    const last = this.#envelopeOffset + chunk === apdu.length;
+    this.#kind = 'envelope';
+    this.#header[0] = last || (cla & 0x80) !== 0 ? cla : cla | CLA_CHAINING;
+    this.#header[1] = INS_ENVELOPE;
+    this.#header[2] = 0;
+    this.#header[3] = 0;
+    this.#setTpdu('out', chunk);
+    this.#outPos = this.#envelopeOffset;
+    this.#envelopeOffset += chunk;
+    this.#sendHeader();
+  }
+
+  /** §12.2.3: GET RESPONSE for `count` (1…256) of the bytes the card announced with 61xx. */
+  #startGetResponse(count: number): void {
+    this.#kind = 'get-response';
+    this.#header[0] = this.#classGetResponse === ECHO_CLASS ? this.#apdu![0] : this.#classGetResponse;
+    this.#header[1] = INS_GET_RESPONSE;
+    this.#header[2] = 0;
+    this.#header[3] = 0;
+    this.#setTpdu('in', count);
+    this.#sendHeader();
+  }
+
+  #setTpdu(direction: Direction, count: number): void {
+    this.#direction = direction;
+    this.#remaining = count;
+    this.#header[4] = count & 0xff;
+  }
+
+  #sendHeader(): void {
+    this.#tpduStart = this.#responseLength;
+    this.#go('header');
+    if (this.#trace.mask & TraceCategory.PROTOCOL) this.#trace.log(TraceCategory.PROTOCOL, 'T=0 header', this.#header);
+    this.#queue(this.#header, 0, 5);
+  }
+
+  #queue(source: Uint8Array, start: number, end: number): void {
+    this.#txSource = source;
+    this.#txPos = start;
+    this.#txEnd = end;
+    this.#pump();
+  }
+
+  /** Feed the UART while it has room (write() throws when full; onWritable resumes). */
+  #pump(): void {
+    const uart = this.#uart;
+    while (this.#txPos < this.#txEnd && uart.writable > 0) uart.write(this.#txSource[this.#txPos++]);
+    if (this.#txPos === this.#txEnd) this.#go('procedure');
+  }
+
+  #receive(byte: number): void {
+    switch (this.#phase) {
+      case 'procedure':
+        this.#procedure(byte);
+        return;
+      case 'receiving':
+        if (this.#responseLength >= this.#response.length) {
+          this.#finish('XFR_OVERRUN', null);
+          return;
+        }
+        this.#response[this.#responseLength++] = byte;
+        this.#remaining--;
+        if (this.#oneByte || this.#remaining === 0) this.#go('procedure');
+        return;
+      case 'sw2':
+        this.#statusWords(this.#sw1, byte);
+        return;
+      default:
+        // 'header' or 'sending': the card spoke before the reader finished its part.
+        this.#log(TraceCategory.ERROR, `T=0: byte ${byte} while ${this.#phase}`);
+        this.#finish('PROCEDURE_BYTE_CONFLICT', null);
+    }
+  }
+
+  /** §10.3.3 procedure bytes: NULL, SW1 (6X ≠ 60, 9X), INS, INS ⊕ FF; anything else is a conflict. */
+  #procedure(byte: number): void {
+    if (byte === NULL_BYTE) {
+      this.#onWaiting?.(1);
+      return;
+    }
+    const high = byte & 0xf0;
+    if (high === 0x60 || high === 0x90) {
+      this.#sw1 = byte;
+      this.#go('sw2');
+      return;
+    }
+    const ins = this.#header[1];
+    if (byte !== ins && byte !== (ins ^ 0xff)) {
+      this.#log(TraceCategory.ERROR, `T=0: procedure byte ${byte} for INS ${ins}`);
+      this.#finish('PROCEDURE_BYTE_CONFLICT', null);
+      return;
+    }
+    // An acknowledgement with nothing left to move only restarts the wait for the next procedure byte.
+    if (this.#remaining === 0) return;
+    this.#oneByte = byte !== ins;
+    if (this.#direction === 'in') {
+      this.#go('receiving');
+      return;
+    }
+    const count = this.#oneByte ? 1 : this.#remaining;
+    this.#remaining -= count;
+    this.#outPos += count;
+    this.#go('sending');
+    this.#queue(this.#apdu!, this.#outPos - count, this.#outPos);
+  }
+
+  /** §12.2: what SW1 SW2 mean for the APDU: next ENVELOPE, 6Cxx resend, 61xx GET RESPONSE, or the end. */
+  #statusWords(sw1: number, sw2: number): void {
+    const command = this.#command!;
+    if (this.#kind === 'envelope' && this.#envelopeOffset < this.#apdu!.length && sw1 === 0x90 && sw2 === 0x00) {
+      this.#startEnvelope();
+      return;
+    }
+    if (sw1 === 0x6c && this.#direction === 'in' && !this.#resentFor6C) {
+      // §12.2.2 case 2S.3: wrong length; the same header again with P3 = SW2, once.
+      this.#resentFor6C = true;
+      this.#responseLength = this.#tpduStart;
+      this.#setTpdu('in', sw2 === 0 ? MAX_SHORT_NE : sw2);
+      this.#sendHeader();
+      return;
+    }
+    if (sw1 === 0x61 && this.#responseLength < command.ne) {
+      // §12.2.3 case 4S.3 (and 2E): SW2 bytes are available (00: 256); fetch up to what Ne still allows.
+      this.#resentFor6C = false;
+      this.#startGetResponse(Math.min(sw2 === 0 ? MAX_SHORT_NE : sw2, command.ne - this.#responseLength));
+      return;
+    }
+    if (this.#responseLength + 2 > this.#response.length) {
+      this.#finish('XFR_OVERRUN', null);
+      return;
+    }
+    this.#response[this.#responseLength++] = sw1;
+    this.#response[this.#responseLength++] = sw2;
+    this.#finish(null, this.#response.slice(0, this.#responseLength));
+  }
+
+  #finish(error: SlotError | null, response: Uint8Array | null): void {
+    const done = this.#done!;
+    this.#reset();
+    done({ error, response });
+  }
+
+  #reset(): void {
+    this.#uart.setDeadlines(0, 0);
+    this.#phase = 'idle';
+    this.#done = null;
+    this.#apdu = null;
+    this.#command = null;
+    this.#onWaiting = undefined;
+    this.#txPos = this.#txEnd = 0;
+  }
+
+  /** Deliver a result that arose inside a call from the scheduler's loop (never re-entrantly). */
+  #later(done: (result: TransmitResult) => void, error: SlotError): void {
+    const handle = this.#scheduler.at(this.#scheduler.now(), () => {
+      this.#pending.splice(this.#pending.indexOf(handle), 1);
+      done({ error, response: null });
+    });
+    this.#pending.push(handle);
+  }
+
+  #go(to: T0Phase): void {
+    const from = this.#phase;
+    if (!t0Allows(from, to)) throw new Error(`T=0 phase ${from} → ${to} not in the table`);
+    this.#phase = to;
+  }
+
+  #log(category: TraceCategory, text: string, bytes?: Uint8Array): void {
+    if (this.#trace.mask & category) this.#trace.log(category, text, bytes);
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Every ISO/IEC 7816-3 timing rule the session keeps, in clock cycles or etu, and the single place
+ * where they become nanoseconds for the Scheduler or etu of the rate in force for CardUart deadlines.
+ * Character-level timing (guard time, repetition, CWT) stays in the card UART.
+ */
+
+/** Default clock rate conversion and baud rate adjustment factors before PPS (§7.1: Fd, Dd). */
+export const Fd = 372;
+export const Dd = 1;
+
+/** §6.2.2 / §6.2.3: RST stays low at least 400 cycles (ta) after CLK starts; 500 keeps a margin. */
+export const RESET_LOW_CYCLES = 500;
+/** §6.2.2: the ATR's first character starts at most 40 000 cycles after the RST rising edge. */
+export const ATR_WINDOW_CYCLES = 40_000;
+/** §8.1 / §10.2: initial waiting time between ATR characters and for the PPS reply (WI = 10). */
+export const INITIAL_WAITING_ETU = 9_600;
+/** §6.2.4: power stays off before VCC comes back at another class (commonly 10 ms; EMV uses the same). */
+export const CLASS_CHANGE_OFF_NS = 10_000_000;
+/**
+ * §7.2: at least 16 etu between the leading edge of the last character received and the next one
+ * sent the other way (T=0); §11.2: the block guard time BGT, 22 etu (T=1). The session keeps it
+ * across the change of UART after the ATR or PPS, which the UART itself cannot see.
+ */
+export const TURNAROUND_ETU_T0 = 16;
+export const TURNAROUND_ETU_T1 = 22;
+/** §10.2: waiting integer when TC2 is absent. */
+export const DEFAULT_WI = 10;
+
+const NS_PER_S = 1e9;
+
+/** Duration of `cycles` CLK cycles at `clockHz`, in ns. */
+export function cyclesToNs(cycles: number, clockHz: number): number {
+  return (cycles * NS_PER_S) / clockHz;
+}
+
+/** §7.1: 1 etu = F / (D · f) seconds, in ns. */
+export function etuNs(F: number, D: number, clockHz: number): number {
+  return (F * NS_PER_S) / (D * clockHz);
+}
+
+/** `etu` elementary time units of F, D at `clockHz`, in ns. */
+export function etuToNs(etu: number, F: number, D: number, clockHz: number): number {
+  return etu * etuNs(F, D, clockHz);
+}
+
+/** Clock cycles expressed in etu of F, D (for UART deadlines): one etu lasts F / D cycles. */
+export function cyclesToEtu(cycles: number, F: number, D: number): number {
+  return (cycles * D) / F;
+}
+
+/** Bit rate on the I/O line (bit/s) at F, D and `clockHz`. */
+export function baudRate(F: number, D: number, clockHz: number): number {
+  return (D * clockHz) / F;
+}
+
+/**
+ * §10.2: work waiting time WT = WI · 960 · Fi / f, expressed in etu of the rate in force (F, D).
+ * Fi is the card's TA1 value (Fd when absent), which differs from F when PPS kept the default.
+ */
+export function workWaitingEtu(WI: number, Fi: number, F: number, D: number): number {
+  return (WI * 960 * Fi * D) / F;
+}
+
+/**
+ * §8.3 (TC1): guard time GT = 12 etu + R · N / f with R = F / D, i.e. 12 + N etu; N = 255 means the
+ * minimum, 12 etu in T=0 and 11 etu in T=1. Returned in etu of the rate in force.
+ */
+export function guardTimeEtu(N: number, protocol: 0 | 1): number {
+  if (N === 255) return protocol === 1 ? 11 : 12;
+  return 12 + N;
+}

@@ -1,0 +1,608 @@
+/*
+ * The card I/O line on an ESP32-S3 UART (ISO/IEC 7816-3 §7, §10.2): the native half of
+ * hal/moddable/card-uart.ts. The TypeScript half validates options, converts etu to bauds and
+ * nanoseconds once, codes the convention and reports errors; this file only does what must happen
+ * within a character time: moving bytes between the UART FIFOs and two rings, separating our own
+ * echo from the card's characters, the T=0 error signal in both directions, and the receive
+ * deadlines.
+ *
+ * What the ESP32-S3 UART gives and what it does not (it has no ISO 7816 / smart-card mode):
+ * - 8 data bits, even or odd parity, 1 or 2 stop bits, a fractional baud divider (1/16 step) and an
+ *   idle time between transmitted characters (tx_idle_num, in bit times). A character with 2 stop
+ *   bits is 12 etu, the T=0 / T=1 minimum guard; tx_idle_num adds the extra guard time N.
+ * - One pad can carry TX and RX: the pad is an open-drain output driven by the UART's TX signal and
+ *   its input is routed back to the UART's RX signal through the GPIO matrix. The receiver therefore
+ *   hears every character we send (the echo); this file matches echoes against what it sent.
+ * - No error signal generation: when a card character fails parity, T=0 requires the reader to pull
+ *   I/O low at 10.5 ± 0.2 etu for 1 to 2 etu. The UART reports the parity error when it stores the
+ *   byte, right after the stop bit sample at 10.5 etu; the interrupt handler then takes the pad from
+ *   the UART (GPIO matrix → plain GPIO output low) and an alarm gives it back 1.5 etu later. During
+ *   the pulse the UART's RX input is tied high so our own pulse is not received as a character. This
+ *   only meets the ±0.2 etu window when the interrupt latency is small against the etu: the
+ *   TypeScript side enables it only for etu ≥ 25 µs (F/D ≤ 100 at 4 MHz).
+ * - No error signal detection: when the card pulls I/O low during our stop bits, the UART sees it at
+ *   best as a framing or parity error on our echo, or as the start of an extra character. After each
+ *   T=0 character the handler waits until 1.5 etu + N after the echo and then looks at the echo's
+ *   status and at the receiver state machine (busy = an error signal started a character): either
+ *   means "repeat", and the same character is sent again once that spurious character has passed.
+ * - Receive deadlines (WT, CWT, BWT) run on a general-purpose timer counting microseconds; the
+ *   UART's own receive timeout only works while bytes stay in its FIFO, which this driver empties at
+ *   once to timestamp them.
+ * Limits: one character per interrupt is assumed when attributing a parity error to a byte, which
+ * holds while the etu is long against the interrupt latency; at the highest rates the TypeScript
+ * side turns the error signal off and a parity error simply becomes a protocol error upstream.
+ */
+
+#include "xsHost.h"
+#include "xsmc.h"
+#include "builtinCommon.h"
+
+#include "freertos/FreeRTOS.h"
+#include "driver/uart.h"
+#include "driver/gpio.h"
+#include "driver/gptimer.h"
+#include "esp_intr_alloc.h"
+#include "esp_rom_gpio.h"
+#include "hal/uart_ll.h"
+#include "hal/gpio_ll.h"
+#include "soc/uart_periph.h"
+#include "soc/gpio_sig_map.h"
+
+/* Ring sizes: a power of two, so head - tail works across wrap-around with 16-bit indices. The
+ * receive ring holds a whole T=1 block (3 + 254 + 2) plus margin; the transmit ring the same. */
+#define kRxSize 512
+#define kTxSize 512
+
+/* Error bits posted to TypeScript, in the order they are reported there. */
+#define kErrorParity   0x01
+#define kErrorOverrun  0x02
+#define kErrorFraming  0x04
+#define kErrorTimeout  0x08
+
+/* What the single alarm of the timer is currently for (besides the receive deadline). */
+enum {
+	kActionNone = 0,
+	kActionDecide,     /* T=0: decide after the guard time whether the card signalled an error */
+	kActionRepeat,     /* T=0: send the same character again */
+	kActionRelease     /* T=0: end our error signal, give the pad back to the UART */
+};
+
+typedef struct CardUartRecord {
+	xsSlot obj;
+	xsSlot callback;
+	xsMachine *the;
+
+	uart_port_t port;
+	uart_dev_t *hw;
+	int pin;
+	intr_handle_t interrupt;
+	gptimer_handle_t timer;
+	portMUX_TYPE lock;
+
+	uint32_t etuNs;
+	uint8_t protocol;
+	uint8_t repetitions;
+	uint8_t errorSignal;
+	uint8_t detecting;       /* the next card character is TS: no parity check, choose the convention */
+	uint8_t convention;      /* 0 detecting, 1 direct, 2 inverse */
+	uint8_t extraGuardEtu;   /* N in etu beyond the 12 etu character, T=0 pacing */
+
+	uint8_t rx[kRxSize];
+	volatile uint16_t rxHead, rxTail;
+
+	/* tx[echoTail .. txTail) are in the UART or on the line; tx[txTail .. txHead) wait. */
+	uint8_t tx[kTxSize];
+	volatile uint16_t txHead, txTail, echoTail;
+
+	uint8_t echoSeen;        /* T=0: the echo of the character in flight has come back */
+	uint8_t echoError;       /* T=0: that echo had a parity/framing error, or more followed it */
+	uint8_t txRepeats;       /* T=0: repetitions of the character in flight so far */
+	uint8_t rxRepeats;       /* T=0: error signals sent for the character being received */
+	uint8_t discarding;      /* T=0: drop what the receiver hears until the pending action runs */
+
+	uint8_t action;
+	uint64_t actionAt;       /* µs on the timer */
+
+	uint32_t firstEtu, nextEtu;
+	uint8_t armed;           /* 0 none, 1 waiting for a first character, 2 for a next one */
+	uint8_t edgeSinceArm;    /* a character was on the line since the last setDeadlines */
+	uint64_t deadlineAt;
+	uint64_t lastEdge;       /* µs: leading edge of the last character seen on the line */
+
+	volatile uint8_t errors;
+	volatile uint8_t posted;
+	uint8_t closing;         /* closed while a delivery was queued: the delivery frees the record */
+} CardUartRecord, *CardUart;
+
+static void IRAM_ATTR uartInterrupt(void *refcon);
+static bool IRAM_ATTR timerAlarm(gptimer_handle_t timer, const gptimer_alarm_event_data_t *event, void *refcon);
+static void cardUartDeliver(void *the, void *refcon, uint8_t *message, uint16_t messageLength);
+
+static uint64_t IRAM_ATTR etuToMicroseconds(CardUart uart, uint32_t etu)
+{
+	return ((uint64_t)uart->etuNs * etu + 999) / 1000;
+}
+
+static uint64_t IRAM_ATTR nowMicroseconds(CardUart uart)
+{
+	uint64_t count = 0;
+	gptimer_get_raw_count(uart->timer, &count);
+	return count;
+}
+
+/* Post at most one delivery at a time: the XS side drains everything pending when it runs. */
+static void IRAM_ATTR postFromISR(CardUart uart, uint8_t error)
+{
+	uart->errors |= error;
+	if (!uart->posted) {
+		uart->posted = 1;
+		modMessagePostToMachineFromISR(uart->the, cardUartDeliver, uart);
+	}
+}
+
+/* Program the one alarm for whichever comes first: the pending action or the receive deadline. */
+static void IRAM_ATTR armAlarm(CardUart uart)
+{
+	uint64_t at = UINT64_MAX;
+	gptimer_alarm_config_t alarm = {0};
+
+	if (uart->action != kActionNone)
+		at = uart->actionAt;
+	if (uart->armed && (uart->deadlineAt < at))
+		at = uart->deadlineAt;
+	if (UINT64_MAX == at) {
+		gptimer_set_alarm_action(uart->timer, NULL);
+		return;
+	}
+	alarm.alarm_count = at;
+	gptimer_set_alarm_action(uart->timer, &alarm);
+}
+
+static void IRAM_ATTR schedule(CardUart uart, uint8_t action, uint64_t at)
+{
+	uart->action = action;
+	uart->actionAt = at;
+	armAlarm(uart);
+}
+
+/* A character's leading edge, from the time its stop bit was reported (≈ 10.5 etu after it; 10 is
+ * used so that deadlines counted from the estimate can only be late, never early). */
+static void IRAM_ATTR noteEdge(CardUart uart, uint64_t reportedAt, uint32_t deadlineEtu)
+{
+	uint64_t tenEtu = etuToMicroseconds(uart, 10);
+	uart->lastEdge = (reportedAt > tenEtu) ? reportedAt - tenEtu : 0;
+	uart->edgeSinceArm = 1;
+	if (uart->armed) {
+		if (0 == deadlineEtu)
+			uart->armed = 0;
+		else
+			uart->deadlineAt = uart->lastEdge + etuToMicroseconds(uart, deadlineEtu);
+		armAlarm(uart);
+	}
+}
+
+/* T=1 (and T=0 when nothing is in flight): move waiting bytes into the UART FIFO. In T=0 only one
+ * character is ever in flight, so that it can be repeated; in T=1 the FIFO paces them itself. */
+static void IRAM_ATTR feedTransmitter(CardUart uart)
+{
+	if (0 == uart->protocol) {
+		if ((uart->echoTail != uart->txTail) || (uart->txTail == uart->txHead) || (uart->action != kActionNone))
+			return;
+		uart_ll_write_txfifo(uart->hw, &uart->tx[uart->txTail & (kTxSize - 1)], 1);
+		uart->txTail++;
+		uart->echoSeen = 0;
+		uart->echoError = 0;
+		return;
+	}
+	while (uart->txTail != uart->txHead) {
+		if (0 == uart_ll_get_txfifo_len(uart->hw))
+			break;
+		uart_ll_write_txfifo(uart->hw, &uart->tx[uart->txTail & (kTxSize - 1)], 1);
+		uart->txTail++;
+	}
+	if (uart->txTail != uart->txHead)
+		uart_ll_ena_intr_mask(uart->hw, UART_INTR_TXFIFO_EMPTY);
+	else
+		uart_ll_disable_intr_mask(uart->hw, UART_INTR_TXFIFO_EMPTY);
+}
+
+/* Pull I/O low (T=0 error signal, ISO 7816-3 §7.3) and stop the receiver from hearing it. */
+static void IRAM_ATTR startErrorSignal(CardUart uart, uint64_t now)
+{
+	gpio_ll_set_level(&GPIO, uart->pin, 0);
+	esp_rom_gpio_connect_out_signal(uart->pin, SIG_GPIO_OUT_IDX, false, false);
+	esp_rom_gpio_connect_in_signal(GPIO_MATRIX_CONST_ONE_INPUT, UART_PERIPH_SIGNAL(uart->port, SOC_UART_RX_PIN_IDX), false);
+	schedule(uart, kActionRelease, now + (etuToMicroseconds(uart, 3) / 2));
+}
+
+static void IRAM_ATTR endErrorSignal(CardUart uart)
+{
+	esp_rom_gpio_connect_out_signal(uart->pin, UART_PERIPH_SIGNAL(uart->port, SOC_UART_TX_PIN_IDX), false, false);
+	esp_rom_gpio_connect_in_signal(uart->pin, UART_PERIPH_SIGNAL(uart->port, SOC_UART_RX_PIN_IDX), false);
+}
+
+/* A character from the card (not our echo). */
+static void IRAM_ATTR receiveCharacter(CardUart uart, uint8_t byte, uint32_t status, uint64_t now)
+{
+	uint8_t parityError = (status & UART_INTR_PARITY_ERR) ? 1 : 0;
+
+	if (uart->detecting) {
+		/* TS (ISO 7816-3 §8.1): 0x3B read directly is the direct convention; the inverse TS 0x3F read
+		 * directly is 0x03 with a parity error. From now on the inverse convention uses odd parity,
+		 * because its parity bit is sent inverted and its data bits are sent inverted (the TypeScript
+		 * side undoes inversion and bit order with one table). */
+		uart->detecting = 0;
+		if (0x03 == byte) {
+			uart->convention = 2;
+			uart_ll_set_parity(uart->hw, UART_PARITY_ODD);
+			parityError = 0;
+		}
+		else
+			uart->convention = 1;
+	}
+	else if (parityError && (0 == uart->protocol) && uart->errorSignal && (uart->rxRepeats < uart->repetitions)) {
+		uart->rxRepeats++;
+		startErrorSignal(uart, now);
+		return;
+	}
+
+	noteEdge(uart, now, uart->nextEtu);
+	if (parityError) {
+		uart->rxRepeats = 0;
+		postFromISR(uart, kErrorParity);
+		if (0 == uart->protocol)
+			return;      /* T=0: the character is lost; T=1 keeps it so the block can be framed */
+	}
+	uart->rxRepeats = 0;
+	if ((uint16_t)(uart->rxHead - uart->rxTail) >= kRxSize) {
+		postFromISR(uart, kErrorOverrun);
+		return;
+	}
+	uart->rx[uart->rxHead & (kRxSize - 1)] = byte;
+	uart->rxHead++;
+	postFromISR(uart, 0);
+}
+
+/* The echo of the oldest character we sent. */
+static void IRAM_ATTR receiveEcho(CardUart uart, uint8_t byte, uint32_t status, uint64_t now)
+{
+	uint8_t sent = uart->tx[uart->echoTail & (kTxSize - 1)];
+
+	if (0 == uart->protocol) {
+		if (uart->echoSeen) {
+			/* A character right after our echo, inside the guard time: the card's error signal. */
+			uart->echoError = 1;
+			return;
+		}
+		/* Keep the character until the guard time tells whether the card wants it again. */
+		noteEdge(uart, now, uart->firstEtu);
+		uart->echoSeen = 1;
+		uart->echoError = (status & (UART_INTR_PARITY_ERR | UART_INTR_FRAM_ERR)) || (byte != sent);
+		schedule(uart, kActionDecide, now + (etuToMicroseconds(uart, 3 + 2 * uart->extraGuardEtu) / 2));
+		return;
+	}
+	noteEdge(uart, now, uart->firstEtu);
+	if ((byte != sent) || (status & UART_INTR_FRAM_ERR))
+		postFromISR(uart, kErrorFraming);      /* someone else drove the line: a collision */
+	uart->echoTail++;
+	postFromISR(uart, 0);
+}
+
+static void IRAM_ATTR uartInterrupt(void *refcon)
+{
+	CardUart uart = refcon;
+	uint32_t status = uart_ll_get_intsts_mask(uart->hw);
+	uint64_t now = nowMicroseconds(uart);
+
+	uart_ll_clr_intsts_mask(uart->hw, status);
+	portENTER_CRITICAL_ISR(&uart->lock);
+
+	if (status & UART_INTR_RXFIFO_OVF)
+		postFromISR(uart, kErrorOverrun);
+
+	while (uart_ll_get_rxfifo_len(uart->hw)) {
+		uint8_t byte;
+		uart_ll_read_rxfifo(uart->hw, &byte, 1);
+		if (uart->discarding)
+			continue;
+		if (uart->echoTail != uart->txTail)
+			receiveEcho(uart, byte, status, now);
+		else
+			receiveCharacter(uart, byte, status, now);
+	}
+
+	if (status & UART_INTR_TXFIFO_EMPTY)
+		feedTransmitter(uart);
+
+	portEXIT_CRITICAL_ISR(&uart->lock);
+}
+
+static void IRAM_ATTR decide(CardUart uart, uint64_t now)
+{
+	/* A busy receiver after our stop bits means the card's error signal started a character. */
+	uint8_t signalled = uart->echoError || (0 != uart->hw->fsm_status.st_urx_out) || (0 == gpio_ll_get_level(&GPIO, uart->pin));
+
+	if (signalled && (uart->txRepeats < uart->repetitions)) {
+		uart->txRepeats++;
+		uart->discarding = 1;
+		/* Wait out the spurious character (≤ 11 etu from here) plus the 2 etu of §7.3. */
+		schedule(uart, kActionRepeat, now + etuToMicroseconds(uart, 13));
+		return;
+	}
+	if (signalled)
+		postFromISR(uart, kErrorParity);
+	uart->txRepeats = 0;
+	uart->echoTail++;
+	uart->action = kActionNone;
+	armAlarm(uart);
+	feedTransmitter(uart);
+	postFromISR(uart, 0);
+}
+
+static bool IRAM_ATTR timerAlarm(gptimer_handle_t timer, const gptimer_alarm_event_data_t *event, void *refcon)
+{
+	CardUart uart = refcon;
+	uint64_t now = event->count_value;
+	(void)timer;
+
+	portENTER_CRITICAL_ISR(&uart->lock);
+	if ((uart->action != kActionNone) && (uart->actionAt <= now)) {
+		uint8_t action = uart->action;
+		uart->action = kActionNone;
+		if (kActionDecide == action)
+			decide(uart, now);
+		else if (kActionRepeat == action) {
+			uart->discarding = 0;
+			uart_ll_rxfifo_rst(uart->hw);
+			uart_ll_write_txfifo(uart->hw, &uart->tx[uart->echoTail & (kTxSize - 1)], 1);
+			uart->echoSeen = 0;
+			uart->echoError = 0;
+		}
+		else if (kActionRelease == action) {
+			endErrorSignal(uart);
+			feedTransmitter(uart);
+		}
+	}
+	if (uart->armed && (uart->deadlineAt <= now)) {
+		uart->armed = 0;
+		postFromISR(uart, kErrorTimeout);
+	}
+	armAlarm(uart);
+	portEXIT_CRITICAL_ISR(&uart->lock);
+	return false;
+}
+
+/* Runs in the XS task: hand everything pending to TypeScript in one call. */
+static void cardUartDeliver(void *theIn, void *refcon, uint8_t *message, uint16_t messageLength)
+{
+	xsMachine *the = theIn;
+	CardUart uart = refcon;
+	uint8_t errors;
+	uint16_t readable, writable;
+	(void)message;
+	(void)messageLength;
+
+	if (uart->closing) {
+		c_free(uart);
+		return;
+	}
+	portENTER_CRITICAL(&uart->lock);
+	errors = uart->errors;
+	uart->errors = 0;
+	uart->posted = 0;
+	readable = uart->rxHead - uart->rxTail;
+	writable = (kTxSize - 1) - (uint16_t)(uart->txHead - uart->echoTail);
+	portEXIT_CRITICAL(&uart->lock);
+
+	xsBeginHost(the);
+		xsCallFunction3(uart->callback, uart->obj, xsInteger(readable), xsInteger(writable), xsInteger(errors));
+	xsEndHost(the);
+}
+
+/* Stops the hardware first, so nothing can post any more; then frees the record unless a delivery
+ * is still queued for it, in which case that delivery frees it without calling TypeScript. */
+static void cardUartRelease(CardUart uart)
+{
+	if (uart->interrupt) {
+		uart_ll_disable_intr_mask(uart->hw, UART_LL_INTR_MASK);
+		esp_intr_free(uart->interrupt);
+	}
+	if (uart->timer) {
+		gptimer_stop(uart->timer);
+		gptimer_disable(uart->timer);
+		gptimer_del_timer(uart->timer);
+	}
+	gpio_reset_pin(uart->pin);
+	builtinFreePin(uart->pin);
+	if (uart->posted)
+		uart->closing = 1;
+	else
+		c_free(uart);
+}
+
+void xs_carduart_destructor(void *data)
+{
+	if (data)
+		cardUartRelease(data);
+}
+
+/*
+ * new CardUartPort(port, pin, baud, etuNs, stopBits, extraGuardEtu, protocol, repetitions,
+ *                  errorSignal, convention, callback)
+ * convention: 0 detect (start direct, even parity), 1 direct (even parity), 2 inverse (odd parity).
+ * All values were validated by the TypeScript side.
+ */
+void xs_carduart(xsMachine *the)
+{
+	CardUart uart;
+	uart_config_t config = {0};
+	gptimer_config_t timerConfig = {0};
+	gptimer_event_callbacks_t callbacks = {0};
+	int port = xsmcToInteger(xsArg(0));
+	int pin = xsmcToInteger(xsArg(1));
+	int stopBits = xsmcToInteger(xsArg(4));
+	int convention = xsmcToInteger(xsArg(9));
+
+	if ((port < 1) || (port >= UART_NUM_MAX))
+		xsRangeError("invalid port");      /* UART0 carries the console and the debugger */
+	if (!builtinIsPinFree(pin))
+		xsUnknownError("in use");
+	if (uart_is_driver_installed(port))
+		xsUnknownError("port in use");
+
+	uart = c_calloc(1, sizeof(CardUartRecord));
+	if (!uart)
+		xsUnknownError("no memory");
+	uart->the = the;
+	uart->obj = xsThis;
+	uart->callback = xsArg(10);
+	uart->port = port;
+	uart->hw = UART_LL_GET_HW(port);
+	uart->pin = pin;
+	uart->etuNs = (uint32_t)xsmcToNumber(xsArg(3));
+	uart->extraGuardEtu = (uint8_t)xsmcToInteger(xsArg(5));
+	uart->protocol = (uint8_t)xsmcToInteger(xsArg(6));
+	uart->repetitions = (uint8_t)xsmcToInteger(xsArg(7));
+	uart->errorSignal = xsmcTest(xsArg(8)) ? 1 : 0;
+	uart->detecting = (0 == convention) ? 1 : 0;
+	uart->convention = (uint8_t)convention;
+	portMUX_INITIALIZE(&uart->lock);
+	builtinUsePin(pin);
+	xsmcSetHostData(xsThis, uart);
+
+	config.baud_rate = xsmcToInteger(xsArg(2));
+	config.data_bits = UART_DATA_8_BITS;
+	config.parity = (2 == convention) ? UART_PARITY_ODD : UART_PARITY_EVEN;
+	config.stop_bits = (1 == stopBits) ? UART_STOP_BITS_1 : UART_STOP_BITS_2;
+	config.flow_ctrl = UART_HW_FLOWCTRL_DISABLE;
+	config.source_clk = UART_SCLK_APB;     /* the same 80 MHz the LEDC card clock divides */
+	if ((ESP_OK != uart_param_config(port, &config)) ||
+		(ESP_OK != uart_set_tx_idle_num(port, (0 == uart->protocol) ? 0 : uart->extraGuardEtu)) ||
+		(ESP_OK != uart_set_pin(port, pin, pin, UART_PIN_NO_CHANGE, UART_PIN_NO_CHANGE)))
+		xsUnknownError("uart config failed");
+
+	/* One open-drain pad: the UART drives it low or releases it, the interface chip (or a pull-up on
+	 * the card's VCC) pulls it high, and the receiver listens to the pad itself. */
+	gpio_set_direction(pin, GPIO_MODE_INPUT_OUTPUT_OD);
+	gpio_set_pull_mode(pin, GPIO_PULLUP_ONLY);
+	endErrorSignal(uart);
+
+	timerConfig.clk_src = GPTIMER_CLK_SRC_DEFAULT;
+	timerConfig.direction = GPTIMER_COUNT_UP;
+	timerConfig.resolution_hz = 1000000;
+	callbacks.on_alarm = timerAlarm;
+	if ((ESP_OK != gptimer_new_timer(&timerConfig, &uart->timer)) ||
+		(ESP_OK != gptimer_register_event_callbacks(uart->timer, &callbacks, uart)) ||
+		(ESP_OK != gptimer_enable(uart->timer)) ||
+		(ESP_OK != gptimer_start(uart->timer)))
+		xsUnknownError("timer failed");
+
+	uart_ll_rxfifo_rst(uart->hw);
+	uart_ll_txfifo_rst(uart->hw);
+	uart_ll_set_rxfifo_full_thr(uart->hw, 1);      /* one interrupt per character: timestamps */
+	uart_ll_set_txfifo_empty_thr(uart->hw, 4);
+	uart_ll_clr_intsts_mask(uart->hw, UART_LL_INTR_MASK);
+	if (ESP_OK != esp_intr_alloc(uart_periph_signal[port].irq, ESP_INTR_FLAG_IRAM, uartInterrupt, uart, &uart->interrupt))
+		xsUnknownError("interrupt failed");
+	uart_ll_ena_intr_mask(uart->hw, UART_INTR_RXFIFO_FULL | UART_INTR_PARITY_ERR | UART_INTR_FRAM_ERR | UART_INTR_RXFIFO_OVF);
+
+	xsRemember(uart->obj);
+	xsRemember(uart->callback);
+}
+
+void xs_carduart_close(xsMachine *the)
+{
+	CardUart uart = xsmcGetHostData(xsThis);
+	if (!uart || !xsmcGetHostDataValidate(xsThis, xs_carduart_destructor))
+		return;
+	xsForget(uart->callback);
+	xsForget(uart->obj);
+	xsmcSetHostData(xsThis, NULL);
+	cardUartRelease(uart);
+}
+
+static CardUart cardUartOpen(xsMachine *the)
+{
+	CardUart uart = xsmcGetHostDataValidate(xsThis, xs_carduart_destructor);
+	if (!uart)
+		xsUnknownError("closed");
+	return uart;
+}
+
+/* read() → the raw byte as the UART framed it, or undefined. */
+void xs_carduart_read(xsMachine *the)
+{
+	CardUart uart = cardUartOpen(the);
+	if (uart->rxHead == uart->rxTail)
+		return;
+	xsmcSetInteger(xsResult, uart->rx[uart->rxTail & (kRxSize - 1)]);
+	uart->rxTail++;
+}
+
+/* write(rawByte) → false when the ring is full (TypeScript throws, per ECMA-419). */
+void xs_carduart_write(xsMachine *the)
+{
+	CardUart uart = cardUartOpen(the);
+	uint8_t byte = (uint8_t)xsmcToInteger(xsArg(0));
+
+	portENTER_CRITICAL(&uart->lock);
+	if ((uint16_t)(uart->txHead - uart->echoTail) >= (kTxSize - 1)) {
+		portEXIT_CRITICAL(&uart->lock);
+		xsmcSetFalse(xsResult);
+		return;
+	}
+	uart->tx[uart->txHead & (kTxSize - 1)] = byte;
+	uart->txHead++;
+	feedTransmitter(uart);
+	portEXIT_CRITICAL(&uart->lock);
+	xsmcSetTrue(xsResult);
+}
+
+void xs_carduart_get_writable(xsMachine *the)
+{
+	CardUart uart = cardUartOpen(the);
+	xsmcSetInteger(xsResult, (kTxSize - 1) - (uint16_t)(uart->txHead - uart->echoTail));
+}
+
+/* 0 while TS is awaited, then 1 direct or 2 inverse (see receiveCharacter). */
+void xs_carduart_get_convention(xsMachine *the)
+{
+	CardUart uart = cardUartOpen(the);
+	xsmcSetInteger(xsResult, uart->convention);
+}
+
+/* setDeadlines(firstEtu, nextEtu): see CardUart.setDeadlines in hal/interfaces/card-uart.ts. */
+void xs_carduart_set_deadlines(xsMachine *the)
+{
+	CardUart uart = cardUartOpen(the);
+	uint32_t first = (uint32_t)xsmcToNumber(xsArg(0));
+	uint32_t next = (uint32_t)xsmcToNumber(xsArg(1));
+	uint64_t now;
+
+	portENTER_CRITICAL(&uart->lock);
+	now = nowMicroseconds(uart);
+	uart->firstEtu = first;
+	uart->nextEtu = next;
+	if ((0 == first) && (0 == next))
+		uart->armed = 0;
+	else {
+		/* Counted from the last character if one passed since the previous call, else from now. */
+		uint64_t base = uart->edgeSinceArm ? uart->lastEdge : now;
+		uart->armed = 1;
+		uart->deadlineAt = base + etuToMicroseconds(uart, first ? first : next);
+	}
+	uart->edgeSinceArm = 0;
+	armAlarm(uart);
+	portEXIT_CRITICAL(&uart->lock);
+}
+
+/* flush(): drop unread input and unsent output; a character already in the UART still finishes. */
+void xs_carduart_flush(xsMachine *the)
+{
+	CardUart uart = cardUartOpen(the);
+
+	portENTER_CRITICAL(&uart->lock);
+	uart->rxTail = uart->rxHead;
+	uart->txHead = uart->txTail;
+	portEXIT_CRITICAL(&uart->lock);
+}

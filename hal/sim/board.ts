@@ -1,0 +1,92 @@
+/**
+ * The simulated board: one virtual clock, one socket with its line, and the HAL constructors the
+ * firmware instantiates (`new board.uart({...})`, `new board.contacts({...})`), plus the test
+ * backdoor (insert, remove, fault, line records). Deterministic: everything runs in virtual time and
+ * draws randomness from `random`, seeded by `seed`.
+ */
+import type {
+  CardContactsConstructor, CardContactsOptions, ContactFault, VoltageClass,
+} from '../interfaces/card-contacts.js';
+import type { CardUartConstructor, CardUartOptions } from '../interfaces/card-uart.js';
+import type { Trace } from '../interfaces/trace.js';
+import { silentTrace } from '../interfaces/trace.js';
+import type { SimCard } from './card.js';
+import { SimContacts, SimSocket } from './contacts.js';
+import { SimLine } from './line.js';
+import { SimRandom } from './random.js';
+import { VirtualScheduler } from './scheduler.js';
+import { SimCardUart } from './uart.js';
+
+export interface SimBoardOptions {
+  seed?: number;
+  /** Voltage classes, lowest voltage first (default C, B, A). */
+  classes?: VoltageClass[];
+  /** CLK frequencies in Hz, lowest first (default 4 MHz only). */
+  clocksHz?: number[];
+  /** Whether CLK can be stopped (default true). */
+  clockStop?: boolean;
+  /** A card inserted at time 0. */
+  card?: SimCard;
+  /** Presence-switch debounce (default 10 ms). */
+  debounceNs?: number;
+  trace?: Trace;
+}
+
+export interface SimBoard {
+  readonly scheduler: VirtualScheduler;
+  readonly random: SimRandom;
+  readonly seed: number;
+  readonly line: SimLine;
+  readonly socket: SimSocket;
+  readonly contacts: CardContactsConstructor;
+  readonly uart: CardUartConstructor;
+  readonly trace: Trace;
+  /** The card in the socket, if any. */
+  readonly card: SimCard | null;
+  insert(card: SimCard): void;
+  remove(): void;
+  fault(kind: ContactFault): void;
+}
+
+export const DEFAULT_DEBOUNCE_NS = 10_000_000;
+
+export function createSimBoard(options: SimBoardOptions = {}): SimBoard {
+  const seed = (options.seed ?? 1) >>> 0;
+  const trace = options.trace ?? silentTrace;
+  const scheduler = new VirtualScheduler();
+  const line = new SimLine(scheduler);
+  const socket = new SimSocket(line, Object.freeze({
+    classes: Object.freeze([...(options.classes ?? ['C', 'B', 'A'])]),
+    clocksHz: Object.freeze([...(options.clocksHz ?? [4_000_000])]),
+    clockStop: options.clockStop ?? true,
+  }), options.debounceNs ?? DEFAULT_DEBOUNCE_NS, trace);
+
+  const contacts = class extends SimContacts {
+    constructor(o: CardContactsOptions) {
+      super(socket, o);
+    }
+  };
+  const uart = class extends SimCardUart {
+    constructor(o: CardUartOptions) {
+      super(line, o);
+    }
+  };
+  if (options.card) socket.insert(options.card);
+
+  return {
+    scheduler,
+    random: new SimRandom(seed),
+    seed,
+    line,
+    socket,
+    contacts,
+    uart,
+    trace,
+    get card() {
+      return socket.card;
+    },
+    insert: (card) => socket.insert(card),
+    remove: () => socket.remove(),
+    fault: (kind) => socket.fault(kind),
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * What a simulated card needs to know about its own ATR (ISO 7816-3 §8.2): convention, offered
+ * protocols, TA1, specific mode, WI and the T=1 EDC. Deliberately independent of the firmware's ATR
+ * codec, so a bug there cannot hide behind the same bug here. Plus the Fi/Di tables (§8.3, Tables 7, 8).
+ */
+import type { Convention } from '../../interfaces/card-uart.js';
+
+/** Table 7: Fi by FI (0 = RFU). */
+export const FI_TABLE: readonly number[] = Object.freeze([372, 372, 558, 744, 1116, 1488, 1860, 0, 0, 512, 768, 1024, 1536, 2048, 0, 0]);
+/** Table 8: Di by DI (0 = RFU). */
+export const DI_TABLE: readonly number[] = Object.freeze([0, 1, 2, 4, 8, 16, 32, 64, 12, 20, 0, 0, 0, 0, 0, 0]);
+
+export interface CardAtrInfo {
+  convention: Convention;
+  /** Each T offered by a TDi (T=15 excluded), in order; [0] when there is no TD1. */
+  protocols: number[];
+  ta1: number | null;
+  /** TA2 present: specific mode, no PPS (§9.1). */
+  specific: boolean;
+  /** T=0 waiting integer from TC2 (default 10). */
+  wi: number;
+  /** T=1 error detection code: first TC for T=1, b1 (§11.4.4). */
+  edc: 'lrc' | 'crc';
+}
+
+export function cardAtrInfo(atr: Uint8Array): CardAtrInfo {
+  const info: CardAtrInfo = {
+    convention: atr[0] === 0x3f ? 'inverse' : 'direct', protocols: [], ta1: null, specific: false, wi: 10, edc: 'lrc',
+  };
+  let y = (atr[1] ?? 0) >> 4;
+  let level = 1;
+  let t = 0;
+  let edcSeen = false;
+  let i = 2;
+  while (i <= atr.length) {
+    const ta = y & 1 ? atr[i++] : undefined;
+    const tb = y & 2 ? atr[i++] : undefined;
+    const tc = y & 4 ? atr[i++] : undefined;
+    const td = y & 8 ? atr[i++] : undefined;
+    if (level === 1 && ta !== undefined) info.ta1 = ta;
+    if (level === 2 && ta !== undefined) info.specific = true;
+    if (level === 2 && tc !== undefined && t === 0) info.wi = tc;
+    if (level > 2 && t === 1 && tc !== undefined && !edcSeen) {
+      info.edc = tc & 1 ? 'crc' : 'lrc';
+      edcSeen = true;
+    }
+    void tb;
+    if (td === undefined) break;
+    t = td & 0x0f;
+    if (t !== 15 && !info.protocols.includes(t)) info.protocols.push(t);
+    y = td >> 4;
+    level++;
+  }
+  if (info.protocols.length === 0) info.protocols.push(0);
+  return info;
+}
+
+/** HEX text (upper or lower case, spaces allowed) to bytes; null when it is not hex. */
+export function fromHex(text: string): Uint8Array | null {
+  const clean = text.replace(/\s+/g, '');
+  if (clean.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(clean)) return null;
+  const out = new Uint8Array(clean.length / 2);
+  for (let k = 0; k < out.length; k++) out[k] = parseInt(clean.slice(2 * k, 2 * k + 2), 16);
+  return out;
+}
+
+export function toHex(bytes: ArrayLike<number>): string {
+  let s = '';
+  for (let k = 0; k < bytes.length; k++) s += (bytes[k] < 16 ? '0' : '') + bytes[k].toString(16).toUpperCase();
+  return s;
+}
+
+/** Fixed hex for built-in data; throws on a typo (a programming error). */
+export function hex(text: string): Uint8Array {
+  const bytes = fromHex(text);
+  if (!bytes) throw new Error(`bad hex literal: ${text}`);
+  return bytes;
+}

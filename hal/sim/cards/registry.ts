@@ -1,0 +1,49 @@
+/**
+ * The built-in simulated cards (`ccid-reader cards`, `--card NAME`, control socket `insert NAME`).
+ * One entry per card; a protocol module adds its cards by appending entries here.
+ * ATR sources: pcsc-tools' smartcard_list.txt (Ludovic Rousseau), as named in each description.
+ */
+import type { SimCard } from '../card.js';
+import { hex } from './atr.js';
+import { MuteCard } from './mute.js';
+import { T0FsCard } from './t0-fs.js';
+
+export interface BuiltInCard {
+  readonly name: string;
+  readonly description: string;
+  create(seed: number): SimCard;
+}
+
+/** smartcard_list.txt: "3B 02 14 50  Schlumberger Multiflex 3k" — T=0, direct, no TA1. */
+const ATR_MULTIFLEX = '3B 02 14 50';
+/** smartcard_list.txt: "3F 2F 00 36 AF 69 02 04 01 80 00 00 0A 0E 83 3E 9F 16  SIM Card GSM" — inverse convention, T=0. */
+const ATR_GSM_SIM = '3F 2F 00 36 AF 69 02 04 01 80 00 00 0A 0E 83 3E 9F 16';
+/** smartcard_list.txt: "3B 16 18 AF 01 02 02 02 00  SIM Virgin Mobile (Australia)" — TA1 = 18: Fi 372, Di 12. */
+const ATR_TA1_18 = '3B 16 18 AF 01 02 02 02 00';
+/** smartcard_list.txt: "3B 95 96 40 F0 0F 10 0A 09 6A  Zain Usim Card" — TA1 = 96: Fi 512, Di 32; TC2 = F0 (WI 240). */
+const ATR_TA1_96 = '3B 95 96 40 F0 0F 10 0A 09 6A';
+
+function fsCard(name: string, description: string, atr: string, extra: { pps?: 'echo' | 'mute' } = {}) {
+  return {
+    name,
+    description,
+    create: (seed: number) => new T0FsCard({ name, description, atr: hex(atr), seed, ...extra }),
+  };
+}
+
+const cards: BuiltInCard[] = [
+  fsCard('t0-fs', `T=0 ISO 7816-4 file system (MF 3F00, DF 1000, EFs 2F00 0001 1001 1002), ENVELOPE for extended APDUs; ATR ${ATR_MULTIFLEX} (Schlumberger Multiflex 3k)`, ATR_MULTIFLEX),
+  fsCard('t0-inverse', `the t0-fs file system in the inverse convention; ATR ${ATR_GSM_SIM} (GSM SIM)`, ATR_GSM_SIM),
+  fsCard('t0-pps', `the t0-fs file system, TA1=18 (Fi 372, Di 12), accepts PPS by echo; ATR ${ATR_TA1_18} (Virgin Mobile SIM)`, ATR_TA1_18),
+  fsCard('t0-pps-fast', `the t0-fs file system, TA1=96 (Fi 512, Di 32), WI 240, accepts PPS by echo; ATR ${ATR_TA1_96} (Zain USIM)`, ATR_TA1_96),
+  fsCard('t0-pps-refused', `the t0-fs file system, TA1=18 but mute on PPS: the reader must cold reset and go on at Fd/Dd; ATR ${ATR_TA1_18}`, ATR_TA1_18, { pps: 'mute' }),
+  { name: 'mute', description: 'never answers reset (no ATR within 40 000 cycles)', create: () => new MuteCard() },
+];
+
+export function builtInCards(): readonly BuiltInCard[] {
+  return cards;
+}
+
+export function findCard(name: string): BuiltInCard | undefined {
+  return cards.find((c) => c.name === name);
+}

@@ -1,0 +1,284 @@
+/**
+ * One side's character engine on the simulated I/O line (ISO 7816-3 §7): it sends characters bit by
+ * bit (start bit, 8 data bits, even parity, guard time) and receives them by sampling the line in the
+ * middle of each of its own bit times, so a sender and a receiver that disagree on the rate or the
+ * convention corrupt characters the way real hardware does. In T=0 mode it also does the error
+ * signal and character repetition (§7.3). Shared by the reader's UART and the card's CardIo.
+ */
+import type { Convention } from '../interfaces/card-uart.js';
+import type { LineListener, LineSide, SimLine, LineCharacter } from './line.js';
+
+/** §7.3: the receiver pulls I/O low from 10.5 etu for 1 to 2 etu; 1.5 etu sits in the middle. */
+const ERROR_SIGNAL_START = 10.5;
+const ERROR_SIGNAL_END = 12;
+/** §7.3: the sender samples I/O at 11 etu to see the error signal. */
+const ERROR_SAMPLE = 11;
+/** §7.3: the repetition starts at least 2 etu after the error signal was detected (11 + 2). */
+const REPEAT_AT = 13;
+/** The receiver checks the stop condition (line released) a quarter etu into the guard time. */
+const STOP_SAMPLE = 10.25;
+
+export interface PortHooks {
+  /** A character arrived (decoded in the receiver's convention). */
+  received(byte: number, parityOk: boolean): void;
+  /** A start bit that was not one, or a missing stop condition. */
+  framing(): void;
+  /** The leading edge of an incoming start bit was seen. */
+  leadingEdge(timeNs: number): void;
+  /** A character this side sent is starting on the line; `last` when nothing else is queued. */
+  sending(timeNs: number, last: boolean): void;
+  /** A character this side sent was rejected by more error signals than `repetitions` allows. */
+  sendFailed(byte: number): void;
+  /** A queued character has left the queue for good (sent, or given up). */
+  sent(): void;
+}
+
+/** Send parameters captured when the character is queued (a rate change applies to later ones). */
+interface Outgoing {
+  byte: number;
+  etuNs: number;
+  convention: Convention;
+  /** Transmissions still to send with wrong parity. */
+  badParity: number;
+  /** Earliest start, from `delayEtu` (NaN: counted from the previous character's leading edge). */
+  delayEtu: number;
+  queuedAt: number;
+}
+
+export interface SendParameters {
+  etuNs: number;
+  convention: Convention;
+  delayEtu?: number;
+  badParity?: number;
+}
+
+export class LinePort implements LineListener {
+  readonly side: LineSide;
+  readonly line: SimLine;
+  /** Receive rate and convention (the sender's are captured per character). */
+  etuNs: number;
+  convention: Convention | 'detect';
+  /** 0: T=0 error signal and repetition (when `repetitions` > 0); 1: none. */
+  protocol: 0 | 1 = 0;
+  repetitions: number;
+  /** Minimum etu between the leading edges of two characters this side sends. */
+  guardEtu = 12;
+  /** Minimum etu between the other side's last leading edge and this side's next one. */
+  turnaroundEtu = 16;
+  /** Whether incoming characters are sampled at all (a card without power or in reset is deaf). */
+  listening = true;
+
+  #hooks: PortHooks;
+  #queue: Outgoing[] = [];
+  #txBusy = false;
+  #rxBusy = false;
+  #errorBusy = false;
+  #rxStart = 0;
+  #rxEtu = 0;
+  #lastOwnEdge = -Infinity;
+  #consecutiveErrors = 0;
+  /** Error signals seen for the character being sent. */
+  #attempts = 0;
+  #timers = new Set<number>();
+  #closed = false;
+
+  constructor(line: SimLine, side: LineSide, hooks: PortHooks, etuNs: number, convention: Convention | 'detect', repetitions: number) {
+    this.line = line;
+    this.side = side;
+    this.#hooks = hooks;
+    this.etuNs = etuNs;
+    this.convention = convention;
+    this.repetitions = repetitions;
+    line.listen(this);
+  }
+
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** True while a character of this side is on the line or waits in the queue. */
+  get busy(): boolean {
+    return this.#txBusy || this.#queue.length > 0;
+  }
+
+  send(byte: number, p: SendParameters): void {
+    if (this.#closed) return;
+    const idle = !this.#txBusy && this.#queue.length === 0;
+    this.#queue.push({
+      byte: byte & 0xff,
+      etuNs: p.etuNs,
+      convention: p.convention,
+      badParity: p.badParity ?? 0,
+      delayEtu: p.delayEtu ?? 0,
+      queuedAt: idle ? this.line.scheduler.now() : NaN,
+    });
+    this.#pump();
+  }
+
+  /** Drop characters not yet started. */
+  dropQueue(): void {
+    this.#queue.length = 0;
+  }
+
+  /** Stop at once: abandon the character on the line, release I/O, forget timers and the queue. */
+  reset(): void {
+    for (const t of this.#timers) this.line.scheduler.cancel(t);
+    this.#timers.clear();
+    this.#queue.length = 0;
+    this.#txBusy = this.#rxBusy = this.#errorBusy = false;
+    this.#consecutiveErrors = 0;
+    this.#attempts = 0;
+    this.line.drive(this, 1);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.reset();
+    this.#closed = true;
+    this.line.unlisten(this);
+  }
+
+  ioChanged(level: 0 | 1): void {
+    if (level !== 0 || !this.listening || this.#txBusy || this.#rxBusy || this.#errorBusy) return;
+    const now = this.line.scheduler.now();
+    this.#rxBusy = true;
+    this.#rxStart = now;
+    this.#rxEtu = this.etuNs;
+    this.#hooks.leadingEdge(now);
+    this.#timer(now + STOP_SAMPLE * this.#rxEtu, () => this.#evaluate());
+  }
+
+  #timer(time: number, fn: () => void): void {
+    const handle = this.line.scheduler.at(time, () => {
+      this.#timers.delete(handle);
+      fn();
+    });
+    this.#timers.add(handle);
+  }
+
+  #pump(): void {
+    if (this.#txBusy || this.#queue.length === 0 || this.#closed) return;
+    const next = this.#queue[0];
+    const etu = next.etuNs;
+    const now = this.line.scheduler.now();
+    const other: LineSide = this.side === 'reader' ? 'card' : 'reader';
+    let start = Math.max(now, this.#lastOwnEdge + this.guardEtu * etu, this.line.lastEdge(other) + this.turnaroundEtu * etu);
+    const ref = Number.isNaN(next.queuedAt) ? this.#lastOwnEdge : next.queuedAt;
+    start = Math.max(start, ref + next.delayEtu * etu);
+    this.#txBusy = true;
+    this.#timer(start, () => this.#transmit(next, false));
+  }
+
+  #transmit(c: Outgoing, repeated: boolean): void {
+    const now = this.line.scheduler.now();
+    const bad = c.badParity > 0;
+    if (bad) c.badParity--;
+    const levels = encode(c.byte, c.convention, bad);
+    const event: LineCharacter = {
+      timeNs: now, from: this.side, byte: c.byte, parityOk: !bad, repeated,
+      convention: c.convention, etuNs: c.etuNs, errorSignalled: false,
+    };
+    this.line.character(event);
+    this.#lastOwnEdge = now;
+    this.#hooks.sending(now, this.#queue.length === 1);
+    this.line.drive(this, 0);
+    let level: 0 | 1 = 0;
+    for (let k = 1; k <= 10; k++) {
+      const bit: 0 | 1 = k < 10 ? levels[k] : 1;
+      if (bit === level) continue;
+      level = bit;
+      const l = bit;
+      this.#timer(now + k * c.etuNs, () => this.line.drive(this, l));
+    }
+    if (this.protocol === 0 && this.repetitions > 0) {
+      this.#timer(now + ERROR_SAMPLE * c.etuNs, () => this.#checkErrorSignal(c, event, now));
+    } else {
+      this.#timer(now + 10 * c.etuNs, () => this.#done());
+    }
+  }
+
+  #checkErrorSignal(c: Outgoing, event: LineCharacter, start: number): void {
+    if (this.line.io === 0) {
+      event.errorSignalled = true;
+      const attempts = this.#attempts + 1;
+      if (attempts <= this.repetitions) {
+        this.#attempts = attempts;
+        this.#timer(start + REPEAT_AT * c.etuNs, () => this.#transmit(c, true));
+        return;
+      }
+      this.#hooks.sendFailed(c.byte);
+    }
+    this.#done();
+  }
+
+  #done(): void {
+    this.#attempts = 0;
+    this.#txBusy = false;
+    this.#queue.shift();
+    this.#hooks.sent();
+    this.#pump();
+  }
+
+  #evaluate(): void {
+    this.#rxBusy = false;
+    const etu = this.#rxEtu;
+    const start = this.#rxStart;
+    const line = this.line;
+    if (line.levelAt(start + 0.5 * etu) !== 0 || line.io !== 1) {
+      this.#hooks.framing();
+      return;
+    }
+    let raw = 0;
+    for (let k = 1; k <= 8; k++) raw |= line.levelAt(start + (k + 0.5) * etu) << (k - 1);
+    const parityLevel = line.levelAt(start + 9.5 * etu);
+    let convention = this.convention;
+    if (convention === 'detect') {
+      // §8.1 TS: inverse convention's TS read in direct convention is 0x03 with a parity error.
+      convention = raw === 0x03 && parityLevel === 1 ? 'inverse' : 'direct';
+      this.convention = convention;
+    }
+    const { byte, parityOk } = decode(raw, parityLevel, convention);
+    if (!parityOk && this.protocol === 0 && this.#consecutiveErrors < this.repetitions) {
+      this.#consecutiveErrors++;
+      this.#errorBusy = true;
+      this.#timer(start + ERROR_SIGNAL_START * etu, () => line.drive(this, 0));
+      this.#timer(start + ERROR_SIGNAL_END * etu, () => {
+        line.drive(this, 1);
+        this.#errorBusy = false;
+      });
+      return;
+    }
+    this.#consecutiveErrors = 0;
+    this.#hooks.received(byte, parityOk);
+  }
+}
+
+/** Levels of bits 0..9 (start, data, parity) for a byte in a convention (§7.1, §7.2). */
+export function encode(byte: number, convention: Convention, badParity: boolean): (0 | 1)[] {
+  const levels: (0 | 1)[] = [0];
+  let ones = 0;
+  for (let i = 0; i < 8; i++) {
+    // Direct: LSB first, logic one = high. Inverse: MSB first, logic one = low.
+    const bit = convention === 'direct' ? (byte >> i) & 1 : (byte >> (7 - i)) & 1;
+    ones += bit;
+    levels.push((convention === 'direct' ? bit : 1 - bit) as 0 | 1);
+  }
+  let parity = ones & 1;
+  if (badParity) parity ^= 1;
+  levels.push((convention === 'direct' ? parity : 1 - parity) as 0 | 1);
+  return levels;
+}
+
+/** The byte and parity check from raw data levels (bit i = level of data bit time i). */
+export function decode(raw: number, parityLevel: number, convention: Convention): { byte: number; parityOk: boolean } {
+  let byte = 0;
+  let parity = parityLevel;
+  if (convention === 'direct') byte = raw;
+  else {
+    for (let i = 0; i < 8; i++) if (((raw >> i) & 1) === 0) byte |= 0x80 >> i;
+    parity = 1 - parityLevel;
+  }
+  let ones = parity;
+  for (let v = byte; v; v >>= 1) ones += v & 1;
+  return { byte, parityOk: (ones & 1) === 0 };
+}

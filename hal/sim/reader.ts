@@ -1,0 +1,94 @@
+/**
+ * The simulated reader, composed once for the host (`ccid-reader serve`, `ccid-reader sim`): the sim
+ * board, one card slot (the ISO 7816-3 session), the CCID class on a simulated USB device. The USB
+ * side is reached through `usb.host` (the bus API the USB/IP server and the capture writers use).
+ * Host-only: this is a composition root, so it may import both the firmware and the simulator.
+ */
+import type { Trace } from '../interfaces/trace.js';
+import { CcidClass } from '../../firmware/ccid/ccid-class.js';
+import type { ExchangeLevel, ReaderConfig } from '../../firmware/ccid/descriptors.js';
+import { createCardSlot } from '../../firmware/iso7816/session.js';
+import type { Slot } from '../../firmware/iso7816/slot.js';
+import { SIM_BOARD_CLASSES, SIM_BOARD_CLOCKS_HZ, createSimBoardProvider, type SimBoardProvider } from '../../boards/sim/board.js';
+import type { SimCard } from './card.js';
+import { findCard } from './cards/registry.js';
+import { parseScriptedCard } from './cards/scripted.js';
+import { SimUsbDevice, type SimUsbDeviceOptions } from './usb-device.js';
+import type { UsbDeviceOptions } from '../interfaces/usb-device.js';
+
+export interface SimReaderOptions {
+  seed?: number;
+  /** The card in the socket at time 0. */
+  card?: SimCard;
+  /** Default: the extended APDU level (libccid sends whole APDUs, up to 64 KB, chained). */
+  exchangeLevel?: ExchangeLevel;
+  trace?: Trace;
+}
+
+export interface SimReader {
+  readonly board: SimBoardProvider;
+  readonly slot: Slot;
+  readonly ccid: CcidClass;
+  readonly usb: SimUsbDevice;
+  readonly config: ReaderConfig;
+  close(): void;
+}
+
+export function readerConfig(exchangeLevel: ExchangeLevel): ReaderConfig {
+  return {
+    manufacturer: 'ccid-reader',
+    product: 'CCID Reader Sim',
+    serialNumber: 'SIM0001',
+    slots: 1,
+    classes: SIM_BOARD_CLASSES,
+    clocksHz: SIM_BOARD_CLOCKS_HZ,
+    clockStop: true,
+    protocols: [0, 1],
+    exchangeLevel,
+  };
+}
+
+export function createSimReader(options: SimReaderOptions = {}): SimReader {
+  const board = createSimBoardProvider({ seed: options.seed, card: options.card, trace: options.trace });
+  const scheduler = board.scheduler;
+  const slot = createCardSlot({ contacts: board.card.contacts, uart: board.card.uart, scheduler, trace: options.trace });
+  const config = readerConfig(options.exchangeLevel ?? 'extended-apdu');
+  // The simulated device needs the virtual clock besides the class's options.
+  const usb = class extends SimUsbDevice {
+    constructor(o: UsbDeviceOptions) {
+      super({ ...o, scheduler } satisfies SimUsbDeviceOptions);
+    }
+  };
+  const ccid = new CcidClass({ usb, slots: [slot], config, trace: options.trace });
+  return {
+    board,
+    slot,
+    ccid,
+    usb: ccid.usb as SimUsbDevice,
+    config,
+    close: () => ccid.close(),
+  };
+}
+
+/**
+ * `--card NAME|FILE` and the control socket's `insert NAME|FILE`: a built-in card by name, else a
+ * scripted card read from the JSON file. Errors are values (the caller prints them).
+ */
+export function resolveCard(spec: string, seed: number, readFile: (path: string) => string): { card: SimCard } | { error: string } {
+  const builtIn = findCard(spec);
+  if (builtIn) return { card: builtIn.create(seed) };
+  let text: string;
+  try {
+    text = readFile(spec);
+  } catch {
+    return { error: `no built-in card '${spec}' and no such file (see 'ccid-reader cards')` };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return { error: `${spec}: not JSON (${error instanceof Error ? error.message : String(error)})` };
+  }
+  const parsed = parseScriptedCard(json);
+  return 'error' in parsed ? { error: `${spec}: ${parsed.error}` } : { card: parsed.card };
+}

@@ -1,0 +1,124 @@
+/**
+ * Virtual time for the simulator (STYLE lesson 9): the Scheduler interface plus the test/driver
+ * controls `advance`, `runUntil` and `runUntilIdle`. Events run in (time, insertion sequence) order,
+ * so equal times keep the order in which they were scheduled and every run is reproducible.
+ * No Node APIs: this also runs inside the XS engine.
+ */
+import type { Scheduler, TimerHandle } from '../interfaces/scheduler.js';
+
+interface Entry {
+  time: number;
+  seq: number;
+  callback: (() => void) | null;
+}
+
+export class VirtualScheduler implements Scheduler {
+  #now = 0;
+  #seq = 0;
+  /** Binary min-heap on (time, seq). Cancelled entries stay in the heap with a null callback. */
+  #heap: Entry[] = [];
+  #live = new Map<number, Entry>();
+
+  now(): number {
+    return this.#now;
+  }
+
+  /** Callbacks scheduled but not yet run nor cancelled. */
+  get pending(): number {
+    return this.#live.size;
+  }
+
+  /** Time of the next pending event, or undefined when idle. */
+  get nextTime(): number | undefined {
+    this.#dropCancelled();
+    return this.#heap.length > 0 ? this.#heap[0].time : undefined;
+  }
+
+  at(timeNs: number, callback: () => void): TimerHandle {
+    // A time in the past (or NaN) means "as soon as possible": never before now.
+    const time = timeNs > this.#now ? timeNs : this.#now;
+    const seq = ++this.#seq;
+    const entry: Entry = { time, seq, callback };
+    this.#live.set(seq, entry);
+    this.#push(entry);
+    return seq;
+  }
+
+  cancel(handle: TimerHandle): void {
+    const entry = this.#live.get(handle);
+    if (entry === undefined) return;
+    entry.callback = null;
+    this.#live.delete(handle);
+  }
+
+  /** Run every event up to `now() + ns` inclusive, then set the clock there. */
+  advance(ns: number): void {
+    this.runUntil(this.#now + (ns > 0 ? ns : 0));
+  }
+
+  /** Run every event with time ≤ `timeNs`, then set the clock to `timeNs` (never backwards). */
+  runUntil(timeNs: number): void {
+    while (this.#runNext(timeNs));
+    if (timeNs > this.#now) this.#now = timeNs;
+  }
+
+  /**
+   * Run events in order until none is left, or until the next one would be after the absolute time
+   * `limitNs` (the clock then stays at the last event run). Returns true when no event is left.
+   */
+  runUntilIdle(limitNs = Infinity): boolean {
+    while (this.#runNext(limitNs));
+    return this.#live.size === 0;
+  }
+
+  /** Run the next event if it is due by `limit`; false when there is none. */
+  #runNext(limit: number): boolean {
+    this.#dropCancelled();
+    const top = this.#heap[0];
+    if (top === undefined || top.time > limit) return false;
+    this.#pop();
+    const callback = top.callback!;
+    this.#live.delete(top.seq);
+    this.#now = top.time;
+    callback();
+    return true;
+  }
+
+  #dropCancelled(): void {
+    while (this.#heap.length > 0 && this.#heap[0].callback === null) this.#pop();
+  }
+
+  #less(a: Entry, b: Entry): boolean {
+    return a.time < b.time || (a.time === b.time && a.seq < b.seq);
+  }
+
+  #push(entry: Entry): void {
+    const heap = this.#heap;
+    let i = heap.length;
+    heap.push(entry);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.#less(heap[i], heap[parent])) break;
+      [heap[i], heap[parent]] = [heap[parent], heap[i]];
+      i = parent;
+    }
+  }
+
+  #pop(): void {
+    const heap = this.#heap;
+    const last = heap.pop()!;
+    if (heap.length === 0) return;
+    heap[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && this.#less(heap[l], heap[m])) m = l;
+      if (r < heap.length && this.#less(heap[r], heap[m])) m = r;
+      if (m === i) return;
+      [heap[i], heap[m]] = [heap[m], heap[i]];
+      i = m;
+    }
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * The reader's card UART on the simulated line (`SimCardUart implements CardUart`): characters go
+ * out and come in bit by bit through a LinePort, callbacks reach the firmware asynchronously through
+ * the scheduler (STYLE lesson 14), and the receive deadlines of `setDeadlines` are kept in etu.
+ */
+import type { CardCharError, CardUart, CardUartOptions, Convention } from '../interfaces/card-uart.js';
+import type { SimLine } from './line.js';
+import { LinePort } from './port.js';
+
+/** Receive and transmit buffer sizes: room for a whole T=1 block (3 + 254 + 2) with margin. */
+export const UART_BUFFER = 300;
+
+/** Etu in ns for F, D and a CLK frequency: etu = F / (D · f) (ISO 7816-3 §7.1). */
+export function etuNs(F: number, D: number, clockHz: number): number {
+  return (F * 1e9) / (D * clockHz);
+}
+
+export class SimCardUart implements CardUart {
+  readonly #line: SimLine;
+  readonly #options: CardUartOptions;
+  readonly #port: LinePort;
+  readonly #etu: number;
+  #rx: number[] = [];
+  #closed = false;
+  #readablePosted = false;
+  #writablePosted = false;
+  #firstEtu = 0;
+  #nextEtu = 0;
+  #deadline: number | undefined;
+  #lastEdge = -Infinity;
+
+  constructor(line: SimLine, options: CardUartOptions) {
+    const { clockHz, F, D, N, protocol, repetitions } = options;
+    if (!(clockHz > 0 && F > 0 && D > 0)) throw new RangeError('CardUart: clockHz, F and D must be positive');
+    if (!(N >= 0 && N <= 255) || (protocol !== 0 && protocol !== 1) || !(repetitions >= 0)) {
+      throw new RangeError('CardUart: N must be 0..255, protocol 0 or 1, repetitions ≥ 0');
+    }
+    this.#line = line;
+    this.#options = { ...options };
+    this.#etu = etuNs(F, D, clockHz);
+    this.#port = new LinePort(line, 'reader', {
+      received: (byte, parityOk) => this.#received(byte, parityOk),
+      framing: () => this.#error('framing'),
+      leadingEdge: (t) => this.#incomingEdge(t),
+      sending: (t, last) => this.#sending(t, last),
+      sendFailed: () => this.#error('parity'),
+      sent: () => this.#postWritable(),
+    }, this.#etu, options.convention, repetitions);
+    this.#port.protocol = protocol;
+    // §7.2: 12 etu + N etu between leading edges; N = 255 means the minimum, 11 etu in T=1.
+    this.#port.guardEtu = N === 255 ? (protocol === 1 ? 11 : 12) : 12 + N;
+    // §7.2 (T=0: 16 etu between characters in opposite directions), §11.2 (T=1: BGT 22 etu).
+    this.#port.turnaroundEtu = protocol === 1 ? 22 : 16;
+    if (options.onWritable) this.#postWritable();
+  }
+
+  get convention(): Convention | 'detect' {
+    return this.#port.convention;
+  }
+
+  get writable(): number {
+    return this.#closed ? 0 : UART_BUFFER - this.#port.queued;
+  }
+
+  read(): number | undefined {
+    return this.#rx.shift();
+  }
+
+  write(byte: number): void {
+    if (this.#closed) throw new Error('CardUart: closed');
+    if (this.#port.queued >= UART_BUFFER) throw new Error('CardUart: transmit buffer full');
+    const convention = this.#port.convention === 'detect' ? 'direct' : this.#port.convention;
+    this.#port.send(byte, { etuNs: this.#etu, convention });
+  }
+
+  setDeadlines(firstEtu: number, nextEtu: number): void {
+    if (this.#closed) return;
+    this.#cancelDeadline();
+    this.#firstEtu = firstEtu > 0 ? firstEtu : 0;
+    this.#nextEtu = nextEtu > 0 ? nextEtu : 0;
+    if (this.#firstEtu === 0 && this.#nextEtu === 0) return;
+    if (this.#port.busy) return; // armed when the last queued character starts (#sending)
+    // Counted from the last leading edge on the line; if that would already have expired, the line
+    // has been idle and the deadline counts from this call.
+    const now = this.#line.scheduler.now();
+    let ref = this.#lastEdge;
+    if (ref + this.#firstEtu * this.#etu <= now) ref = now;
+    this.#armAt(ref + this.#firstEtu * this.#etu);
+  }
+
+  flush(): void {
+    this.#rx.length = 0;
+    this.#port.dropQueue();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#cancelDeadline();
+    this.#firstEtu = this.#nextEtu = 0;
+    this.#rx.length = 0;
+    this.#port.close();
+  }
+
+  #received(byte: number, parityOk: boolean): void {
+    if (this.#closed) return;
+    if (this.#rx.length >= UART_BUFFER) {
+      this.#error('overrun');
+      return;
+    }
+    if (parityOk) {
+      this.#rx.push(byte);
+      this.#postReadable();
+      return;
+    }
+    // The corrupted character is still delivered (after its error) so T=1 block lengths stay in step.
+    this.#post(() => {
+      this.#options.onError?.('parity');
+      if (this.#closed) return;
+      this.#rx.push(byte);
+      this.#postReadable();
+    });
+  }
+
+  #error(error: CardCharError): void {
+    this.#post(() => this.#options.onError?.(error));
+  }
+
+  #incomingEdge(t: number): void {
+    this.#lastEdge = t;
+    if (this.#firstEtu === 0 && this.#nextEtu === 0) return;
+    this.#cancelDeadline();
+    if (this.#nextEtu > 0) this.#armAt(t + this.#nextEtu * this.#etu);
+    else this.#firstEtu = 0; // the first-character deadline is met and nothing follows it
+  }
+
+  #sending(t: number, last: boolean): void {
+    this.#lastEdge = t;
+    this.#cancelDeadline();
+    if (last && this.#firstEtu > 0) this.#armAt(t + this.#firstEtu * this.#etu);
+  }
+
+  #armAt(time: number): void {
+    this.#deadline = this.#line.scheduler.at(time, () => {
+      this.#deadline = undefined;
+      this.#firstEtu = this.#nextEtu = 0;
+      if (!this.#closed) this.#options.onError?.('timeout');
+    });
+  }
+
+  #cancelDeadline(): void {
+    if (this.#deadline !== undefined) this.#line.scheduler.cancel(this.#deadline);
+    this.#deadline = undefined;
+  }
+
+  #post(fn: () => void): void {
+    this.#line.scheduler.at(this.#line.scheduler.now(), () => {
+      if (!this.#closed) fn();
+    });
+  }
+
+  #postReadable(): void {
+    if (this.#readablePosted || !this.#options.onReadable) return;
+    this.#readablePosted = true;
+    this.#post(() => {
+      this.#readablePosted = false;
+      if (this.#rx.length > 0) this.#options.onReadable?.(this.#rx.length);
+    });
+  }
+
+  #postWritable(): void {
+    if (this.#writablePosted || !this.#options.onWritable) return;
+    this.#writablePosted = true;
+    this.#post(() => {
+      this.#writablePosted = false;
+      this.#options.onWritable?.(this.writable);
+    });
+  }
+}

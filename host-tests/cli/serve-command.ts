@@ -1,0 +1,192 @@
+/**
+ * `ccid-reader serve`: the simulated reader as a USB device over the Linux USB/IP protocol, for the
+ * real PC/SC stack (DESIGN.md "The host command"). The simulator runs in virtual time paced by the
+ * wall clock (hal/sim/usbip/realtime.ts): events run as soon as they are due, never later, so the
+ * host's real-time timeouts behave as with hardware. Test control (insert, remove, status) is a
+ * separate text socket, never the USB/IP stream.
+ */
+import { readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import type { ExchangeLevel } from '../../firmware/ccid/descriptors.js';
+import { openPcapFile, type PcapFile } from '../../hal/sim/pcap-file.js';
+import { createUsbPcapWriter } from '../../hal/sim/pcap.js';
+import { recordUsbHost } from '../../hal/sim/pcap-usb-host.js';
+import { createSimReader, resolveCard, type SimReader } from '../../hal/sim/reader.js';
+import type { UsbipExport } from '../../hal/sim/usbip/connection.js';
+import { endpointsOf } from '../../hal/sim/usbip/endpoints.js';
+import { paceInRealTime } from '../../hal/sim/usbip/realtime.js';
+import { listen, listenUsbip, parseListenAddress, type ListenAddress, type Listener } from '../../hal/sim/usbip/server.js';
+import { deviceInfoOf } from '../../hal/sim/usbip/device-info.js';
+
+export const SERVE_USAGE = `usage: ccid-reader serve --usbip unix:PATH|tcp:HOST:PORT [--card NAME|FILE] [--control unix:PATH]
+                         [--pcap FILE] [--level tpdu|short|extended] [--seed N] [--time-scale X]
+
+Serves the simulated reader as a USB device over USB/IP: to the libusb stand-in on a Unix socket, or
+to a kernel with vhci-hcd ('usbip attach -r HOST -b 1-1') on TCP (port 3240 by convention).
+
+  --usbip ADDR       where to listen: unix:PATH or tcp:HOST:PORT
+  --card NAME|FILE   a card inserted at start (see 'ccid-reader cards', or a scripted card JSON file)
+  --control ADDR     a text socket (unix:PATH or tcp:HOST:PORT) taking lines 'insert NAME|FILE',
+                     'remove', 'status'; one answer line each
+  --pcap FILE        write every USB transfer as a usbmon capture (tshark -Y usbccid decodes it)
+  --level L          CCID exchange level: tpdu, short (APDU) or extended (APDU, the default)
+  --seed N           seed of the simulation (default 1)
+  --time-scale X     virtual seconds per wall-clock second (default 1: cards as fast as real ones)
+`;
+
+export interface ServeArgs {
+  usbip: ListenAddress;
+  card: string | null;
+  control: ListenAddress | null;
+  pcap: string | null;
+  level: ExchangeLevel;
+  seed: number;
+  timeScale: number;
+}
+
+const LEVELS: Record<string, ExchangeLevel> = { tpdu: 'tpdu', short: 'short-apdu', extended: 'extended-apdu' };
+
+export function parseServeArgs(argv: readonly string[]): ServeArgs | { error: string } | 'help' {
+  const values = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--help' || arg === '-h') return 'help';
+    const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    if (!['--usbip', '--card', '--control', '--pcap', '--level', '--seed', '--time-scale'].includes(name)) return { error: `unknown option '${arg}'` };
+    const value = inline ?? argv[++i];
+    if (value === undefined) return { error: `${name} needs a value` };
+    values.set(name, value);
+  }
+  const usbip = values.get('--usbip');
+  if (usbip === undefined) return { error: '--usbip is required' };
+  const level = LEVELS[values.get('--level') ?? 'extended'];
+  if (level === undefined) return { error: `--level: expected tpdu, short or extended` };
+  const seed = Number(values.get('--seed') ?? '1');
+  const timeScale = Number(values.get('--time-scale') ?? '1');
+  if (!Number.isInteger(seed) || seed < 0) return { error: '--seed: expected a non-negative integer' };
+  if (!(timeScale > 0) || !Number.isFinite(timeScale)) return { error: '--time-scale: expected a positive number' };
+  try {
+    const control = values.get('--control');
+    return {
+      usbip: parseListenAddress(usbip),
+      card: values.get('--card') ?? null,
+      control: control === undefined ? null : parseListenAddress(control),
+      pcap: values.get('--pcap') ?? null,
+      level, seed, timeScale,
+    };
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** One control line → one answer line. */
+export function controlCommand(reader: SimReader, line: string, seed: number): string {
+  const [verb, ...rest] = line.trim().split(/\s+/);
+  const sim = reader.board.sim;
+  switch (verb) {
+    case 'insert': {
+      if (rest.length === 0) return 'error: insert needs NAME or FILE';
+      if (sim.card !== null) return `error: card '${sim.card.name}' is already inserted`;
+      const resolved = resolveCard(rest.join(' '), seed, (path) => readFileSync(path, 'utf8'));
+      if ('error' in resolved) return `error: ${resolved.error}`;
+      sim.insert(resolved.card);
+      return `ok inserted ${resolved.card.name}`;
+    }
+    case 'remove':
+      if (sim.card === null) return 'error: no card';
+      sim.remove();
+      return 'ok removed';
+    case 'status': {
+      const attributes = reader.slot.attributes;
+      const card = sim.card === null ? 'none' : sim.card.name;
+      return `ok card=${card} state=${attributes.state} configured=${reader.usb.configured ? 1 : 0}`;
+    }
+    default:
+      return `error: unknown command '${verb ?? ''}' (insert NAME|FILE, remove, status)`;
+  }
+}
+
+function serveControl(socket: Socket, answer: (line: string) => string): void {
+  let pending = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    pending += chunk;
+    // A client that never sends a newline must not grow our memory without bound.
+    if (pending.length > 4096 && !pending.includes('\n')) {
+      socket.end('error: line too long\n');
+      pending = '';
+      return;
+    }
+    let nl: number;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, nl).replace(/\r$/, '');
+      pending = pending.slice(nl + 1);
+      if (line.trim() !== '' && !socket.destroyed) socket.write(`${answer(line)}\n`);
+    }
+  });
+  socket.on('error', () => undefined);
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseServeArgs(argv);
+  if (args === 'help') {
+    process.stdout.write(SERVE_USAGE);
+    return 0;
+  }
+  if ('error' in args) {
+    process.stderr.write(`ccid-reader serve: ${args.error}\n${SERVE_USAGE}`);
+    return 2;
+  }
+  let card = undefined;
+  if (args.card !== null) {
+    const resolved = resolveCard(args.card, args.seed, (path) => readFileSync(path, 'utf8'));
+    if ('error' in resolved) {
+      process.stderr.write(`ccid-reader serve: --card: ${resolved.error}\n`);
+      return 2;
+    }
+    card = resolved.card;
+  }
+  const log = (message: string): void => void process.stderr.write(`${message}\n`);
+  const reader = createSimReader({ seed: args.seed, card, exchangeLevel: args.level });
+  const scheduler = reader.board.scheduler;
+  const endpoints = endpointsOf(reader.usb.descriptors.configuration);
+  let pcap: PcapFile | null = null;
+  let host = reader.usb.host;
+  if (args.pcap !== null) {
+    pcap = openPcapFile(args.pcap);
+    const info = deviceInfoOf(reader.usb.descriptors);
+    const writer = createUsbPcapWriter({ sink: pcap.sink, busnum: info.busnum, devnum: info.devnum, epochNs: Date.now() * 1e6 - scheduler.now() });
+    host = recordUsbHost(host, writer, scheduler, endpoints);
+  }
+  const exported: UsbipExport = { info: deviceInfoOf(reader.usb.descriptors), host, endpoints, importer: null };
+  const pacer = paceInRealTime(scheduler, args.timeScale);
+  const listeners: Listener[] = [];
+  try {
+    listeners.push(await listenUsbip(args.usbip, { exported, onActivity: pacer.kick, log }));
+    process.stdout.write(`usbip: listening on ${args.usbip.kind}:${listeners[0].address} (bus id ${exported.info.busid})\n`);
+    if (args.control !== null) {
+      listeners.push(await listen(args.control, (socket) => serveControl(socket, (line) => {
+        const answer = controlCommand(reader, line, args.seed);
+        pacer.kick();
+        return answer;
+      })));
+      process.stdout.write(`control: listening on ${args.control.kind}:${listeners[1].address}\n`);
+    }
+  } catch (error) {
+    log(`ccid-reader serve: ${error instanceof Error ? error.message : String(error)}`);
+    for (const l of listeners) await l.close();
+    pacer.stop();
+    pcap?.close();
+    return 1;
+  }
+  pacer.kick();
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  pacer.stop();
+  for (const l of listeners) await l.close();
+  reader.close();
+  pcap?.close();
+  return 0;
+}

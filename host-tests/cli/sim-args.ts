@@ -1,0 +1,95 @@
+/**
+ * Command-line parsing for `ccid-reader sim` (DESIGN.md "The host command"). Usage errors are values,
+ * so the command can print them with the usage text and exit 2.
+ */
+
+export interface SimArgs {
+  /** A built-in card name or a scripted-card JSON file; null for the default card. */
+  card: string | null;
+  /** APDUs in order, as bytes; empty for the demo session. */
+  apdus: Uint8Array[];
+  json: boolean;
+  trace: boolean;
+  vcd: string | null;
+  pcap: string | null;
+  /** Seed of the simulated board and card (determinism: same seed, same trace). */
+  seed: number;
+  help: boolean;
+}
+
+export const SIM_USAGE = `usage: ccid-reader sim [--card NAME|FILE] [--apdu HEX]... [--json] [--trace] [--vcd FILE] [--pcap FILE] [--seed N]
+
+Runs the reader firmware on the simulated board: inserts the card, powers it on (IccPowerOn),
+reads the ATR, negotiates PPS, sets up the protocol, sends each APDU through the CCID path and
+removes the card. Without --apdu it runs a demo session.
+
+  --card NAME|FILE  a built-in card (see 'ccid-reader cards') or a scripted card JSON file
+  --apdu HEX        an APDU to send (repeatable; spaces allowed inside the quotes)
+  --json            print one JSON object instead of the readable trace
+  --trace           add the firmware's protocol trace (to stderr with --json)
+  --vcd FILE        write the contact signals (VCC, CLK, RST, I/O) as a VCD waveform
+  --pcap FILE       write the USB traffic as a usbmon pcap capture
+  --seed N          seed of the simulation (default 1)
+`;
+
+/** Hex with optional spaces, colons or dashes between bytes, upper- or lower-case. */
+export function parseHex(text: string): Uint8Array | null {
+  const clean = text.replace(/[\s:-]/g, '');
+  if (clean.length === 0 || clean.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(clean)) return null;
+  const out = new Uint8Array(clean.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+const WITH_VALUE = new Set(['--card', '--apdu', '--vcd', '--pcap', '--seed']);
+const FLAGS = new Set(['--json', '--trace', '--help', '-h']);
+
+export function parseSimArgs(argv: readonly string[]): SimArgs | { error: string } {
+  const args: SimArgs = { card: null, apdus: [], json: false, trace: false, vcd: null, pcap: null, seed: 1, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    let name = argv[i];
+    let value: string | undefined;
+    const eq = name.indexOf('=');
+    if (name.startsWith('--') && eq > 0) {
+      value = name.slice(eq + 1);
+      name = name.slice(0, eq);
+    }
+    if (FLAGS.has(name)) {
+      if (value !== undefined) return { error: `${name} takes no value` };
+      if (name === '--json') args.json = true;
+      else if (name === '--trace') args.trace = true;
+      else args.help = true;
+      continue;
+    }
+    if (!WITH_VALUE.has(name)) return { error: `unknown option '${argv[i]}'` };
+    if (value === undefined) {
+      if (i + 1 >= argv.length) return { error: `${name} needs a value` };
+      value = argv[++i];
+    }
+    switch (name) {
+      case '--card':
+        if (args.card !== null) return { error: '--card given twice' };
+        args.card = value;
+        break;
+      case '--apdu': {
+        const apdu = parseHex(value);
+        if (apdu === null) return { error: `--apdu '${value}' is not hex bytes` };
+        args.apdus.push(apdu);
+        break;
+      }
+      case '--vcd':
+        args.vcd = value;
+        break;
+      case '--pcap':
+        args.pcap = value;
+        break;
+      case '--seed': {
+        const seed = Number(value);
+        if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) return { error: `--seed '${value}' is not an integer from 0 to 4294967295` };
+        args.seed = seed;
+        break;
+      }
+    }
+  }
+  return args;
+}

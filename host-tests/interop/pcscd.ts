@@ -1,0 +1,214 @@
+/**
+ * The real PC/SC stack against the simulated reader (host-stacks.md, "Running pcscd + libccid
+ * against a simulated reader"): our libusb stand-in, a private copy of libccid's bundle that lists
+ * our VID/PID, a static reader entry for `pcscd -c`, `ccid-reader serve`, and pcscd plus its clients
+ * in a private mount namespace with a tmpfs on /run (so the host's pcscd is never touched and test
+ * files run in parallel). Everything started here is stopped by `close()`, in every case.
+ */
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run, startManaged, type Managed, type RunResult } from './processes.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const STANDIN_DIR = join(REPO_ROOT, 'build', 'libusb-standin');
+const STANDIN_SOURCES = join(REPO_ROOT, 'host-tests', 'interop', 'libusb-standin');
+const CCID_BUNDLE = '/usr/lib/pcsc/drivers/ifd-ccid.bundle';
+/** pid.codes test VID/PID, the reader's default (firmware/ccid/descriptors.ts). */
+export const READER_VID = 0x1209;
+export const READER_PID = 0x0001;
+export const READER_NAME = 'CCID Reader Sim';
+/** Debian's python: pyscard is installed for it, not for a pyenv python on PATH. */
+export const PYTHON = '/usr/bin/python3';
+
+const TOOLS = ['/usr/sbin/pcscd', '/usr/bin/pcsc_scan', '/usr/bin/opensc-tool', '/usr/bin/tshark', PYTHON, `${CCID_BUNDLE}/Contents/Info.plist`, '/usr/bin/gcc'];
+
+function missingTools(): string[] {
+  const missing = TOOLS.filter((t) => !existsSync(t));
+  if (missing.length === 0 && !existsSync('/usr/lib/python3/dist-packages/smartcard')) missing.push('python3-pyscard');
+  return missing;
+}
+
+/**
+ * The packages must be there. With CI=true a missing one is a failure; locally we wait (bounded)
+ * for a package installation in progress (/tmp/apt.log ends with "done").
+ */
+export async function requireTools(): Promise<void> {
+  const deadline = Date.now() + (process.env.CI === 'true' ? 0 : 10 * 60_000);
+  for (;;) {
+    const missing = missingTools();
+    if (missing.length === 0) return;
+    const aptDone = existsSync('/tmp/apt.log') && /done\s*$/.test(readFileSync('/tmp/apt.log', 'utf8'));
+    if (Date.now() >= deadline || aptDone) {
+      throw new Error(`interop tests need pcscd, libccid, pcsc-tools, opensc, tshark, python3-pyscard, gcc; missing: ${missing.join(', ')}`);
+    }
+    await new Promise((r) => setTimeout(r, 5000));
+  }
+}
+
+let building: Promise<string> | null = null;
+
+/** Builds the libusb stand-in when a source is newer than the library; returns its directory. */
+export function buildStandin(): Promise<string> {
+  building ??= (async () => {
+    const library = join(STANDIN_DIR, 'libusb-1.0.so.0');
+    const newest = Math.max(...readdirSync(STANDIN_SOURCES).map((f) => statSync(join(STANDIN_SOURCES, f)).mtimeMs));
+    if (existsSync(library) && statSync(library).mtimeMs >= newest) return STANDIN_DIR;
+    const result = await run('sh', [join(STANDIN_SOURCES, 'build.sh'), STANDIN_DIR], { timeoutMs: 60_000 });
+    if (result.code !== 0) throw new Error(`stand-in build failed:\n${result.stdout}${result.stderr}`);
+    return STANDIN_DIR;
+  })();
+  return building;
+}
+
+/** A copy of libccid's bundle whose Info.plist also lists our reader (libccid opens only listed VID/PIDs). */
+function privateBundle(dropDir: string): string {
+  const bundle = join(dropDir, 'ifd-ccid.bundle');
+  cpSync(CCID_BUNDLE, bundle, { recursive: true });
+  const plistPath = join(bundle, 'Contents', 'Info.plist');
+  let plist = readFileSync(plistPath, 'utf8');
+  const append = (key: string, value: string): void => {
+    const at = plist.indexOf(`<key>${key}</key>`);
+    const end = plist.indexOf('</array>', at);
+    if (at < 0 || end < 0) throw new Error(`Info.plist has no ${key} array`);
+    plist = `${plist.slice(0, end)}\t<string>${value}</string>\n\t${plist.slice(end)}`;
+  };
+  const hex = (n: number): string => `0x${n.toString(16).toUpperCase().padStart(4, '0')}`;
+  append('ifdVendorID', hex(READER_VID));
+  append('ifdProductID', hex(READER_PID));
+  append('ifdFriendlyName', READER_NAME);
+  writeFileSync(plistPath, plist);
+  return join(bundle, 'Contents', 'Linux', 'libccid.so');
+}
+
+export interface PcscOptions {
+  /** Card inserted at start (a built-in name or a scripted-card file); none when absent. */
+  card?: string;
+  /** Extra `ccid-reader serve` options (e.g. `--level tpdu`, `--pcap FILE`). */
+  serveArgs?: readonly string[];
+  /** Capture the USB traffic with `serve --pcap` into `PcscEnv.pcap`. */
+  pcap?: boolean;
+  /** libccid log level (Info.plist ifdLogLevel bits; 4 = COMM dumps every message). */
+  ccidLogLevel?: number;
+}
+
+export interface PcscEnv {
+  /** Scratch directory, removed by close(). */
+  readonly dir: string;
+  /** The USB capture file (with `pcap: true`); complete once serve has stopped or flushed. */
+  readonly pcap: string;
+  /** Sends one control line (`insert NAME`, `remove`, `status`) and returns the one-line answer. */
+  control(line: string): Promise<string>;
+  /** Runs a client inside the namespace where pcscd's socket is. */
+  run(command: string, args: readonly string[], timeoutMs?: number, input?: string): Promise<RunResult>;
+  /** Starts a long-running client (e.g. pcsc_scan) inside the namespace. */
+  start(command: string, args: readonly string[]): Managed;
+  /** Runs a pyscard script with Debian's python. */
+  python(script: string, timeoutMs?: number): Promise<RunResult>;
+  /** serve's and pcscd's output, for failure messages. */
+  logs(): string;
+  close(): Promise<void>;
+}
+
+function sendControl(path: string, line: string, timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(path);
+    let text = '';
+    const timer = setTimeout(() => { socket.destroy(); reject(new Error(`control '${line}': no answer`)); }, timeoutMs);
+    socket.on('connect', () => socket.write(`${line}\n`));
+    socket.on('data', (chunk) => {
+      text += chunk.toString('utf8');
+      const nl = text.indexOf('\n');
+      if (nl >= 0) {
+        clearTimeout(timer);
+        socket.end();
+        resolve(text.slice(0, nl));
+      }
+    });
+    socket.on('error', (error) => { clearTimeout(timer); reject(error); });
+  });
+}
+
+/** Starts serve and pcscd and waits until pcscd lists the reader. */
+export async function startPcsc(options: PcscOptions = {}): Promise<PcscEnv> {
+  await requireTools();
+  const standin = await buildStandin();
+  const dir = mkdtempSync(join(tmpdir(), 'ccid-interop-'));
+  const usbipSocket = join(dir, 'usbip.sock');
+  const controlSocket = join(dir, 'control.sock');
+  const pcap = join(dir, 'usb.pcap');
+  const libccid = privateBundle(join(dir, 'drivers'));
+  const confDir = join(dir, 'reader.conf.d');
+  mkdirSync(confDir);
+  writeFileSync(join(confDir, 'ccid-reader-sim'),
+    `FRIENDLYNAME "${READER_NAME}"\nDEVICENAME usb:${READER_VID.toString(16).padStart(4, '0')}/${READER_PID.toString(16).padStart(4, '0')}\nLIBPATH ${libccid}\n`);
+
+  const stoppers: (() => Promise<void>)[] = [];
+  const close = async (): Promise<void> => {
+    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+    stoppers.length = 0;
+    rmSync(dir, { recursive: true, force: true });
+  };
+  let serve: Managed | null = null;
+  let pcscd: Managed | null = null;
+  const logs = (): string => `--- serve ---\n${serve?.output() ?? ''}\n--- pcscd ---\n${pcscd?.output() ?? ''}`;
+  try {
+    serve = startManaged(process.execPath, [
+      join(REPO_ROOT, 'host-tests', 'cli', 'ccid-reader.js'), 'serve',
+      '--usbip', `unix:${usbipSocket}`, '--control', `unix:${controlSocket}`,
+      ...(options.card ? ['--card', options.card] : []), ...(options.pcap ? ['--pcap', pcap] : []),
+      ...(options.serveArgs ?? []),
+    ], { cwd: REPO_ROOT });
+    const s = serve;
+    stoppers.push(() => s.stop());
+    await serve.waitFor(/control: listening/, 30_000);
+
+    const env = {
+      ...process.env,
+      LD_LIBRARY_PATH: standin,
+      CCID_READER_USBIP: `unix:${usbipSocket}`,
+      PCSCLITE_HP_DROPDIR: join(dir, 'drivers'),
+      LIBCCID_ifdLogLevel: `0x${(options.ccidLogLevel ?? 3).toString(16).padStart(4, '0')}`,
+    };
+    // unshare execs sh, which execs pcscd: the child's pid is pcscd's, and its mount namespace is
+    // where the clients must look for /run/pcscd/pcscd.comm.
+    pcscd = startManaged('unshare', ['--mount', '--propagation', 'private', 'sh', '-c',
+      'mount -t tmpfs tmpfs /run && mkdir -p /run/pcscd && exec pcscd -f -c "$0"', confDir], { env });
+    const p = pcscd;
+    stoppers.push(() => p.stop());
+    const pid = pcscd.child.pid;
+    if (pid === undefined) throw new Error('pcscd did not start');
+    const mountNs = `--mount=/proc/${pid}/ns/mnt`;
+
+    const runIn = (command: string, args: readonly string[], timeoutMs = 30_000, input?: string): Promise<RunResult> =>
+      run('nsenter', [mountNs, command, ...args], { timeoutMs, input });
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const listed = await runIn(PYTHON, ['-c', 'from smartcard.System import readers\nprint([str(r) for r in readers()])'], 10_000);
+      if (listed.stdout.includes(READER_NAME)) break;
+      if (Date.now() > deadline || pcscd.child.exitCode !== null) throw new Error(`reader never listed: ${listed.stdout}${listed.stderr}\n${logs()}`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    return {
+      dir,
+      pcap,
+      control: (line) => sendControl(controlSocket, line),
+      run: runIn,
+      start: (command, args) => {
+        const m = startManaged('nsenter', [mountNs, command, ...args]);
+        stoppers.push(() => m.stop());
+        return m;
+      },
+      python: (script, timeoutMs = 60_000) => runIn(PYTHON, ['-c', script], timeoutMs),
+      logs,
+      close,
+    };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const details = logs();
+    await close();
+    throw new Error(`${message}\n${details}`);
+  }
+}

@@ -1,0 +1,88 @@
+import test from 'ava';
+import fc from 'fast-check';
+import { VirtualScheduler } from '../../hal/sim/scheduler.js';
+import { SimRandom } from '../../hal/sim/random.js';
+
+test('scheduler: events run in time order, equal times in insertion order', (t) => {
+  const s = new VirtualScheduler();
+  const seen: string[] = [];
+  s.at(30, () => seen.push('c'));
+  s.at(10, () => seen.push('a1'));
+  s.at(10, () => seen.push('a2'));
+  s.at(20, () => seen.push('b'));
+  t.is(s.pending, 4);
+  t.true(s.runUntilIdle());
+  t.deepEqual(seen, ['a1', 'a2', 'b', 'c']);
+  t.is(s.now(), 30);
+});
+
+test('scheduler: callbacks never run inside at(); a past time runs at now', (t) => {
+  const s = new VirtualScheduler();
+  s.advance(100);
+  let ran = -1;
+  s.at(5, () => (ran = s.now()));
+  t.is(ran, -1);
+  s.runUntilIdle();
+  t.is(ran, 100);
+});
+
+test('scheduler: cancel forgets an event; unknown and spent handles are ignored', (t) => {
+  const s = new VirtualScheduler();
+  let n = 0;
+  const h = s.at(10, () => n++);
+  s.at(20, () => n += 10);
+  s.cancel(h);
+  s.cancel(h);
+  s.cancel(12345);
+  t.is(s.pending, 1);
+  s.runUntilIdle();
+  t.is(n, 10);
+  s.cancel(h);
+});
+
+test('scheduler: runUntil stops at the limit, advance moves the clock, runUntilIdle reports a limit', (t) => {
+  const s = new VirtualScheduler();
+  const seen: number[] = [];
+  for (const time of [5, 15, 25]) s.at(time, () => seen.push(time));
+  s.runUntil(15);
+  t.deepEqual(seen, [5, 15]);
+  t.is(s.now(), 15);
+  t.false(s.runUntilIdle(20));
+  t.is(s.nextTime, 25);
+  s.advance(100);
+  t.is(s.now(), 115);
+  t.deepEqual(seen, [5, 15, 25]);
+});
+
+test('scheduler: events scheduled from callbacks keep (time, sequence) order (property)', (t) => {
+  fc.assert(
+    fc.property(fc.array(fc.nat(1000), { maxLength: 50 }), (times) => {
+      const s = new VirtualScheduler();
+      const out: [number, number][] = [];
+      times.forEach((time, i) => s.at(time, () => {
+        out.push([s.now(), i]);
+        if (i % 3 === 0) s.at(time, () => out.push([s.now(), 1000 + i]));
+      }));
+      s.runUntilIdle();
+      for (let k = 1; k < out.length; k++) if (out[k][0] < out[k - 1][0]) return false;
+      return out.length === times.length + times.filter((_, i) => i % 3 === 0).length;
+    }),
+  );
+  t.pass();
+});
+
+test('random: the same seed gives the same sequence; ranges hold', (t) => {
+  const a = new SimRandom(42);
+  const b = new SimRandom(42);
+  const c = new SimRandom(43);
+  const sa = Array.from({ length: 20 }, () => a.nextU32());
+  t.deepEqual(sa, Array.from({ length: 20 }, () => b.nextU32()));
+  t.notDeepEqual(sa, Array.from({ length: 20 }, () => c.nextU32()));
+  for (let i = 0; i < 1000; i++) {
+    const k = a.nextInt(7);
+    t.true(Number.isInteger(k) && k >= 0 && k < 7);
+    const f = a.nextFloat();
+    if (!(f >= 0 && f < 1)) t.fail();
+  }
+  t.is(a.nextInt(0), 0);
+});
