@@ -9,7 +9,7 @@
  * Classes: C (1.8 V), B (3 V), A (5 V), lowest voltage first, as CardContactsCapabilities asks.
  */
 import type { CardContactsConstructor, VoltageClass } from '../../hal/interfaces/card-contacts.js';
-import type { CardUartConstructor } from '../../hal/interfaces/card-uart.js';
+import type { CardUartCapabilities, CardUartConstructor } from '../../hal/interfaces/card-uart.js';
 import type { Trace } from '../../hal/interfaces/trace.js';
 import type { SimCard } from '../../hal/sim/card.js';
 import { createSimBoard, type SimBoard } from '../../hal/sim/board.js';
@@ -37,6 +37,8 @@ export interface SimBoardProviderOptions {
   card?: SimCard;
   trace?: Trace;
   debounceNs?: number;
+  /** A UART with limits (see createSimBoard); default: any rate, exactly. */
+  uartCapabilities?: CardUartCapabilities;
 }
 
 export function createSimBoardProvider(options: SimBoardProviderOptions = {}): SimBoardProvider {
@@ -45,6 +47,7 @@ export function createSimBoardProvider(options: SimBoardProviderOptions = {}): S
     card: options.card,
     trace: options.trace,
     debounceNs: options.debounceNs,
+    uartCapabilities: options.uartCapabilities,
     classes: [...SIM_BOARD_CLASSES],
     clocksHz: [...SIM_BOARD_CLOCKS_HZ],
   });

@@ -18,11 +18,11 @@ import { decodePcToRdr, encodeHardwareError, encodeNotifySlotChange } from './me
 import { ReplyQueue } from './reply-queue.js';
 import { SlotEngine, shortReply, type EngineContext } from './slot-engine.js';
 
-export interface CcidClassOptions {
+export interface CcidClassOptions<Extra extends object = object> {
   /** The board's USB device constructor (TinyUSB on the ESP32-S3, SimUsbDevice in the simulator). */
-  usb: UsbDeviceConstructor;
+  usb: UsbDeviceConstructor | (new (options: UsbDeviceOptions & Extra) => UsbDevice);
   /** Extra options the board's USB device needs (the simulator's `scheduler`), merged into its options. */
-  usbOptions?: object;
+  usbOptions?: Extra;
   /** One Slot per card slot, index = bSlot. The class takes over their onPresence and onFault. */
   slots: readonly Slot[];
   config: ReaderConfig;
@@ -33,7 +33,7 @@ export interface CcidClassOptions {
 const PACKET_SIZE = 64;
 const NONE = -1;
 
-export class CcidClass {
+export class CcidClass<Extra extends object = object> {
   readonly usb: UsbDevice;
   readonly description: ReaderDescription;
   readonly #engines: SlotEngine[] = [];
@@ -47,7 +47,7 @@ export class CcidClass {
   /** Per slot, the bSeq a pending HardwareError reports, or NONE. */
   readonly #hardwareErrors: number[] = [];
 
-  constructor(options: CcidClassOptions) {
+  constructor(options: CcidClassOptions<Extra>) {
     const config = options.config;
     if (options.slots.length !== config.slots) throw new RangeError('config.slots differs from the slots given');
     if (config.exchangeLevel === 'tpdu' && options.slots.some((slot) => slot.transmitTpdu === undefined)) {
@@ -56,7 +56,7 @@ export class CcidClass {
     this.description = describeReader(config);
     this.#trace = options.trace ?? silentTrace;
     const description = this.description;
-    this.#queue = new ReplyQueue(config.slots, description.maxMessageLength, 2 * config.slots + 4);
+    this.#queue = new ReplyQueue(config.slots, description.maxMessageLength, 2 * config.slots + 4, this.#trace);
     this.#assembler = new MessageAssembler(description.maxMessageLength, PACKET_SIZE, (message) => this.#dispatch(message));
     const context: EngineContext = {
       config,
@@ -70,15 +70,14 @@ export class CcidClass {
       this.#engines.push(new SlotEngine(index, slot, context));
       this.#hardwareErrors.push(NONE);
     });
-    const usbOptions: UsbDeviceOptions = {
-      ...(options.usbOptions ?? {}),
+    const callbacks: UsbDeviceOptions = {
       descriptors: description.descriptors,
       onControl: (setup, data) => this.#control(setup, data),
       onBulkOut: (data) => this.#assembler.push(data),
       onConfigured: (configuration) => this.#configured(configuration),
       onInComplete: (endpoint) => (endpoint === 'bulk' ? this.#queue.inComplete() : this.#interruptComplete()),
     };
-    this.usb = new options.usb(usbOptions);
+    this.usb = new options.usb({ ...(options.usbOptions ?? ({} as Extra)), ...callbacks });
     this.#queue.attach(this.usb);
   }
 
@@ -88,6 +87,7 @@ export class CcidClass {
   }
 
   #dispatch(bytes: Uint8Array): void {
+    if (this.#trace.mask & TraceCategory.CCID) this.#trace.log(TraceCategory.CCID, 'bulk OUT', bytes);
     const message = decodePcToRdr(bytes);
     if (message.type === 'Truncated') {
       if (this.#trace.mask & TraceCategory.ERROR) this.#trace.log(TraceCategory.ERROR, `dropped ${message.length}-byte fragment on bulk OUT`);

@@ -141,7 +141,8 @@ export function describeReader(config: ReaderConfig): ReaderDescription {
   if (config.clocksHz.length === 0 || config.clocksHz.length > 255) throw new RangeError('clocksHz must list 1–255 clocks');
   if (config.classes.length === 0) throw new RangeError('no voltage class');
   const maxMessageLength = config.maxMessageLength ?? 271;
-  if (maxMessageLength < HEADER_LENGTH + 5 + 3 || maxMessageLength > 65544 + HEADER_LENGTH) throw new RangeError('maxMessageLength out of range');
+  // At least one packet, so every fixed-size reply (Escape READ_ATTRIBUTES is the longest) fits.
+  if (maxMessageLength < 64 || maxMessageLength > 65544 + HEADER_LENGTH) throw new RangeError('maxMessageLength out of range');
   const maxApduLength = config.exchangeLevel === 'extended-apdu'
     ? (config.maxApduLength ?? 65544)
     : maxMessageLength - HEADER_LENGTH;

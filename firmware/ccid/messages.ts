@@ -130,7 +130,7 @@ const NAME_BY_CODE: Readonly<Record<number, PC_to_RDR_Name>> = Object.freeze({
 });
 
 /** Commands that carry no abData: §6.1 requires dwLength = 0 for them. */
-const NO_DATA: ReadonlySet<PC_to_RDR_Name> = new Set<PC_to_RDR_Name>([
+const NO_DATA: readonly PC_to_RDR_Name[] = Object.freeze([
   'PC_to_RDR_IccPowerOn',
   'PC_to_RDR_IccPowerOff',
   'PC_to_RDR_GetSlotStatus',
@@ -140,7 +140,7 @@ const NO_DATA: ReadonlySet<PC_to_RDR_Name> = new Set<PC_to_RDR_Name>([
   'PC_to_RDR_T0APDU',
   'PC_to_RDR_Mechanical',
   'PC_to_RDR_Abort',
-]);
+] as PC_to_RDR_Name[]);
 
 export function readU16(bytes: Uint8Array, offset: number): number {
   return bytes[offset] | (bytes[offset + 1] << 8);
@@ -172,7 +172,7 @@ export function decodePcToRdr(bytes: Uint8Array): PC_to_RDR {
   const dwLength = announcedLength(bytes);
   const dataLength = bytes.length - HEADER_LENGTH;
   const malformed = dwLength !== dataLength
-    || (NO_DATA.has(name) && dwLength !== 0)
+    || (NO_DATA.includes(name) && dwLength !== 0)
     || (name === 'PC_to_RDR_SetDataRateAndClockFrequency' && dwLength !== 8);
   if (malformed) return { type: 'Malformed', command: name, bSlot, bSeq, bError: Offset.dwLength };
   const b7 = bytes[7];

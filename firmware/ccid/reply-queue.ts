@@ -8,6 +8,7 @@
  *   not exist, an unknown or malformed message, CMD_ABORTED). When the host floods bulk OUT without
  *   reading bulk IN and the ring is full, such answers are dropped: a documented silent drop.
  */
+import { TraceCategory, type Trace } from '../../hal/interfaces/trace.js';
 import type { UsbDevice } from '../../hal/interfaces/usb-device.js';
 import { HEADER_LENGTH } from './constants.js';
 
@@ -23,11 +24,16 @@ export class ReplyQueue {
   readonly #short: Uint8Array[] = [];
   readonly #shortLength: number[] = [];
   readonly #shortOrder: number[] = [];
+  /** Reply, extension and short order stamps, in that order (0 = nothing waiting). */
+  readonly #orders: readonly number[][] = [this.#replyOrder, this.#extensionOrder, this.#shortOrder];
   #order = 0;
   #inFlight = false;
   #usb: UsbDevice | null = null;
 
-  constructor(slots: number, maxMessageLength: number, shortCapacity: number) {
+  readonly #trace: Trace;
+
+  constructor(slots: number, maxMessageLength: number, shortCapacity: number, trace: Trace) {
+    this.#trace = trace;
     for (let i = 0; i < slots; i++) {
       this.#replies.push(new Uint8Array(maxMessageLength));
       this.#replyLength.push(0);
@@ -107,10 +113,13 @@ export class ReplyQueue {
   pump(): void {
     const usb = this.#usb;
     if (usb === null || this.#inFlight || !usb.configured) return;
+    // The oldest ready message: the smallest order stamp across the three kinds of buffer.
     let kind = 0;
     let index = -1;
     let best = 0;
-    const consider = (orders: number[], k: number): void => {
+    const kinds = this.#orders;
+    for (let k = 0; k < kinds.length; k++) {
+      const orders = kinds[k];
       for (let i = 0; i < orders.length; i++) {
         if (orders[i] !== 0 && (best === 0 || orders[i] < best)) {
           best = orders[i];
@@ -118,19 +127,15 @@ export class ReplyQueue {
           index = i;
         }
       }
-    };
-    consider(this.#replyOrder, 0);
-    consider(this.#extensionOrder, 1);
-    consider(this.#shortOrder, 2);
+    }
     if (index < 0) return;
     let message: Uint8Array;
     if (kind === 0) message = this.#replies[index].subarray(0, this.#replyLength[index]);
     else if (kind === 1) message = this.#extensions[index];
     else message = this.#short[index].subarray(0, this.#shortLength[index]);
     if (!usb.sendBulk(message)) return;
+    if (this.#trace.mask & TraceCategory.CCID) this.#trace.log(TraceCategory.CCID, 'bulk IN', message);
     this.#inFlight = true;
-    if (kind === 0) this.#replyOrder[index] = 0;
-    else if (kind === 1) this.#extensionOrder[index] = 0;
-    else this.#shortOrder[index] = 0;
+    kinds[kind][index] = 0;
   }
 }

@@ -39,7 +39,7 @@ export interface EngineContext {
   readonly description: ReaderDescription;
   readonly queue: ReplyQueue;
   readonly trace: Trace;
-  presenceChanged(index: number, present: boolean): void;
+  presenceChanged(index: number): void;
   hardwareError(index: number, bSeq: number): void;
 }
 
@@ -56,6 +56,24 @@ type CardCommand =
 
 const NONE = -1;
 
+/**
+ * Where a slot is in its command cycle. Abort halves and card removal are valid in every phase and
+ * handled beside the table (STYLE lesson 10: events valid everywhere belong to the parent).
+ * - idle: nothing in progress;
+ * - busy: a card command waits for the Slot (`#pending` names it);
+ * - commandChain: an extended APDU arrives in pieces (wLevelParameter 01/03, §6.1.4);
+ * - responseChain: a response leaves in pieces (bChainParameter 01/03, §6.2.1).
+ */
+type Phase = 'idle' | 'busy' | 'commandChain' | 'responseChain';
+
+const TRANSITIONS: Readonly<Record<Phase, readonly Phase[]>> = Object.freeze({
+  idle: Object.freeze<Phase[]>(['busy', 'commandChain']),
+  busy: Object.freeze<Phase[]>(['idle', 'responseChain']),
+  // A chain ends (last piece, error) or is abandoned (another card command, power) through idle.
+  commandChain: Object.freeze<Phase[]>(['idle', 'commandChain']),
+  responseChain: Object.freeze<Phase[]>(['idle', 'responseChain']),
+});
+
 export class SlotEngine {
   readonly #index: number;
   readonly #slot: Slot;
@@ -66,15 +84,17 @@ export class SlotEngine {
   readonly #command: Uint8Array;
   readonly #protocolData = new Uint8Array(7);
 
-  #pending: CardCommand | null = null;
+  #phase: Phase = 'idle';
+  /** The card command in progress (meaningful in phase busy). */
+  #pending: CardCommand = 'PC_to_RDR_IccPowerOn';
   #pendingSeq = 0;
   #lastSeq = 0;
   /** Bumped whenever a pending command is answered by the class itself: later slot callbacks for it are stale. */
   #token = 0;
 
-  /** Extended APDU level: bytes of a chained command APDU so far, or NONE. */
-  #commandLength = NONE;
-  /** Extended APDU level: the response being sent in pieces, and how far. */
+  /** Phase commandChain: bytes of the chained command APDU so far. */
+  #commandLength = 0;
+  /** Phase responseChain: the response being sent in pieces, and how far. */
   #response: Uint8Array | null = null;
   #responseOffset = 0;
 
@@ -99,7 +119,7 @@ export class SlotEngine {
     this.#classGetResponse = context.description.bClassGetResponse;
     this.#classEnvelope = context.description.bClassEnvelope;
     slot.onPresence = (present) => this.#presence(present);
-    slot.onFault = () => context.hardwareError(index, this.#pending !== null ? this.#pendingSeq : this.#lastSeq);
+    slot.onFault = () => context.hardwareError(index, this.#phase === 'busy' ? this.#pendingSeq : this.#lastSeq);
   }
 
   get present(): boolean {
@@ -116,7 +136,7 @@ export class SlotEngine {
     }
     if (message.type === 'Unknown') return this.#short(message, CommandStatus.failed, SlotErrorCode.CMD_NOT_SUPPORTED);
     if (message.type === 'Malformed') return this.#short(message, CommandStatus.failed, message.bError);
-    if (this.#pending !== null || this.#queue.holdsReply(this.#index)) {
+    if (this.#phase === 'busy' || this.#queue.holdsReply(this.#index)) {
       return this.#short(message, CommandStatus.failed, SlotErrorCode.CMD_SLOT_BUSY);
     }
     this.#trace(message.type, message.bSeq);
@@ -156,9 +176,9 @@ export class SlotEngine {
 
   /** The host de-configured or re-configured the device: forget every command. */
   reset(): void {
-    if (this.#pending !== null) {
+    if (this.#phase === 'busy') {
       this.#token++;
-      this.#pending = null;
+      this.#enter('idle');
       this.#slot.abort();
     }
     this.#resetChains();
@@ -192,35 +212,50 @@ export class SlotEngine {
       this.#cancelPending(SlotErrorCode.ICC_MUTE, IccStatus.absent);
       this.#resetChains();
     }
-    this.#context.presenceChanged(this.#index, present);
+    this.#context.presenceChanged(this.#index);
   }
 
   /** Answer the pending card command now with `bError`, and stop the slot's work on it. */
   #cancelPending(bError: number, icc: IccStatus): void {
-    const pending = this.#pending;
-    if (pending === null) return;
+    if (this.#phase !== 'busy') return;
     this.#token++;
-    this.#pending = null;
+    this.#enter('idle');
     this.#slot.abort();
-    this.#reply(pending, this.#pendingSeq, CommandStatus.failed, bError, icc);
+    this.#reply(this.#pending, this.#pendingSeq, CommandStatus.failed, bError, icc);
   }
 
+  /** Checked transition; leaving a chain phase forgets its data. */
+  #enter(next: Phase): void {
+    const from = this.#phase;
+    if (!TRANSITIONS[from].includes(next)) throw new Error(`CCID slot ${this.#index}: ${from} → ${next} is not a transition`);
+    if (from === 'commandChain' && next !== 'commandChain') this.#commandLength = 0;
+    if (from === 'responseChain' && next !== 'responseChain') this.#response = null;
+    this.#phase = next;
+    const trace = this.#context.trace;
+    if (from !== next && trace.mask & TraceCategory.CCID) trace.log(TraceCategory.CCID, `slot ${this.#index} ${from} → ${next}`);
+  }
+
+  /** Abandon a chain in either direction. */
   #resetChains(): void {
-    this.#commandLength = NONE;
-    this.#response = null;
-    this.#responseOffset = 0;
+    if (this.#phase === 'commandChain' || this.#phase === 'responseChain') this.#enter('idle');
   }
 
+  /** A card command begins: any chain in progress is abandoned. */
   #start(command: CardCommand, bSeq: number): number {
+    this.#resetChains();
+    this.#enter('busy');
     this.#pending = command;
     this.#pendingSeq = bSeq;
     return ++this.#token;
   }
 
-  /** The slot answered for `token`; false when that command was already answered by the class. */
-  #settle(token: number): boolean {
-    if (token !== this.#token || this.#pending === null) return false;
-    this.#pending = null;
+  /**
+   * The slot answered for `token`: leave busy for `next` and return true; false when that command
+   * was already answered by the class (abort, removal, de-configuration).
+   */
+  #settle(token: number, next: 'idle' | 'responseChain' = 'idle'): boolean {
+    if (token !== this.#token || this.#phase !== 'busy') return false;
+    this.#enter(next);
     return true;
   }
 
@@ -231,7 +266,6 @@ export class SlotEngine {
       return this.#dataBlock(bSeq, CommandStatus.failed, Offset.specific, Chain.whole, null);
     }
     if (!this.#slot.present) return this.#dataBlock(bSeq, CommandStatus.failed, SlotErrorCode.ICC_MUTE, Chain.whole, null);
-    this.#resetChains();
     const current = this.#slot.attributes.voltage;
     // A different class needs a cold reset; the same class (or auto) on a powered card is a warm reset.
     if (voltage !== 'auto' && current !== null && current !== voltage) this.#slot.powerOff();
@@ -267,10 +301,10 @@ export class SlotEngine {
           return this.#appendCommand(bSeq, abData, false);
         case Chain.continues:
         case Chain.ends:
-          if (this.#commandLength === NONE) return this.#failChain(bSeq);
+          if (this.#phase !== 'commandChain') return this.#failChain(bSeq);
           return this.#appendCommand(bSeq, abData, wLevelParameter === Chain.ends);
         case Chain.more:
-          if (this.#response === null) return this.#failChain(bSeq);
+          if (this.#phase !== 'responseChain') return this.#failChain(bSeq);
           return this.#sendResponsePiece(bSeq);
         default:
           return this.#failChain(bSeq);
@@ -290,40 +324,47 @@ export class SlotEngine {
 
   /** Extended APDU level command chaining: keep the piece; ask for more or send the whole APDU. */
   #appendCommand(bSeq: number, abData: Uint8Array, last: boolean): void {
-    const length = this.#commandLength === NONE ? 0 : this.#commandLength;
+    const length = this.#phase === 'commandChain' ? this.#commandLength : 0;
     if (length + abData.length > this.#command.length) {
       this.#resetChains();
       return this.#dataBlock(bSeq, CommandStatus.failed, SlotErrorCode.XFR_OVERRUN, Chain.whole, null);
     }
     this.#command.set(abData, length);
     if (!last) {
+      this.#enter('commandChain');
       this.#commandLength = length + abData.length;
       return this.#dataBlock(bSeq, CommandStatus.ok, 0, Chain.more, null);
     }
-    this.#commandLength = NONE;
     this.#transmit(bSeq, 0, length + abData.length);
   }
 
   #transmit(bSeq: number, bBWI: number, length: number): void {
-    if (!this.#cardActive(bSeq)) return;
+    if (!this.#cardActive(bSeq)) {
+      this.#resetChains();
+      return;
+    }
     const token = this.#start('PC_to_RDR_XfrBlock', bSeq);
+    const extended = this.#context.description.exchangeLevel === 'extended-apdu';
     const done = (result: TransmitResult): void => {
-      if (!this.#settle(token)) return;
-      if (result.error !== null || result.response === null) {
+      const response = result.error === null ? result.response : null;
+      const chained = extended && response !== null && response.length > this.#maxData;
+      if (!this.#settle(token, chained ? 'responseChain' : 'idle')) return;
+      if (response === null) {
         return this.#dataBlock(bSeq, CommandStatus.failed, this.#errorCode(result.error ?? 'HW_ERROR'), Chain.whole, null);
       }
-      if (this.#context.description.exchangeLevel === 'extended-apdu') {
-        this.#response = result.response;
+      if (chained) {
+        this.#response = response;
         this.#responseOffset = 0;
         return this.#sendResponsePiece(bSeq);
       }
-      if (result.response.length > this.#maxData) {
+      // Short APDU and TPDU levels: one DataBlock, or nothing (§6.1.4).
+      if (response.length > this.#maxData) {
         return this.#dataBlock(bSeq, CommandStatus.failed, SlotErrorCode.XFR_OVERRUN, Chain.whole, null);
       }
-      this.#dataBlock(bSeq, CommandStatus.ok, 0, Chain.whole, result.response);
+      this.#dataBlock(bSeq, CommandStatus.ok, 0, Chain.whole, response);
     };
     const waiting = (multiplier: number): void => {
-      if (token === this.#token && this.#pending !== null) this.#timeExtension(bSeq, multiplier);
+      if (token === this.#token && this.#phase === 'busy') this.#timeExtension(bSeq, multiplier);
     };
     const command = this.#command.subarray(0, length);
     const slot = this.#slot;
@@ -334,16 +375,16 @@ export class SlotEngine {
     }
   }
 
-  /** Extended APDU level response chaining (§6.2.1 bChainParameter). */
+  /** Extended APDU level response chaining (§6.2.1 bChainParameter), in phase responseChain. */
   #sendResponsePiece(bSeq: number): void {
     const response = this.#response as Uint8Array;
     const offset = this.#responseOffset;
     const rest = response.length - offset;
     const n = Math.min(rest, this.#maxData);
     const last = n === rest;
-    const chain = offset === 0 ? (last ? Chain.whole : Chain.begins) : last ? Chain.ends : Chain.continues;
+    const chain = offset === 0 ? Chain.begins : last ? Chain.ends : Chain.continues;
     this.#responseOffset = offset + n;
-    if (last) this.#response = null;
+    if (last) this.#enter('idle');
     this.#dataBlock(bSeq, CommandStatus.ok, 0, chain, response.subarray(offset, offset + n));
   }
 
@@ -451,7 +492,9 @@ export class SlotEngine {
 
   #timeExtension(bSeq: number, multiplier: number): void {
     const pending = this.#pending;
-    // libccid and Windows expect the pending command's own reply type (§6.2.6 bmCommandStatus 2).
+    // §6.2.6 bmCommandStatus 2 in the pending command's own reply type (Windows rejects any other).
+    // Only XfrBlock waits on the card here: libccid honours time extensions for XfrBlock, Secure
+    // and Escape only, so IccPowerOn and SetParameters (a long PPS) are answered directly.
     if (pending !== 'PC_to_RDR_XfrBlock') return;
     const buffer = this.#queue.extensionBuffer(this.#index);
     const bError = Math.max(1, Math.min(255, Math.round(multiplier)));

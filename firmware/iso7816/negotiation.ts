@@ -137,3 +137,42 @@ export function linkAfterPps(plan: { protocol: 0 | 1; rate: RateChoice | null; b
   }
   return plan.base;
 }
+
+/** The parameters a host sets (CCID SetParameters) that this module needs, in ISO 7816-3 terms. */
+export interface HostParameters {
+  readonly protocol: 0 | 1;
+  readonly fiIndex: number;
+  readonly diIndex: number;
+  readonly N: number;
+  readonly WI: number;
+  readonly ifsc: number;
+  readonly bwi: number;
+  readonly cwi: number;
+  readonly edc: 'lrc' | 'crc';
+}
+
+/** The link with the host's guard time, waiting integer and T=1 parameters in place of the ATR's. */
+export function applyHostParameters(base: LinkParameters, p: HostParameters): LinkParameters {
+  return Object.freeze({
+    ...base, N: p.N, WI: p.WI > 0 ? p.WI : base.WI, ifsc: p.ifsc >= 1 && p.ifsc <= 254 ? p.ifsc : base.ifsc,
+    bwi: p.bwi, cwi: p.cwi, edc: p.edc,
+  });
+}
+
+/** Whether two links differ in anything the UART or the transport is built from. */
+export function sameLink(a: LinkParameters, b: LinkParameters): boolean {
+  return a.protocol === b.protocol && a.F === b.F && a.D === b.D && a.clockHz === b.clockHz && a.N === b.N &&
+    a.WI === b.WI && a.ifsc === b.ifsc && a.bwi === b.bwi && a.cwi === b.cwi && a.edc === b.edc;
+}
+
+/**
+ * After the warm reset a host's new protocol or Fi/Di calls for (§9: PPS only right after an ATR):
+ * PPS with exactly what the host asked, at `rate` (see pps.ts hostRate). A card now in specific mode
+ * cannot negotiate. After a failed PPS the card goes on at its defaults (the host is told it failed).
+ */
+export function planForHost(info: AtrInfo, s: AtrSituation, p: HostParameters, rate: RateChoice): AtrPlan {
+  if (info.specificMode) return { kind: 'fail', error: 'ICC_PROTOCOL_NOT_SUPPORTED', why: 'the card answered in specific mode' };
+  if (!s.ppsAllowed) return negotiablePlan(info, s);
+  const base = applyHostParameters(link(info, p.protocol, 1, 1, Fd, Dd, s.atrClockHz, 'negotiable', info.fi ?? Fd), p);
+  return { kind: 'pps', protocol: p.protocol, rate, base };
+}

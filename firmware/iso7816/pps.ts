@@ -158,3 +158,15 @@ export function specificClock(fiIndex: number, diIndex: number, clocksHz: readon
   }
   return chosen;
 }
+
+/**
+ * The rate a host asked for (CCID SetParameters FI/DI), at the highest board clock ≤ fmax whose bit
+ * rate the UART holds; null when the board cannot produce it (§9: never propose such a rate).
+ */
+export function hostRate(fiIndex: number, diIndex: number, clocksHz: readonly number[], limits: RateLimits | undefined): RateChoice | null {
+  const F = fiValue(fiIndex);
+  const D = diValue(diIndex);
+  const clockHz = specificClock(fiIndex, diIndex, clocksHz, limits);
+  if (F === null || D === null || clockHz === null) return null;
+  return { fiIndex, diIndex, F, D, clockHz };
+}

@@ -24,7 +24,9 @@ export type SessionState =
   /** Protocol in force, no command. */
   | 'ready'
   /** A command in progress. */
-  | 'busy';
+  | 'busy'
+  /** CLK being stopped or restarted (§6.3.2), no command. */
+  | 'clock-change';
 
 const OFF = ['unpowered', 'absent'] as const;
 
@@ -36,8 +38,10 @@ export const SESSION_TRANSITIONS: Readonly<Record<SessionState, readonly Session
   'power-gap': Object.freeze(['resetting', ...OFF] as SessionState[]),
   pps: Object.freeze(['power-gap', 'protocol-setup', 'ready', ...OFF] as SessionState[]),
   'protocol-setup': Object.freeze(['ready', ...OFF] as SessionState[]),
-  ready: Object.freeze(['busy', 'resetting', 'power-gap', ...OFF] as SessionState[]),
+  // From ready: a command, a warm reset (power on again, new Fi/Di), a new link (new parameters), clock stop.
+  ready: Object.freeze(['busy', 'resetting', 'power-gap', 'protocol-setup', 'clock-change', ...OFF] as SessionState[]),
   busy: Object.freeze(['ready', ...OFF] as SessionState[]),
+  'clock-change': Object.freeze(['ready', ...OFF] as SessionState[]),
 });
 
 /** The reader-driver state each session state shows. */
@@ -52,6 +56,7 @@ export const READER_STATE: Readonly<Record<SessionState, ReaderState>> = Object.
   'protocol-setup': 'SPECIFIC',
   ready: 'SPECIFIC',
   busy: 'SPECIFIC',
+  'clock-change': 'SPECIFIC',
 });
 
 export function sessionAllows(from: SessionState, to: SessionState): boolean {

@@ -8,21 +8,25 @@ import type { CardContacts, CardContactsConstructor, ContactFault, VoltageClass 
 import type { CardCharError, CardUart, CardUartConstructor, CardUartOptions, Convention } from '../../hal/interfaces/card-uart.js';
 import type { Scheduler, TimerHandle } from '../../hal/interfaces/scheduler.js';
 import { silentTrace, TraceCategory, type Trace } from '../../hal/interfaces/trace.js';
-import { atrRemaining, decodeAtr, type AtrInfo } from './atr.js';
-import { linkAfterPps, planAfterAtr, T1_DEFAULTS, type AtrPlan, type LinkParameters } from './negotiation.js';
-import { checkPpsResponse, encodePpsRequest, PPS_MAX_LENGTH, ppsRemaining } from './pps.js';
+import { decodeAtr } from './atr.js';
+import { AtrReceiver } from './atr-receiver.js';
+import {
+  applyHostParameters, linkAfterPps, planAfterAtr, planForHost, sameLink, type AtrPlan, type LinkParameters,
+} from './negotiation.js';
+import { hostRate, type RateChoice } from './pps.js';
+import { PpsExchange } from './pps-exchange.js';
+import { atrClock, offAttributes, type MutableAttributes } from './session-attributes.js';
 import { READER_STATE, sessionAllows, type SessionState } from './session-states.js';
-import type { PowerOnResult, ReaderState, Slot, SlotAttributes, SlotError, TransmitResult } from './slot.js';
-import { T0Transport } from './t0.js';
+import type { PowerOnResult, Slot, SlotAttributes, SlotError, SlotParameters, TransmitResult } from './slot.js';
+import { ECHO_CLASS, T0Transport } from './t0.js';
+import { T1BlockExchange } from './t1-block-exchange.js';
 import { T1Link } from './t1/link.js';
 import {
-  ATR_WINDOW_CYCLES, CLASS_CHANGE_OFF_NS, cyclesToEtu, cyclesToNs, Dd, DEFAULT_WI, Fd, INITIAL_WAITING_ETU,
-  RESET_LOW_CYCLES, etuToNs, TURNAROUND_ETU_T0, TURNAROUND_ETU_T1, workWaitingEtu,
+  ATR_WINDOW_CYCLES, CLASS_CHANGE_OFF_NS, CLOCK_RESTART_CYCLES, CLOCK_STOP_CYCLES, cyclesToEtu, cyclesToNs, Dd, etuToNs, Fd,
+  INITIAL_WAITING_ETU, RESET_LOW_CYCLES, TURNAROUND_ETU_T0, TURNAROUND_ETU_T1, workWaitingEtu,
 } from './timing.js';
 import type { Transport } from './transport.js';
 
-/** §8.2: TS and at most 32 further characters. */
-const ATR_MAX = 33;
 /** T=0 character repetitions before a parity error is reported (hardware readers use 3–7). */
 const DEFAULT_REPETITIONS = 4;
 /** §11.4.2: the largest IFSD, announced by S(IFS request) as the first T=1 block. */
@@ -46,18 +50,9 @@ export interface CardSlotOptions {
 
 type Pending<T> = ((result: T) => void) | null;
 
-type MutableAttributes = { -readonly [K in keyof SlotAttributes]: SlotAttributes[K] };
-
-function offAttributes(state: ReaderState): MutableAttributes {
-  return {
-    state, voltage: null, atr: null, protocol: null, fiIndex: 1, diIndex: 1, F: Fd, D: Dd, N: 0, WI: DEFAULT_WI,
-    clockHz: 0, clockStopped: false, ifsc: T1_DEFAULTS.ifsc, ifsd: 32, bwi: T1_DEFAULTS.bwi, cwi: T1_DEFAULTS.cwi,
-    edc: T1_DEFAULTS.edc, nad: 0, convention: 'direct', clockStop: null,
-  };
-}
-
 export class CardSession implements Slot {
   onPresence: ((present: boolean) => void) | null = null;
+  onFault: ((fault: ContactFault) => void) | null = null;
 
   readonly #contacts: CardContacts;
   readonly #Uart: CardUartConstructor;
@@ -70,6 +65,16 @@ export class CardSession implements Slot {
   #attrs: MutableAttributes;
   #uart: CardUart | null = null;
   #transport: Transport | null = null;
+  /** The transport in force, by protocol (the TPDU level and class bytes need the concrete one). */
+  #t0: T0Transport | null = null;
+  #t1: T1Link | null = null;
+  /** TPDU level under T=1: raw blocks, bypassing the T=1 link. */
+  #block: T1BlockExchange | null = null;
+  #link: LinkParameters | null = null;
+  #classGetResponse: number;
+  #classEnvelope: number;
+  /** A host's SetParameters that needs a warm reset and PPS, and the rate it asked for. */
+  #requested: { parameters: SlotParameters; rate: RateChoice } | null = null;
   #timer: TimerHandle | null = null;
   #powered = false;
 
@@ -81,16 +86,10 @@ export class CardSession implements Slot {
   #ppsAllowed = true;
   #warmResetTried = false;
   #convention: Convention = 'direct';
-  readonly #atr = new Uint8Array(ATR_MAX);
-  #atrLength = 0;
-  #info: AtrInfo | null = null;
+  readonly #atrReceiver = new AtrReceiver();
 
   // PPS exchange (§9).
-  readonly #ppsRequest = new Uint8Array(PPS_MAX_LENGTH);
-  readonly #ppsResponse = new Uint8Array(PPS_MAX_LENGTH);
-  #ppsRequestLength = 0;
-  #ppsSent = 0;
-  #ppsResponseLength = 0;
+  readonly #pps = new PpsExchange();
   #ppsPlan: Extract<AtrPlan, { kind: 'pps' }> | null = null;
 
   #transmitDone: Pending<TransmitResult> = null;
@@ -105,6 +104,8 @@ export class CardSession implements Slot {
       onFault: (fault) => this.#fault(fault),
     });
     this.#atrClockHz = atrClock(this.#contacts.capabilities.clocksHz);
+    this.#classGetResponse = options.classGetResponse ?? ECHO_CLASS;
+    this.#classEnvelope = options.classEnvelope ?? ECHO_CLASS;
     this.#state = this.#contacts.present ? 'unpowered' : 'absent';
     this.#attrs = offAttributes(READER_STATE[this.#state]);
   }
@@ -151,29 +152,150 @@ export class CardSession implements Slot {
   }
 
   transmitApdu(apdu: Uint8Array, done: (result: TransmitResult) => void, onWaiting?: (multiplier: number) => void): void {
+    this.#exchange(done, false, (transport, finish) => transport.transmitApdu(apdu, finish, onWaiting));
+  }
+
+  transmitTpdu(tpdu: Uint8Array, bwiMultiplier: number, done: (result: TransmitResult) => void, onWaiting?: (multiplier: number) => void): void {
+    this.#exchange(done, this.#t1 !== null, (_transport, finish) => {
+      if (this.#t0) return this.#t0.transmitTpdu(tpdu, bwiMultiplier, finish, onWaiting);
+      const t1 = this.#t1!;
+      const multiplier = bwiMultiplier >= 1 ? bwiMultiplier : 1;
+      this.#block!.start(tpdu, t1.bwtEtu * multiplier, t1.cwtEtu, finish);
+    });
+  }
+
+  /** CCID T0APDU: the class bytes of the GET RESPONSE and ENVELOPE that the T=0 mapping sends. */
+  setClassBytes(getResponse: number, envelope: number): void {
+    this.#classGetResponse = getResponse;
+    this.#classEnvelope = envelope;
+    this.#t0?.setClassBytes(getResponse, envelope);
+  }
+
+  /**
+   * CCID SetParameters / ResetParameters. Same protocol and Fi/Di: the UART and transport are rebuilt
+   * with the host's N, WI and T=1 values. Another protocol or Fi/Di needs PPS, which §9 allows only
+   * right after an ATR: a warm reset (§6.2.3), then PPS with exactly the host's values (never a rate
+   * the board cannot produce). A card in specific mode cannot change (ICC_PROTOCOL_NOT_SUPPORTED).
+   */
+  setParameters(parameters: SlotParameters, done: (error: SlotError | null) => void): void {
+    const refused = this.#refusal();
+    if (refused) return this.#later(() => done(refused));
+    if (this.#attrs.clockStopped) {
+      // The new link may talk at once (T=1 S(IFS)): CLK runs again first (§6.3.2).
+      this.#powerDone = (result) => done(result.error);
+      return this.#changeClock(false, () => {
+        this.#powerDone = null;
+        this.setParameters(parameters, done);
+      });
+    }
+    const link = this.#link!;
+    const attrs = this.#attrs;
+    attrs.nad = parameters.nad;
+    if (parameters.protocol === attrs.protocol && parameters.fiIndex === attrs.fiIndex && parameters.diIndex === attrs.diIndex) {
+      const next = applyHostParameters(link, parameters);
+      if (sameLink(next, link) && parameters.convention === this.#convention) return this.#later(() => done(null));
+      this.#powerDone = (result) => done(result.error);
+      this.#convention = parameters.convention;
+      this.#go('protocol-setup');
+      this.#closeTransport();
+      return this.#openLinkAfterTurnaround(next, link);
+    }
+    if (link.mode === 'specific') return this.#later(() => done('ICC_PROTOCOL_NOT_SUPPORTED'));
+    const rate = hostRate(parameters.fiIndex, parameters.diIndex, this.#contacts.capabilities.clocksHz, this.#Uart.capabilities);
+    if (rate === null) return this.#later(() => done('ICC_PROTOCOL_NOT_SUPPORTED'));
+    this.#requested = { parameters, rate };
+    this.#powerDone = (result) => done(result.error);
+    this.#classes = Object.freeze([attrs.voltage!]);
+    this.#classIndex = 0;
+    this.#ppsAllowed = true;
+    this.#warmResetTried = true;
+    this.#warmReset();
+  }
+
+  /**
+   * CCID IccClock, §6.3.2 clock stop: CLK stops no sooner than 1860 cycles after the last character
+   * (at the level the ATR's clock stop indicator asks for; low when it has no preference), and runs
+   * again at least 700 cycles before the next character.
+   */
+  setClock(stopped: boolean, done: (error: SlotError | null) => void): void {
+    const refused = this.#refusal();
+    if (refused) return this.#later(() => done(refused));
+    if (stopped === this.#attrs.clockStopped) return this.#later(() => done(null));
+    if (stopped && (!this.#contacts.capabilities.clockStop || this.#attrs.clockStop === null || this.#attrs.clockStop === 'not-supported')) {
+      return this.#later(() => done('ICC_PROTOCOL_NOT_SUPPORTED'));
+    }
+    this.#powerDone = (result) => done(result.error);
+    this.#changeClock(stopped, () => this.#finishPowerOn(null));
+  }
+
+  #changeClock(stopped: boolean, then: () => void): void {
+    this.#go('clock-change');
+    const clockHz = this.#attrs.clockHz;
+    if (stopped) {
+      this.#after(cyclesToNs(CLOCK_STOP_CYCLES, clockHz), () => {
+        this.#contacts.setClock(0, this.#attrs.clockStop === 'high' ? 1 : 0);
+        this.#attrs.clockStopped = true;
+        this.#go('ready');
+        then();
+      });
+      return;
+    }
+    this.#contacts.setClock(clockHz);
+    this.#after(cyclesToNs(CLOCK_RESTART_CYCLES, clockHz), () => {
+      this.#attrs.clockStopped = false;
+      this.#go('ready');
+      then();
+    });
+  }
+
+  /** Why a command cannot start now, or null: the card must be powered with a protocol in force and idle. */
+  #refusal(): SlotError | null {
     const state = this.#state;
-    if (state !== 'ready') {
-      const error: SlotError = state === 'absent' || state === 'unpowered' ? 'ICC_MUTE' : 'CMD_SLOT_BUSY';
-      return this.#later(() => done({ error, response: null }));
+    if (state === 'ready') return null;
+    return state === 'absent' || state === 'unpowered' ? 'ICC_MUTE' : 'CMD_SLOT_BUSY';
+  }
+
+  /**
+   * One exchange with the card (APDU or TPDU level); a stopped clock is restarted first. A mute card
+   * is deactivated (§10.2 T=0: WT exceeded; §11.6 T=1: the link's recovery exhausted) except for raw
+   * T=1 blocks, whose recovery (R-blocks, resynchronisation) is the host's.
+   */
+  #exchange(done: (result: TransmitResult) => void, hostRecovers: boolean, start: (transport: Transport, finish: (result: TransmitResult) => void) => void): void {
+    const refused = this.#refusal();
+    if (refused) return this.#later(() => done({ error: refused, response: null }));
+    if (this.#attrs.clockStopped) {
+      this.#transmitDone = done;
+      return this.#changeClock(false, () => {
+        this.#transmitDone = null;
+        this.#exchange(done, hostRecovers, start);
+      });
     }
     this.#go('busy');
     this.#transmitDone = done;
     const transport = this.#transport!;
-    transport.transmitApdu(apdu, (result) => {
+    start(transport, (result) => {
       if (this.#transport !== transport || this.#transmitDone !== done) return;
       this.#transmitDone = null;
       this.#go('ready');
-      if (result.error === 'ICC_MUTE') {
-        // §10.2 (T=0: WT exceeded) and §11.6 (T=1: recovery exhausted): the reader deactivates.
+      if (result.error === 'ICC_MUTE' && !hostRecovers) {
         this.#log(TraceCategory.ERROR, 'card mute during a command: deactivating');
         this.#deactivate();
         this.#go('unpowered');
       }
       done(result);
-    }, onWaiting);
+    });
   }
 
   abort(): void {
+    // A clock stop or restart takes ~2000 cycles and cannot be undone halfway: let it finish.
+    if (this.#state === 'clock-change') return;
+    if (this.#state === 'busy' && this.#block?.active) {
+      this.#block.cancel();
+      const done = this.#transmitDone!;
+      this.#transmitDone = null;
+      this.#go('ready');
+      return this.#later(() => done({ error: 'CMD_ABORTED', response: null }));
+    }
     if (this.#state === 'busy') {
       this.#transport!.abort();
       return;
@@ -213,7 +335,7 @@ export class CardSession implements Slot {
     this.#closeTransport();
     this.#contacts.setReset(0);
     // The ATR comes at Fd/Dd with f in the ATR range, whatever the previous PPS set.
-    if (this.#attrs.clockHz !== this.#atrClockHz) {
+    if (this.#attrs.clockStopped || this.#attrs.clockHz !== this.#atrClockHz) {
       this.#contacts.setClock(this.#atrClockHz);
       this.#attrs.clockHz = this.#atrClockHz;
     }
@@ -223,7 +345,7 @@ export class CardSession implements Slot {
 
   #raiseReset(): void {
     this.#go('atr');
-    this.#atrLength = 0;
+    this.#atrReceiver.reset();
     this.#contacts.setReset(1);
     // §6.2.2: the first character within 40 000 cycles of the RST edge; §8.1: then 9600 etu between characters.
     this.#uart!.setDeadlines(cyclesToEtu(ATR_WINDOW_CYCLES, Fd, Dd), INITIAL_WAITING_ETU);
@@ -236,15 +358,10 @@ export class CardSession implements Slot {
   }
 
   #atrReadable(uart: CardUart): void {
-    for (;;) {
-      const byte = uart.read();
-      if (byte === undefined) return;
-      if (this.#atrLength === ATR_MAX) return this.#atrFailed('ICC_MUTE', 'ATR longer than 33 characters');
-      this.#atr[this.#atrLength++] = byte;
-      const remaining = atrRemaining(this.#atr, this.#atrLength);
-      if (remaining < 0) return this.#atrFailed('BAD_ATR_TS', `TS ${byte}`);
-      if (remaining === 0) return this.#atrComplete(uart);
-    }
+    const reception = this.#atrReceiver.read(uart);
+    if (reception === null) return;
+    if (reception.kind === 'failed') return this.#atrFailed(reception.error, reception.why);
+    this.#atrComplete(uart, reception.atr);
   }
 
   /** No usable ATR: §6.2.2 a warm reset first, then (§6.2.4) the next class, then the error. */
@@ -259,18 +376,17 @@ export class CardSession implements Slot {
     this.#finishPowerOn(error);
   }
 
-  #atrComplete(uart: CardUart): void {
+  #atrComplete(uart: CardUart, atr: Uint8Array): void {
     uart.setDeadlines(0, 0);
     const convention = uart.convention;
     this.#convention = convention === 'inverse' ? 'inverse' : 'direct';
-    const info = decodeAtr(this.#atr.subarray(0, this.#atrLength));
+    const info = decodeAtr(atr);
     if (this.#trace.mask & TraceCategory.ATR) this.#trace.log(TraceCategory.ATR, `ATR (${this.#convention})`, info.atr);
     if (info.errors.indexOf('bad-tck') >= 0) return this.#atrFailed('BAD_ATR_TCK', 'TCK does not check');
-    this.#info = info;
     this.#attrs.atr = info.atr;
     this.#attrs.convention = this.#convention;
     this.#attrs.clockStop = info.clockStop;
-    const plan = planAfterAtr(info, {
+    const situation = {
       voltage: this.#classes[this.#classIndex],
       higherClasses: this.#classes.slice(this.#classIndex + 1),
       clocksHz: this.#contacts.capabilities.clocksHz,
@@ -278,7 +394,9 @@ export class CardSession implements Slot {
       limits: this.#Uart.capabilities,
       ppsAllowed: this.#ppsAllowed,
       warmResetTried: this.#warmResetTried,
-    });
+    };
+    const requested = this.#requested;
+    const plan = requested ? planForHost(info, situation, requested.parameters, requested.rate) : planAfterAtr(info, situation);
     switch (plan.kind) {
       case 'fail':
         this.#log(TraceCategory.ERROR, `${plan.error}: ${plan.why}`);
@@ -312,37 +430,20 @@ export class CardSession implements Slot {
   #startPps(plan: Extract<AtrPlan, { kind: 'pps' }>): void {
     this.#go('pps');
     this.#ppsPlan = plan;
-    this.#ppsRequestLength = encodePpsRequest(this.#ppsRequest, plan.protocol, plan.rate);
-    this.#ppsSent = 0;
-    this.#ppsResponseLength = 0;
-    if (this.#trace.mask & TraceCategory.PROTOCOL) {
-      this.#trace.log(TraceCategory.PROTOCOL, 'PPS request', this.#ppsRequest.subarray(0, this.#ppsRequestLength));
-    }
-    // §9.1: the reply follows within the initial waiting time (9600 etu), characters likewise.
-    this.#uart!.setDeadlines(INITIAL_WAITING_ETU, INITIAL_WAITING_ETU);
-    this.#ppsPump();
-  }
-
-  #ppsPump(): void {
     const uart = this.#uart!;
-    while (this.#ppsSent < this.#ppsRequestLength && uart.writable > 0) uart.write(this.#ppsRequest[this.#ppsSent++]);
+    // §9.1: the reply follows within the initial waiting time (9600 etu), characters likewise.
+    uart.setDeadlines(INITIAL_WAITING_ETU, INITIAL_WAITING_ETU);
+    const request = this.#pps.start(uart, plan.protocol, plan.rate);
+    if (this.#trace.mask & TraceCategory.PROTOCOL) this.#trace.log(TraceCategory.PROTOCOL, 'PPS request', request);
   }
 
   #ppsReadable(uart: CardUart): void {
-    for (;;) {
-      const byte = uart.read();
-      if (byte === undefined) return;
-      this.#ppsResponse[this.#ppsResponseLength++] = byte;
-      const remaining = ppsRemaining(this.#ppsResponse, this.#ppsResponseLength);
-      if (remaining < 0) return this.#ppsFailed('PPSS is not FF');
-      if (remaining > 0) continue;
-      uart.setDeadlines(0, 0);
-      const response = this.#ppsResponse.subarray(0, this.#ppsResponseLength);
-      if (this.#trace.mask & TraceCategory.PROTOCOL) this.#trace.log(TraceCategory.PROTOCOL, 'PPS response', response);
-      const outcome = checkPpsResponse(this.#ppsRequest, this.#ppsRequestLength, response, this.#ppsResponseLength);
-      if (outcome.kind === 'rejected') return this.#ppsFailed(outcome.reason);
-      return this.#openLinkAfterTurnaround(linkAfterPps(this.#ppsPlan!, outcome.fiIndex, outcome.diIndex));
-    }
+    const outcome = this.#pps.read(uart);
+    if (outcome === null) return;
+    uart.setDeadlines(0, 0);
+    if (this.#trace.mask & TraceCategory.PROTOCOL) this.#trace.log(TraceCategory.PROTOCOL, 'PPS response', this.#pps.response);
+    if (outcome.kind === 'rejected') return this.#ppsFailed(outcome.reason);
+    this.#openLinkAfterTurnaround(linkAfterPps(this.#ppsPlan!, outcome.fiIndex, outcome.diIndex));
   }
 
   /** §9.3: an unsuccessful exchange → deactivate; cold reset and go on at Fd/Dd without PPS. */
@@ -355,18 +456,21 @@ export class CardSession implements Slot {
   // ——— Protocol in force ————————————————————————————————————————————————————————
 
   /**
-   * The last ATR or PPS character may still be inside its error-signal window when it is read, and a
-   * new UART cannot know when it started: release the line, let the turnaround pass at the old rate
-   * (Fd/Dd), then open the link.
+   * The last character received may still be inside its error-signal window when it is read, and a
+   * new UART cannot know when it started: release the line, let the turnaround pass at the rate of
+   * the old UART (`before`; absent: the ATR's Fd/Dd), then open the link.
    */
-  #openLinkAfterTurnaround(link: LinkParameters): void {
+  #openLinkAfterTurnaround(link: LinkParameters, before?: LinkParameters): void {
     this.#closeUart();
     const etu = link.protocol === 1 ? TURNAROUND_ETU_T1 : TURNAROUND_ETU_T0;
-    this.#after(etuToNs(etu, Fd, Dd, this.#atrClockHz), () => this.#openLink(link));
+    const wait = before ? etuToNs(etu, before.F, before.D, before.clockHz) : etuToNs(etu, Fd, Dd, this.#atrClockHz);
+    this.#after(wait, () => this.#openLink(link));
   }
 
   #openLink(link: LinkParameters): void {
+    this.#link = link;
     const attrs = this.#attrs;
+    if (this.#requested) attrs.nad = this.#requested.parameters.nad;
     attrs.protocol = link.protocol;
     attrs.fiIndex = link.fiIndex;
     attrs.diIndex = link.diIndex;
@@ -390,19 +494,20 @@ export class CardSession implements Slot {
     });
     this.#log(TraceCategory.PROTOCOL, `T=${protocol} at F ${link.F} D ${link.D} f ${link.clockHz} Hz (${link.mode} mode)`);
     if (protocol === 0) {
-      this.#transport = new T0Transport({
+      this.#t0 = new T0Transport({
         uart, scheduler: this.#scheduler, trace: this.#trace,
         waitingEtu: workWaitingEtu(link.WI, link.waitFi, link.F, link.D),
-        classGetResponse: this.#options.classGetResponse, classEnvelope: this.#options.classEnvelope,
+        classGetResponse: this.#classGetResponse, classEnvelope: this.#classEnvelope,
         maxResponseLength: this.#options.maxResponseLength,
       });
+      this.#transport = this.#t0;
       this.#go('ready');
       return this.#finishPowerOn(null);
     }
     this.#go('protocol-setup');
     const t1: T1Link = new T1Link({
       uart, scheduler: this.#scheduler, trace: this.#trace, clockHz: link.clockHz, F: link.F, D: link.D,
-      ifsc: link.ifsc, cwi: link.cwi, bwi: link.bwi, edc: link.edc, ifsd: this.#options.ifsd ?? DEFAULT_IFSD,
+      ifsc: link.ifsc, cwi: link.cwi, bwi: link.bwi, edc: link.edc, nad: attrs.nad, ifsd: this.#options.ifsd ?? DEFAULT_IFSD,
       maxResponseLength: this.#options.maxResponseLength,
       onFatal: (error) => {
         if (this.#transport !== t1) return;
@@ -410,9 +515,13 @@ export class CardSession implements Slot {
         this.#log(TraceCategory.ERROR, `T=1 link lost (${error}): deactivating`);
         this.#deactivate();
         this.#go('unpowered');
+        // A command the host started from the failed one's callback ends with the same error.
+        this.#failPending(error, true);
       },
     });
     this.#transport = t1;
+    this.#t1 = t1;
+    this.#block = new T1BlockExchange(uart, link.edc);
     // §11.4.2: the reader announces its IFSD with S(IFS request) as its first block.
     t1.negotiateIfsd((error) => {
       if (this.#transport !== t1 || this.#state !== 'protocol-setup') return;
@@ -456,7 +565,8 @@ export class CardSession implements Slot {
       case 'protocol-setup':
       case 'ready':
       case 'busy':
-        return this.#transport!.handleReadable();
+        if (this.#block?.active) return this.#block.handleReadable();
+        return this.#transport?.handleReadable();
       default:
         // Before RST rises (§6.2.2: the card must not answer yet) or after the session moved on.
         while (uart.read() !== undefined);
@@ -464,20 +574,22 @@ export class CardSession implements Slot {
   }
 
   #writable(): void {
-    if (this.#state === 'pps') this.#ppsPump();
+    if (this.#state === 'pps') this.#pps.pump(this.#uart!);
+    else if (this.#block?.active) this.#block.handleWritable();
     else this.#transport?.handleWritable?.();
   }
 
   #charError(error: CardCharError): void {
     switch (this.#state) {
       case 'atr':
-        return this.#atrFailed(error === 'timeout' ? 'ICC_MUTE' : 'XFR_PARITY_ERROR', `${error} after ${this.#atrLength} characters`);
+        return this.#atrFailed(error === 'timeout' ? 'ICC_MUTE' : 'XFR_PARITY_ERROR', `${error} after ${this.#atrReceiver.length} characters`);
       case 'pps':
         return this.#ppsFailed(error);
       case 'protocol-setup':
       case 'ready':
       case 'busy':
-        return this.#transport!.handleError(error);
+        if (this.#block?.active) return this.#block.handleError(error);
+        return this.#transport?.handleError(error);
       default:
         this.#log(TraceCategory.ERROR, `${error} on I/O while ${this.#state}`);
     }
@@ -497,7 +609,6 @@ export class CardSession implements Slot {
     } else {
       this.#closeUart();
     }
-    this.#info = null;
     const state = this.#attrs.state;
     this.#attrs = offAttributes(state);
   }
@@ -516,7 +627,12 @@ export class CardSession implements Slot {
 
   #closeTransport(): void {
     this.#transport?.close();
+    this.#block?.cancel();
     this.#transport = null;
+    this.#t0 = null;
+    this.#t1 = null;
+    this.#block = null;
+    this.#link = null;
   }
 
   // ——— Events valid in every state ——————————————————————————————————————————————
@@ -541,6 +657,7 @@ export class CardSession implements Slot {
     this.#deactivate();
     if (this.#state !== 'absent' && this.#state !== 'unpowered') this.#go('unpowered');
     this.#failPending('HW_ERROR', false);
+    this.onFault?.(fault);
   }
 
   #failPending(error: SlotError, deferred: boolean): void {
@@ -556,10 +673,13 @@ export class CardSession implements Slot {
     else deliver();
   }
 
-  #finishPowerOn(error: SlotError | null): void {
+  #finishPowerOn(outcome: SlotError | null): void {
+    // A host's parameters that PPS could not set: the card went on at its defaults; the host hears of it.
+    const error = outcome === null && this.#requested !== null && !this.#ppsAllowed ? 'ICC_PROTOCOL_NOT_SUPPORTED' : outcome;
     const done = this.#powerDone;
     this.#powerDone = null;
     this.#ppsPlan = null;
+    this.#requested = null;
     done?.({ error, atr: error === null ? this.#attrs.atr : null });
   }
 
@@ -595,18 +715,6 @@ export class CardSession implements Slot {
   #log(category: number, text: string): void {
     if (this.#trace.mask & category) this.#trace.log(category as TraceCategory, text);
   }
-}
-
-/**
- * §6.2.2: during the ATR f is within 1–5 MHz. The board's default clock (its first) when it is in
- * that range, else the highest clock in range, else the default.
- */
-function atrClock(clocksHz: readonly number[]): number {
-  const first = clocksHz[0];
-  if (first >= 1e6 && first <= 5e6) return first;
-  let chosen = first;
-  for (let i = 0; i < clocksHz.length; i++) if (clocksHz[i] >= 1e6 && clocksHz[i] <= 5e6) chosen = clocksHz[i];
-  return chosen;
 }
 
 /** The factory the CCID layer and the host CLI use: one Slot per card socket. */

@@ -61,8 +61,8 @@ export class T0Transport implements Transport {
   readonly #scheduler: Scheduler;
   readonly #trace: Trace;
   readonly #waitingEtu: number;
-  readonly #classGetResponse: number;
-  readonly #classEnvelope: number;
+  #classGetResponse: number;
+  #classEnvelope: number;
   readonly #header = new Uint8Array(5);
   readonly #response: Uint8Array;
 
@@ -92,6 +92,8 @@ export class T0Transport implements Transport {
   #resentFor6C = false;
   #envelopeOffset = 0;
   #sw1 = 0;
+  /** TPDU exchange level: the header and data go out as given; SW1 SW2 end the exchange, no mapping. */
+  #raw = false;
 
   constructor(options: T0TransportOptions) {
     this.#uart = options.uart;
@@ -104,26 +106,14 @@ export class T0Transport implements Transport {
   }
 
   transmitApdu(apdu: Uint8Array, done: (result: TransmitResult) => void, onWaiting?: (multiplier: number) => void): void {
-    if (this.#phase !== 'idle') {
-      this.#later(done, 'CMD_SLOT_BUSY');
-      return;
-    }
+    if (this.#phase !== 'idle') return this.#later(done, 'CMD_SLOT_BUSY');
     const parsed = parseApdu(apdu);
     if (parsed.kind === 'malformed') {
       // Nothing reached the card: the command is refused as a whole (no TPDU mapping exists for it).
       this.#log(TraceCategory.ERROR, `T=0: malformed APDU (${parsed.fault}), not sent`, apdu);
-      this.#later(done, 'CMD_ABORTED');
-      return;
+      return this.#later(done, 'CMD_ABORTED');
     }
-    this.#apdu = apdu;
-    this.#command = parsed;
-    this.#done = done;
-    this.#onWaiting = onWaiting;
-    this.#responseLength = 0;
-    this.#resentFor6C = false;
-    this.#uart.flush();
-    // §10.2: every character from the card starts within WT of the previous character on the line.
-    this.#uart.setDeadlines(this.#waitingEtu, this.#waitingEtu);
+    this.#begin(apdu, parsed, false, 1, done, onWaiting);
     if (parsed.nc > MAX_SHORT_NC) {
       // ISO/IEC 7816-4 §7.6.3: a command too long for a short TPDU travels, whole, in ENVELOPEs.
       this.#envelopeOffset = 0;
@@ -131,6 +121,36 @@ export class T0Transport implements Transport {
     } else {
       this.#startCommand(parsed);
     }
+  }
+
+  /**
+   * The TPDU exchange level (CCID): a header CLA INS P1 P2 P3, and P3 data bytes when there are any,
+   * sent as given; without data P3 is the length expected back (00: 256). The card's SW1 SW2 end it
+   * whatever they say (61xx and 6Cxx are the host's business). WT is multiplied by `waitMultiplier`.
+   */
+  transmitTpdu(tpdu: Uint8Array, waitMultiplier: number, done: (result: TransmitResult) => void, onWaiting?: (multiplier: number) => void): void {
+    if (this.#phase !== 'idle') return this.#later(done, 'CMD_SLOT_BUSY');
+    if (tpdu.length < 5 || (tpdu.length > 5 && tpdu.length !== 5 + tpdu[4])) {
+      this.#log(TraceCategory.ERROR, 'T=0: malformed TPDU, not sent', tpdu);
+      return this.#later(done, 'CMD_ABORTED');
+    }
+    const p3 = tpdu[4];
+    this.#begin(tpdu, null, true, waitMultiplier, done, onWaiting);
+    this.#kind = 'command';
+    this.#header.set(tpdu.subarray(0, 5));
+    if (tpdu.length > 5) {
+      this.#setTpdu('out', p3);
+      this.#outPos = 5;
+    } else {
+      this.#setTpdu('in', p3 === 0 ? MAX_SHORT_NE : p3);
+    }
+    this.#sendHeader();
+  }
+
+  /** CCID T0APDU: class bytes of the GET RESPONSE and ENVELOPE commands (ECHO_CLASS: the command's). */
+  setClassBytes(getResponse: number, envelope: number): void {
+    this.#classGetResponse = getResponse;
+    this.#classEnvelope = envelope;
   }
 
   handleReadable(): void {
@@ -173,6 +193,20 @@ export class T0Transport implements Transport {
     this.#apdu = null;
     this.#command = null;
     this.#onWaiting = undefined;
+  }
+
+  #begin(bytes: Uint8Array, command: CommandApdu | null, raw: boolean, waitMultiplier: number, done: (result: TransmitResult) => void, onWaiting: ((multiplier: number) => void) | undefined): void {
+    this.#apdu = bytes;
+    this.#command = command;
+    this.#raw = raw;
+    this.#done = done;
+    this.#onWaiting = onWaiting;
+    this.#responseLength = 0;
+    this.#resentFor6C = false;
+    this.#uart.flush();
+    // §10.2: every character from the card starts within WT of the previous character on the line.
+    const wt = this.#waitingEtu * (waitMultiplier >= 1 ? waitMultiplier : 1);
+    this.#uart.setDeadlines(wt, wt);
   }
 
   /** §12.2.1–12.2.3: the command itself as a short TPDU (case 1, 2 style or 3 style). */
@@ -309,6 +343,7 @@ export class T0Transport implements Transport {
 
   /** §12.2: what SW1 SW2 mean for the APDU: next ENVELOPE, 6Cxx resend, 61xx GET RESPONSE, or the end. */
   #statusWords(sw1: number, sw2: number): void {
+    if (this.#raw) return this.#complete(sw1, sw2);
     const command = this.#command!;
     if (this.#kind === 'envelope' && this.#envelopeOffset < this.#apdu!.length && sw1 === 0x90 && sw2 === 0x00) {
       this.#startEnvelope();
@@ -328,6 +363,10 @@ export class T0Transport implements Transport {
       this.#startGetResponse(Math.min(sw2 === 0 ? MAX_SHORT_NE : sw2, command.ne - this.#responseLength));
       return;
     }
+    this.#complete(sw1, sw2);
+  }
+
+  #complete(sw1: number, sw2: number): void {
     if (this.#responseLength + 2 > this.#response.length) {
       this.#finish('XFR_OVERRUN', null);
       return;

@@ -23,6 +23,10 @@ export const CLASS_CHANGE_OFF_NS = 10_000_000;
  */
 export const TURNAROUND_ETU_T0 = 16;
 export const TURNAROUND_ETU_T1 = 22;
+/** §6.3.2: CLK may stop no sooner than 1860 cycles after the last character… */
+export const CLOCK_STOP_CYCLES = 1_860;
+/** …and runs again at least 700 cycles before the next one. */
+export const CLOCK_RESTART_CYCLES = 700;
 /** §10.2: waiting integer when TC2 is absent. */
 export const DEFAULT_WI = 10;
 

@@ -5,8 +5,8 @@
  * structurally so the HAL depends on behaviour, not on one SDK's declaration files.
  */
 import type { VoltageClass } from '../interfaces/card-contacts.js';
+import type { CardUart, CardUartCapabilities, CardUartOptions } from '../interfaces/card-uart.js';
 import type { UsbDeviceConstructor } from '../interfaces/usb-device.js';
-import type { CardUartLine } from './card-uart.js';
 
 /** ECMA-419 Digital, as used here: one pin, `read()` / `write()`, `close()`. */
 export interface DigitalIO {
@@ -46,6 +46,23 @@ export interface PwmOptions {
 
 export interface PwmConstructor {
   new (options: PwmOptions): PwmIO;
+}
+
+/** Where the I/O line is: a UART other than UART0 (console and debugger) and one pad. */
+export interface CardUartPins {
+  readonly port: number;
+  readonly data: number;
+}
+
+/** The board's I/O line, paired with its IO constructor (STYLE 3). */
+export interface CardUartLine extends CardUartPins {
+  readonly io: CardUartBase;
+}
+
+/** A CardUart class that takes the line next to the options (Esp32CardUart or a board's own). */
+export interface CardUartBase {
+  new (options: CardUartOptions, line: CardUartPins): CardUart;
+  readonly capabilities?: CardUartCapabilities;
 }
 
 /** One digital pin and its constructor. `active` is the level that means "on" / "present". */
@@ -91,7 +108,14 @@ export interface CardContactsBoard {
 export interface ReaderBoard {
   readonly name: string;
   readonly card: CardContactsBoard & { readonly uart: CardUartLine };
-  readonly usb: { readonly io: UsbDeviceConstructor };
+  /** The USB-OTG port and the identity the reader announces (defaults: ReaderConfig's). */
+  readonly usb: {
+    readonly io: UsbDeviceConstructor;
+    readonly vendorId?: number;
+    readonly productId?: number;
+    readonly manufacturer?: string;
+    readonly product?: string;
+  };
 }
 
 function fail(what: string): never {
@@ -130,5 +154,6 @@ export function readerBoard(device: unknown): ReaderBoard {
   }
   if (!Array.isArray(card.classes) || card.classes.length === 0) fail('card.classes');
   if (typeof device.usb.io !== 'function') fail('usb.io');
+  if (typeof device.name !== 'string') fail('name');
   return device as unknown as ReaderBoard;
 }

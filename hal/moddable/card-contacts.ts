@@ -199,6 +199,8 @@ export class Esp32CardContacts implements CardContacts {
 
   #faultEdge(): void {
     if (this.#closed || !this.#powered) return;
+    // TDA8035 OFFN also falls when the card leaves: that is a removal, reported by the debounce.
+    if (this.#detect.read() !== this.#board.detect.active) return;
     // The chip has already deactivated the card; mirror it and tell the session.
     this.setSupply(null);
     this.#options.onFault?.('overcurrent');

@@ -22,9 +22,10 @@
  *   TypeScript side enables it only for etu ≥ 25 µs (F/D ≤ 100 at 4 MHz).
  * - No error signal detection: when the card pulls I/O low during our stop bits, the UART sees it at
  *   best as a framing or parity error on our echo, or as the start of an extra character. After each
- *   T=0 character the handler waits until 1.5 etu + N after the echo and then looks at the echo's
- *   status and at the receiver state machine (busy = an error signal started a character): either
- *   means "repeat", and the same character is sent again once that spurious character has passed.
+ *   T=0 character the handler waits 1.5 etu after the echo and then looks at the echo's status and at
+ *   the receiver state machine (busy = an error signal started a character): either means "repeat",
+ *   and the same character is sent again once that spurious character has passed; otherwise the next
+ *   character follows after the extra guard time N.
  * - Receive deadlines (WT, CWT, BWT) run on a general-purpose timer counting microseconds; the
  *   UART's own receive timeout only works while bytes stay in its FIFO, which this driver empties at
  *   once to timestamp them.
@@ -38,6 +39,7 @@
 #include "builtinCommon.h"
 
 #include "freertos/FreeRTOS.h"
+#include "esp_attr.h"
 #include "driver/uart.h"
 #include "driver/gpio.h"
 #include "driver/gptimer.h"
@@ -62,7 +64,8 @@
 /* What the single alarm of the timer is currently for (besides the receive deadline). */
 enum {
 	kActionNone = 0,
-	kActionDecide,     /* T=0: decide after the guard time whether the card signalled an error */
+	kActionDecide,     /* T=0: decide, past the error signal window, whether the card signalled */
+	kActionSend,       /* T=0: the extra guard time N has passed, send the next character */
 	kActionRepeat,     /* T=0: send the same character again */
 	kActionRelease     /* T=0: end our error signal, give the pad back to the UART */
 };
@@ -104,13 +107,14 @@ typedef struct CardUartRecord {
 	uint64_t actionAt;       /* µs on the timer */
 
 	uint32_t firstEtu, nextEtu;
-	uint8_t armed;           /* 0 none, 1 waiting for a first character, 2 for a next one */
+	uint8_t armed;           /* a receive deadline is running (deadlineAt) */
 	uint8_t edgeSinceArm;    /* a character was on the line since the last setDeadlines */
 	uint64_t deadlineAt;
 	uint64_t lastEdge;       /* µs: leading edge of the last character seen on the line */
 
 	volatile uint8_t errors;
 	volatile uint8_t posted;
+	volatile uint8_t freed;  /* transmit room was freed since the last delivery (onWritable) */
 	uint8_t closing;         /* closed while a delivery was queued: the delivery frees the record */
 } CardUartRecord, *CardUart;
 
@@ -143,7 +147,7 @@ static void IRAM_ATTR postFromISR(CardUart uart, uint8_t error)
 /* Program the one alarm for whichever comes first: the pending action or the receive deadline. */
 static void IRAM_ATTR armAlarm(CardUart uart)
 {
-	uint64_t at = UINT64_MAX;
+	uint64_t at = UINT64_MAX, now;
 	gptimer_alarm_config_t alarm = {0};
 
 	if (uart->action != kActionNone)
@@ -154,6 +158,10 @@ static void IRAM_ATTR armAlarm(CardUart uart)
 		gptimer_set_alarm_action(uart->timer, NULL);
 		return;
 	}
+	/* An alarm must lie ahead of the counter to fire; a time already passed fires at once. */
+	now = nowMicroseconds(uart);
+	if (at <= now)
+		at = now + 2;
 	alarm.alarm_count = at;
 	gptimer_set_alarm_action(uart->timer, &alarm);
 }
@@ -274,17 +282,21 @@ static void IRAM_ATTR receiveEcho(CardUart uart, uint8_t byte, uint32_t status, 
 			uart->echoError = 1;
 			return;
 		}
-		/* Keep the character until the guard time tells whether the card wants it again. */
+		/* Keep the character until the error signal window (10.5 ± 0.2 etu, 1 to 2 etu long) has
+		 * passed: 1.5 etu after the echo the card's signal has either spoilt the echo or started a
+		 * spurious character. The extra guard time N only delays the next character (decide()), so
+		 * a card answering 16 etu after our last character is never taken for an error signal. */
 		noteEdge(uart, now, uart->firstEtu);
 		uart->echoSeen = 1;
 		uart->echoError = (status & (UART_INTR_PARITY_ERR | UART_INTR_FRAM_ERR)) || (byte != sent);
-		schedule(uart, kActionDecide, now + (etuToMicroseconds(uart, 3 + 2 * uart->extraGuardEtu) / 2));
+		schedule(uart, kActionDecide, now + (etuToMicroseconds(uart, 3) / 2));
 		return;
 	}
 	noteEdge(uart, now, uart->firstEtu);
 	if ((byte != sent) || (status & UART_INTR_FRAM_ERR))
 		postFromISR(uart, kErrorFraming);      /* someone else drove the line: a collision */
 	uart->echoTail++;
+	uart->freed = 1;
 	postFromISR(uart, 0);
 }
 
@@ -333,10 +345,15 @@ static void IRAM_ATTR decide(CardUart uart, uint64_t now)
 		postFromISR(uart, kErrorParity);
 	uart->txRepeats = 0;
 	uart->echoTail++;
+	uart->freed = 1;
+	postFromISR(uart, 0);
+	if (uart->extraGuardEtu && (uart->txTail != uart->txHead)) {
+		schedule(uart, kActionSend, now + etuToMicroseconds(uart, uart->extraGuardEtu));
+		return;
+	}
 	uart->action = kActionNone;
 	armAlarm(uart);
 	feedTransmitter(uart);
-	postFromISR(uart, 0);
 }
 
 static bool IRAM_ATTR timerAlarm(gptimer_handle_t timer, const gptimer_alarm_event_data_t *event, void *refcon)
@@ -351,6 +368,8 @@ static bool IRAM_ATTR timerAlarm(gptimer_handle_t timer, const gptimer_alarm_eve
 		uart->action = kActionNone;
 		if (kActionDecide == action)
 			decide(uart, now);
+		else if (kActionSend == action)
+			feedTransmitter(uart);
 		else if (kActionRepeat == action) {
 			uart->discarding = 0;
 			uart_ll_rxfifo_rst(uart->hw);
@@ -391,7 +410,8 @@ static void cardUartDeliver(void *theIn, void *refcon, uint8_t *message, uint16_
 	uart->errors = 0;
 	uart->posted = 0;
 	readable = uart->rxHead - uart->rxTail;
-	writable = (kTxSize - 1) - (uint16_t)(uart->txHead - uart->echoTail);
+	writable = uart->freed ? (kTxSize - 1) - (uint16_t)(uart->txHead - uart->echoTail) : 0;
+	uart->freed = 0;
 	portEXIT_CRITICAL(&uart->lock);
 
 	xsBeginHost(the);
@@ -412,7 +432,10 @@ static void cardUartRelease(CardUart uart)
 		gptimer_disable(uart->timer);
 		gptimer_del_timer(uart->timer);
 	}
+	/* Released, not driven: the interface chip (or the pull-up to the card's VCC) holds the line, and
+	 * a low level here would look like a start bit to the card while the UART reopens at a new rate. */
 	gpio_reset_pin(uart->pin);
+	gpio_set_pull_mode(uart->pin, GPIO_FLOATING);
 	builtinFreePin(uart->pin);
 	if (uart->posted)
 		uart->closing = 1;

@@ -14,39 +14,10 @@
 import type {
   CardCharError, CardUart, CardUartCapabilities, CardUartConstructor, CardUartOptions, Convention,
 } from '../interfaces/card-uart.js';
+import type { CardUartLine, CardUartPins } from './board.js';
+import { cardUartCapabilities, errorSignalPossible, framing, inverseCoding, MAX_BAUD } from './card-line.js';
 
-/** Where the I/O line is: a UART other than UART0 (console and debugger) and one pad. */
-export interface CardUartPins {
-  readonly port: number;
-  readonly data: number;
-}
-
-/** The board's I/O line, paired with its IO constructor (STYLE 3). */
-export interface CardUartLine extends CardUartPins {
-  readonly io: CardUartBase;
-}
-
-/** A CardUart class that takes the line next to the options (Esp32CardUart or a board's own). */
-export interface CardUartBase {
-  new (options: CardUartOptions, line: CardUartPins): CardUart;
-  readonly capabilities?: CardUartCapabilities;
-}
-
-/** Both the UART and the LEDC card clock divide the 80 MHz APB clock. */
-const SOURCE_HZ = 80_000_000;
-/** The UART divider: 12-bit integer part plus 1/16 fraction, after a pre-divider (ESP32-S3 TRM §26). */
-const DIVIDER_INTEGER_MAX = 0xfff;
-/**
- * One interrupt per character timestamps echoes and card characters; 500 kbit/s leaves 24 µs per
- * character for it. Cards above that rate (D ≥ 32 at 5 MHz) are offered a lower D in PPS.
- */
-const MAX_BAUD = 500_000;
-/**
- * The T=0 error signal must start at 10.5 ± 0.2 etu. The interrupt latency of a few µs fits in
- * 0.2 etu only above this etu (F/D ≤ 100 at 4 MHz); below it, parity errors are reported as they are.
- */
-const MIN_ETU_NS_FOR_ERROR_SIGNAL = 25_000;
-/** Deadlines beyond this many etu are not meaningful (BWT with BWI 9 at F/D = 1 is < 2^24 etu). */
+/** card-uart.c counts deadline etu in 32 bits; longer ones (none in ISO 7816-3) are clamped. */
 const MAX_DEADLINE_ETU = 0xffff_ffff;
 
 const ERROR_BITS: readonly (readonly [number, CardCharError])[] = Object.freeze([
@@ -58,27 +29,6 @@ const ERROR_BITS: readonly (readonly [number, CardCharError])[] = Object.freeze(
 
 const CONVENTION_CODE = Object.freeze({ detect: 0, direct: 1, inverse: 2 } as const);
 const CONVENTIONS: readonly (Convention | 'detect')[] = Object.freeze(['detect', 'direct', 'inverse'] as const);
-
-/** Bit order of a nibble reversed. */
-const NIBBLE_REVERSED: readonly number[] = Object.freeze([
-  0x0, 0x8, 0x4, 0xc, 0x2, 0xa, 0x6, 0xe, 0x1, 0x9, 0x5, 0xd, 0x3, 0xb, 0x7, 0xf,
-]);
-
-/** reverse(~b): the inverse-convention coding of a byte; applying it twice gives the byte back. */
-export function inverseCoding(byte: number): number {
-  const inverted = ~byte & 0xff;
-  return (NIBBLE_REVERSED[inverted & 0xf] << 4) | NIBBLE_REVERSED[inverted >> 4];
-}
-
-/** The rate the UART really runs at when `baud` is asked, as ESP-IDF programs its divider. */
-export function closestBaud(baud: number): number {
-  const asked = Math.round(baud);
-  const prescaler = Math.ceil(SOURCE_HZ / (DIVIDER_INTEGER_MAX * asked));
-  const sixteenths = Math.floor((SOURCE_HZ * 16) / (asked * prescaler));
-  return (SOURCE_HZ * 16) / (sixteenths * prescaler);
-}
-
-export const cardUartCapabilities: CardUartCapabilities = Object.freeze({ maxBaud: MAX_BAUD, closestBaud });
 
 type DeliverCallback = (readable: number, writable: number, errors: number) => void;
 
@@ -137,11 +87,8 @@ export class Esp32CardUart implements CardUart {
     const baud = (D * clockHz) / F;
     if (baud > MAX_BAUD) throw new RangeError('rate above the UART limit');
     const etuNs = (F * 1e9) / (D * clockHz);
-
-    // §8.3: a 12 etu character is 8E2; N = 255 is the minimum guard: 12 etu in T=0, 11 (8E1) in T=1.
-    const stopBits = protocol === 1 && N === 255 ? 1 : 2;
-    const extraGuardEtu = N === 255 ? 0 : N;
-    const errorSignal = protocol === 0 && repetitions > 0 && etuNs >= MIN_ETU_NS_FOR_ERROR_SIGNAL;
+    const { stopBits, extraGuardEtu } = framing(N, protocol);
+    const errorSignal = errorSignalPossible(protocol, repetitions, etuNs);
 
     this.#options = options;
     this.#inverse = convention === 'inverse';
@@ -209,7 +156,7 @@ export function cardUartFor(line: CardUartLine): CardUartConstructor {
   const pins: CardUartPins = Object.freeze({ port: line.port, data: line.data });
   const Base = line.io;
   return class BoardCardUart extends Base {
-    static readonly capabilities = Base.capabilities;
+    static override readonly capabilities = Base.capabilities;
     constructor(options: CardUartOptions) {
       super(options, pins);
     }

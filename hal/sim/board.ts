@@ -7,7 +7,7 @@
 import type {
   CardContactsConstructor, CardContactsOptions, ContactFault, VoltageClass,
 } from '../interfaces/card-contacts.js';
-import type { CardUartConstructor, CardUartOptions } from '../interfaces/card-uart.js';
+import type { CardUartCapabilities, CardUartConstructor, CardUartOptions } from '../interfaces/card-uart.js';
 import type { Trace } from '../interfaces/trace.js';
 import { silentTrace } from '../interfaces/trace.js';
 import type { SimCard } from './card.js';
@@ -27,6 +27,11 @@ export interface SimBoardOptions {
   clockStop?: boolean;
   /** A card inserted at time 0. */
   card?: SimCard;
+  /**
+   * What the board's card UART can hold (static `capabilities` of `uart`). With `closestBaud` the
+   * reader's UART really runs at the rounded rate. Default: any rate, exactly.
+   */
+  uartCapabilities?: CardUartCapabilities;
   /** Presence-switch debounce (default 10 ms). */
   debounceNs?: number;
   trace?: Trace;
@@ -66,7 +71,9 @@ export function createSimBoard(options: SimBoardOptions = {}): SimBoard {
       super(socket, o);
     }
   };
+  const uartCapabilities = options.uartCapabilities;
   const uart = class extends SimCardUart {
+    static readonly capabilities = uartCapabilities;
     constructor(o: CardUartOptions) {
       super(line, o);
     }

@@ -10,8 +10,11 @@ import type { SimLine } from './line.js';
 import { LinePort } from './port.js';
 import { etuNs } from './uart.js';
 
-/** How often a card repeats a character the reader rejected (§7.3; EMV asks for 3 at least). */
-export const CARD_REPETITIONS = 4;
+/**
+ * How often a card repeats a character the reader rejected, and how many repetitions it asks for
+ * (§7.3). 7, the top of what readers use (3–7), so the reader's own bound is always the one reached.
+ */
+export const CARD_REPETITIONS = 7;
 
 export class SimCardIo implements CardIo {
   readonly scheduler: Scheduler;
@@ -22,6 +25,8 @@ export class SimCardIo implements CardIo {
   #D = 1;
   #convention: Convention = 'direct';
   #timers = new Set<number>();
+  /** VCC, CLK on and RST high: the card may drive I/O. */
+  #active = false;
 
   constructor(line: SimLine, card: SimCard, voltage: () => VoltageClass | null) {
     this.scheduler = line.scheduler;
@@ -79,7 +84,8 @@ export class SimCardIo implements CardIo {
 
   send(byte: number, options?: CardSendOptions): void {
     const etu = this.#etu();
-    if (!Number.isFinite(etu)) return; // no clock, no character
+    // A card without clock or power, or held in reset, cannot drive I/O.
+    if (!this.#active || !Number.isFinite(etu)) return;
     const bad = options?.badParity ? (options.badParityTimes ?? Infinity) : 0;
     this.#port.send(byte, { etuNs: etu, convention: this.#convention, delayEtu: options?.delayEtu ?? 0, badParity: bad });
   }
@@ -118,6 +124,7 @@ export class SimCardIo implements CardIo {
     }
     this.#port.etuNs = this.#etu();
     this.#port.listening = active;
+    this.#active = active;
   }
 
   /** Line side: the card left the socket. */

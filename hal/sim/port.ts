@@ -79,6 +79,8 @@ export class LinePort implements LineListener {
   #consecutiveErrors = 0;
   /** Error signals seen for the character being sent. */
   #attempts = 0;
+  /** The pending start of the next character (it is not on the line yet). */
+  #startTimer: number | undefined;
   #timers = new Set<number>();
   #closed = false;
 
@@ -115,9 +117,15 @@ export class LinePort implements LineListener {
     this.#pump();
   }
 
-  /** Drop characters not yet started. */
+  /** Drop characters not yet started (the one on the line, if any, finishes). */
   dropQueue(): void {
-    this.#queue.length = 0;
+    if (this.#startTimer !== undefined) {
+      this.line.scheduler.cancel(this.#startTimer);
+      this.#timers.delete(this.#startTimer);
+      this.#startTimer = undefined;
+      this.#txBusy = false;
+    }
+    this.#queue.length = this.#txBusy ? 1 : 0;
   }
 
   /** Stop at once: abandon the character on the line, release I/O, forget timers and the queue. */
@@ -128,6 +136,7 @@ export class LinePort implements LineListener {
     this.#txBusy = this.#rxBusy = this.#errorBusy = false;
     this.#consecutiveErrors = 0;
     this.#attempts = 0;
+    this.#startTimer = undefined;
     this.line.drive(this, 1);
   }
 
@@ -148,12 +157,13 @@ export class LinePort implements LineListener {
     this.#timer(now + STOP_SAMPLE * this.#rxEtu, () => this.#evaluate());
   }
 
-  #timer(time: number, fn: () => void): void {
+  #timer(time: number, fn: () => void): number {
     const handle = this.line.scheduler.at(time, () => {
       this.#timers.delete(handle);
       fn();
     });
     this.#timers.add(handle);
+    return handle;
   }
 
   #pump(): void {
@@ -166,7 +176,10 @@ export class LinePort implements LineListener {
     const ref = Number.isNaN(next.queuedAt) ? this.#lastOwnEdge : next.queuedAt;
     start = Math.max(start, ref + next.delayEtu * etu);
     this.#txBusy = true;
-    this.#timer(start, () => this.#transmit(next, false));
+    this.#startTimer = this.#timer(start, () => {
+      this.#startTimer = undefined;
+      this.#transmit(next, false);
+    });
   }
 
   #transmit(c: Outgoing, repeated: boolean): void {

@@ -13,6 +13,8 @@ import { SIM_BOARD_CLASSES, SIM_BOARD_CLOCKS_HZ, createSimBoardProvider, type Si
 import type { SimCard } from './card.js';
 import { findCard } from './cards/registry.js';
 import { parseScriptedCard } from './cards/scripted.js';
+import type { Iso7816PcapWriter } from './pcap.js';
+import { recordSlotApdus } from './pcap-slot.js';
 import { SimUsbDevice, type SimUsbDeviceOptions } from './usb-device.js';
 import type { UsbDeviceOptions } from '../interfaces/usb-device.js';
 
@@ -23,6 +25,8 @@ export interface SimReaderOptions {
   /** Default: the extended APDU level (libccid sends whole APDUs, up to 64 KB, chained). */
   exchangeLevel?: ExchangeLevel;
   trace?: Trace;
+  /** Record ATRs and APDUs at the contacts (an ISO 7816 capture). */
+  contacts?: Iso7816PcapWriter;
 }
 
 export interface SimReader {
@@ -51,7 +55,8 @@ export function readerConfig(exchangeLevel: ExchangeLevel): ReaderConfig {
 export function createSimReader(options: SimReaderOptions = {}): SimReader {
   const board = createSimBoardProvider({ seed: options.seed, card: options.card, trace: options.trace });
   const scheduler = board.scheduler;
-  const slot = createCardSlot({ contacts: board.card.contacts, uart: board.card.uart, scheduler, trace: options.trace });
+  const session = createCardSlot({ contacts: board.card.contacts, uart: board.card.uart, scheduler, trace: options.trace });
+  const slot = options.contacts ? recordSlotApdus(session, options.contacts, scheduler) : session;
   const config = readerConfig(options.exchangeLevel ?? 'extended-apdu');
   // The simulated device needs the virtual clock besides the class's options.
   const usb = class extends SimUsbDevice {

@@ -3,7 +3,9 @@
  * out and come in bit by bit through a LinePort, callbacks reach the firmware asynchronously through
  * the scheduler (STYLE lesson 14), and the receive deadlines of `setDeadlines` are kept in etu.
  */
-import type { CardCharError, CardUart, CardUartOptions, Convention } from '../interfaces/card-uart.js';
+import type {
+  CardCharError, CardUart, CardUartCapabilities, CardUartOptions, Convention,
+} from '../interfaces/card-uart.js';
 import type { SimLine } from './line.js';
 import { LinePort } from './port.js';
 
@@ -37,7 +39,13 @@ export class SimCardUart implements CardUart {
     }
     this.#line = line;
     this.#options = { ...options };
-    this.#etu = etuNs(F, D, clockHz);
+    // A board that declares UART capabilities (static, on the constructor) gets its UART's real
+    // rate: the divider's rounding makes the reader's bit time differ from the card's, as on hardware.
+    const capabilities: CardUartCapabilities | undefined = (new.target as unknown as { capabilities?: CardUartCapabilities }).capabilities;
+    const baud = (D * clockHz) / F;
+    if (capabilities && baud > capabilities.maxBaud) throw new RangeError(`CardUart: ${baud} bit/s is above the UART's ${capabilities.maxBaud}`);
+    const actual = capabilities?.closestBaud?.(baud) ?? baud;
+    this.#etu = actual > 0 ? 1e9 / actual : etuNs(F, D, clockHz);
     this.#port = new LinePort(line, 'reader', {
       received: (byte, parityOk) => this.#received(byte, parityOk),
       framing: () => this.#error('framing'),

@@ -25,6 +25,11 @@ export interface SimUsbDeviceOptions extends UsbDeviceOptions {
   scheduler: Scheduler;
   /** wMaxPacketSize of every non-control endpoint; 64 (full speed) unless told. */
   packetSize?: number;
+  /**
+   * Largest piece of an OUT transfer handed to `onBulkOut` at once, a multiple of `packetSize`:
+   * one packet by default; the ESP32-S3 driver (hal/moddable/usb-device.c) hands over 512 bytes.
+   */
+  outChunkSize?: number;
 }
 
 /** How a URB ended, as libusb and USB/IP report it. */
@@ -113,6 +118,7 @@ export class SimUsbDevice implements UsbDevice {
   readonly #options: SimUsbDeviceOptions;
   readonly #scheduler: Scheduler;
   readonly #packetSize: number;
+  readonly #outChunkSize: number;
   readonly #bulkIn = new InEndpoint();
   readonly #interruptIn = new InEndpoint();
   readonly #outUrbs: OutUrb[] = [];
@@ -126,6 +132,8 @@ export class SimUsbDevice implements UsbDevice {
     this.#options = options;
     this.#scheduler = options.scheduler;
     this.#packetSize = options.packetSize ?? 64;
+    this.#outChunkSize = options.outChunkSize ?? this.#packetSize;
+    if (this.#outChunkSize % this.#packetSize !== 0) throw new RangeError('outChunkSize must be a multiple of packetSize');
     this.descriptors = options.descriptors;
     const device = this;
     this.host = {
@@ -239,7 +247,7 @@ export class SimUsbDevice implements UsbDevice {
   #pump(): void {
     while (this.#outUrbs.length > 0 && this.configured) {
       const urb = this.#outUrbs.shift() as OutUrb;
-      const size = this.#packetSize;
+      const size = this.#outChunkSize;
       // USB 2.0 §5.8.3: a transfer is a run of full packets ended by a short or zero-length one.
       if (urb.data.length === 0) this.#options.onBulkOut(urb.data);
       for (let offset = 0; offset < urb.data.length; offset += size) {
@@ -259,6 +267,7 @@ export class SimUsbDevice implements UsbDevice {
       const packet = Math.min(size, message.length - endpoint.sent);
       if (packet === 0 && !endpoint.zlpOwed) break;
       if (urb.received + packet > urb.maxLength) {
+        // Babble: the URB fails; the packet stays queued, so a host that retries with room gets it.
         endpoint.urbs.shift();
         urb.done('overflow', urb.buffer.subarray(0, urb.received));
         continue;
@@ -308,7 +317,12 @@ export class SimUsbDevice implements UsbDevice {
         if (recipient !== 0 || setup.wValue > 1) return null;
         const changed = setup.wValue !== this.#configuration;
         this.#configuration = setup.wValue;
+        // USB 2.0 §9.1.1.5: (re)configuring resets the endpoints; what they held is gone.
         if (setup.wValue === 0) this.#failAll();
+        for (const endpoint of [this.#bulkIn, this.#interruptIn]) {
+          endpoint.message = null;
+          endpoint.zlpOwed = false;
+        }
         if (changed || setup.wValue === 1) this.#options.onConfigured?.(setup.wValue);
         return EMPTY;
       }

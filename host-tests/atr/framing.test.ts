@@ -66,7 +66,7 @@ const validAtr = fc
 test('§8.2 property: decodeAtr never throws on arbitrary bytes and its JSON serialises', (t) => {
   fc.assert(fc.property(fc.uint8Array({ maxLength: 48 }), (b) => {
     JSON.stringify(atrToJson(decodeAtr(b)));
-  }), { numRuns: 2000 });
+  }), { numRuns: 500 });
   t.pass();
 });
 
@@ -74,7 +74,7 @@ test('§8.2 property: decodeAtr never throws on inputs that start like ATRs', (t
   fc.assert(fc.property(fc.constantFrom(0x3b, 0x3f), fc.uint8Array({ maxLength: 40 }), (ts, rest) => {
     const info = decodeAtr(Uint8Array.from([ts, ...rest]));
     return info.convention !== null && info.protocols.length > 0;
-  }), { numRuns: 2000 });
+  }), { numRuns: 500 });
   t.pass();
 });
 
@@ -82,7 +82,7 @@ test('§8.2 property: atrRemaining never throws, whatever the bytes and the leng
   fc.assert(fc.property(fc.uint8Array({ maxLength: 48 }), fc.integer({ min: -3, max: 60 }), (b, n) => {
     const r = atrRemaining(b, n);
     return Number.isInteger(r) && r >= -1;
-  }), { numRuns: 2000 });
+  }), { numRuns: 500 });
   t.pass();
 });
 
@@ -93,7 +93,7 @@ test('§8.2 property: on a valid ATR fed byte by byte atrRemaining is > 0 until 
       if (r <= 0 || n + r > atr.length) return false;
     }
     return atrRemaining(atr, atr.length) === 0;
-  }), { numRuns: 1000 });
+  }), { numRuns: 300 });
   t.pass();
 });
 
@@ -105,7 +105,7 @@ test('§8.2 property: decodeAtr accepts every generated valid ATR without framin
     const offered = [...new Set(tds.filter((x) => x !== 15))];
     return framing.length === 0 && info.tck.required === tds.some((x) => x !== 0) &&
       JSON.stringify(info.protocols) === JSON.stringify(offered.length > 0 ? offered : [0]);
-  }), { numRuns: 1000 });
+  }), { numRuns: 300 });
   t.pass();
 });
 
@@ -117,6 +117,6 @@ test('§8.2 property: every proper prefix of a valid ATR decodes as truncated or
       if (!errors.includes(expected)) return false;
     }
     return true;
-  }), { numRuns: 300 });
+  }), { numRuns: 150 });
   t.pass();
 });

@@ -49,34 +49,44 @@ async function runOne(source: BenchSource): Promise<Outcome> {
   }
 }
 
-/** Flatten a bench result into (metric, value) rows: nested keys joined with '.', arrays by index or `name`. */
-function rows(value: unknown, prefix = ''): [string, string][] {
-  if (value === null || typeof value !== 'object') return [[prefix || 'result', formatValue(value)]];
-  const out: [string, string][] = [];
-  const entries = Array.isArray(value)
-    ? value.map((v, i) => [v !== null && typeof v === 'object' && 'name' in v ? String((v as { name: unknown }).name) : String(i), v] as const)
-    : Object.entries(value);
-  for (const [key, v] of entries) {
-    if (Array.isArray(value) && v !== null && typeof v === 'object' && 'name' in v) {
-      const { name: _name, ...rest } = v as Record<string, unknown>;
-      out.push(...rows(rest, prefix ? `${prefix}.${key}` : key));
-    } else {
-      out.push(...rows(v, prefix ? `${prefix}.${key}` : key));
-    }
-  }
-  return out;
+type Row = Record<string, unknown>;
+
+function isRow(v: unknown): v is Row {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 function formatValue(v: unknown): string {
   if (typeof v === 'number') return Number.isInteger(v) ? v.toLocaleString('en-US') : v.toLocaleString('en-US', { maximumFractionDigits: 3 });
+  if (v === null || v === undefined) return '-';
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
-function table(title: string, body: [string, string][]): string {
-  const w = Math.max(6, ...body.map(([k]) => k.length));
-  const v = Math.max(5, ...body.map(([, x]) => x.length));
-  const line = `+${'-'.repeat(w + 2)}+${'-'.repeat(v + 2)}+`;
-  return [title, line, ...body.map(([k, x]) => `| ${k.padEnd(w)} | ${x.padStart(v)} |`), line].join('\n');
+/** A table with a header row; numbers right-aligned. */
+function grid(title: string, header: readonly string[], body: readonly unknown[][]): string {
+  const cells = body.map((r) => r.map(formatValue));
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
+  const line = `+${widths.map((w) => '-'.repeat(w + 2)).join('+')}+`;
+  const fmt = (r: readonly string[], raw?: readonly unknown[]) =>
+    `| ${r.map((c, i) => (raw && typeof raw[i] === 'number' ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(' | ')} |`;
+  return [title, line, fmt(header), line, ...cells.map((r, i) => fmt(r, body[i])), line].join('\n');
+}
+
+/**
+ * A bench result as tables: an array of records becomes one table (a row per record, a column per
+ * field); in a record, scalars go to a key/value table and each nested array or record gets its own.
+ */
+function render(title: string, value: unknown): string[] {
+  if (Array.isArray(value) && value.every(isRow)) {
+    const header = [...new Set(value.flatMap((r) => Object.keys(r)))];
+    return [grid(title, header, value.map((r) => header.map((h) => r[h])))];
+  }
+  if (!isRow(value)) return [grid(title, ['result'], [[value]])];
+  const scalars = Object.entries(value).filter(([, v]) => !isRow(v) && !(Array.isArray(v) && v.every(isRow)));
+  const out = scalars.length > 0 ? [grid(title, ['metric', 'value'], scalars)] : [title];
+  for (const [k, v] of Object.entries(value)) {
+    if (isRow(v) || (Array.isArray(v) && v.every(isRow))) out.push(...render(`${title} / ${k}`, v));
+  }
+  return out;
 }
 
 export async function runBenches(): Promise<number> {
@@ -87,7 +97,7 @@ export async function runBenches(): Promise<number> {
     const outcome = await runOne(source);
     report[source.name] = outcome;
     if (outcome.status === 'ok') {
-      process.stdout.write(table(`${source.name} (${outcome.seconds.toFixed(1)} s)`, rows(outcome.result)) + '\n\n');
+      process.stdout.write(render(`${source.name} (${outcome.seconds.toFixed(1)} s)`, outcome.result).join('\n\n') + '\n\n');
     } else if (outcome.status === 'not available') {
       process.stdout.write(`${source.name}: not available (${outcome.reason})\n\n`);
     } else {

@@ -30,6 +30,7 @@ test('CCID §6.1.1 bPowerSelect 1/2/3 select classes A/B/C; a value above 3 fail
     t.is(status(reply).command, 0);
     t.is(reader.slots[0].attributes.voltage, voltage);
   }
+  t.is(reader.slots[0].log.powerOffs, 2, 'a change of class is a cold reset: power off first');
   const bad = reader.transact({ type: 'PC_to_RDR_IccPowerOn', bSlot: 0, bSeq: 9, bPowerSelect: 4 });
   t.is(bad.type, 'RDR_to_PC_DataBlock');
   t.is(status(bad).command, 1);
@@ -367,7 +368,6 @@ test('CCID §6.2.6 a nonexistent slot fails with bError 5, echoing bSlot and bSe
   const reader = new TestReader();
   const reply = reader.transact({ type: 'PC_to_RDR_GetParameters', bSlot: 3, bSeq: 0x44 });
   t.is(reply.type, 'RDR_to_PC_Parameters');
-  if (reply.type === 'Invalid') return;
   t.is(reply.bSlot, 3);
   t.is(reply.bSeq, 0x44);
   t.deepEqual(status(reply), { icc: 2, command: 1, bError: 5 });
@@ -424,7 +424,7 @@ test('CCID §6.1.4 removal mid-command: answered at once with ICC_MUTE and ICC a
   reader.slots[0].remove();
   const reply = reader.read();
   t.true(reader.scheduler.now() - removedAt < 1e6);
-  if (reply === null) return t.fail('no reply');
+  if (reply === null || reply.type === 'Invalid') return t.fail('no reply');
   t.is(reply.bSeq, 2);
   t.deepEqual(status(reply), { icc: 2, command: 1, bError: SlotErrorCode.ICC_MUTE });
   // Nothing else follows for that command, and the reader still answers.
@@ -464,4 +464,28 @@ test('CCID §6.2 a reply of 64 bytes is followed by a zero-length packet (URB la
   reader.send({ type: 'PC_to_RDR_XfrBlock', bSlot: 0, bSeq: 3, bBWI: 0, wLevelParameter: 0, abData: new Uint8Array(52) });
   t.is(reader.readRaw(5e9, 64)?.data.length, 64);
   t.is(reader.readRaw(5e9, 64)?.data.length, 0);
+});
+
+test('CCID §6.2.1 a pending response chain is abandoned by a new APDU; 10h then fails with bError 8', (t) => {
+  const reader = new TestReader({ slots: [{ respond: (c) => ({ response: c[1] === 0xca ? new Uint8Array(400) : bytes('9000') }) }] });
+  reader.powerOn();
+  const first = reader.transact({ type: 'PC_to_RDR_XfrBlock', bSlot: 0, bSeq: 2, bBWI: 0, wLevelParameter: 0, abData: bytes('00CA000000') });
+  t.true(first.type === 'RDR_to_PC_DataBlock' && first.bChainParameter === Chain.begins);
+  const slotStatus = reader.transact({ type: 'PC_to_RDR_GetSlotStatus', bSlot: 0, bSeq: 3 });
+  t.is(slotStatus.bStatus, 0, 'GetSlotStatus leaves the chain alone');
+  const fresh = reader.transact({ type: 'PC_to_RDR_XfrBlock', bSlot: 0, bSeq: 4, bBWI: 0, wLevelParameter: 0, abData: bytes('00B0000002') });
+  t.true(fresh.type === 'RDR_to_PC_DataBlock' && fresh.bChainParameter === Chain.whole && fresh.abData.length === 2);
+  const more = reader.transact({ type: 'PC_to_RDR_XfrBlock', bSlot: 0, bSeq: 5, bBWI: 0, wLevelParameter: Chain.more, abData: new Uint8Array(0) });
+  t.deepEqual(status(more), { icc: 0, command: 1, bError: 8 });
+});
+
+test('CCID trace: with the CCID category on, each bulk OUT and bulk IN message is logged with its bytes', (t) => {
+  const events: [number, string, string][] = [];
+  const trace = { mask: 0x04, log: (c: number, text: string, b?: Uint8Array) => events.push([c, text, b ? Array.from(b).join(',') : '']) };
+  const reader = new TestReader({ trace });
+  reader.transact({ type: 'PC_to_RDR_GetSlotStatus', bSlot: 0, bSeq: 7 });
+  t.deepEqual(events.filter(([, text]) => text.startsWith('bulk')), [
+    [0x04, 'bulk OUT', '101,0,0,0,0,0,7,0,0,0'],
+    [0x04, 'bulk IN', '129,0,0,0,0,0,7,1,0,0'],
+  ]);
 });

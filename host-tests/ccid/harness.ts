@@ -8,6 +8,7 @@ import {
   decodeInterrupt,
   decodeRdrToPc,
   encodePcToRdr,
+  type InvalidReply,
   type PC_to_RDR_Command,
   type RDR_to_PC,
 } from '../../firmware/ccid/messages.js';
@@ -16,7 +17,7 @@ import { VirtualScheduler } from '../../hal/sim/scheduler.js';
 import { SimSlot, type SimSlotOptions } from '../../hal/sim/sim-slot.js';
 import { SimUsbDevice, type SimUsbHost, type UsbTransferStatus } from '../../hal/sim/usb-device.js';
 
-export const TEST_CONFIG: ReaderConfig = Object.freeze({
+export const TEST_CONFIG: ReaderConfig = Object.freeze<ReaderConfig>({
   slots: 1,
   classes: ['C', 'B', 'A'],
   clocksHz: [4e6],
@@ -34,31 +35,20 @@ export interface ReaderOptions {
   trace?: Trace;
   /** Leave the device unconfigured. */
   unconfigured?: boolean;
+  /** Bulk OUT delivery to the class: one packet (default) or larger pieces, as the ESP32-S3 driver does. */
+  outChunkSize?: number;
 }
 
-export class TestReader {
-  readonly scheduler = new VirtualScheduler();
-  readonly slots: SimSlot[];
-  readonly ccid: CcidClass;
-  readonly device: SimUsbDevice;
-  readonly host: SimUsbHost;
+/** The host's side of the bus: send commands, read replies and interrupts, in virtual time. */
+export class UsbHostDriver {
   readonly #out = new Uint8Array(70000);
 
-  constructor(options: ReaderOptions = {}) {
-    const slotOptions = options.slots ?? [{}];
-    const config: ReaderConfig = { ...TEST_CONFIG, slots: slotOptions.length, ...options.config };
-    this.slots = slotOptions.map((o) => new SimSlot({ scheduler: this.scheduler, ...o }));
-    this.ccid = new CcidClass({
-      usb: SimUsbDevice,
-      usbOptions: { scheduler: this.scheduler },
-      slots: this.slots,
-      config,
-      trace: options.trace,
-    });
-    this.device = this.ccid.usb as SimUsbDevice;
-    this.host = this.device.host;
-    if (!options.unconfigured) this.configure();
-  }
+  constructor(
+    readonly host: SimUsbHost,
+    readonly scheduler: VirtualScheduler,
+    /** Default bulk IN URB size (libccid reads dwMaxCCIDMessageLength). */
+    readonly urbLength: number,
+  ) {}
 
   configure(): void {
     const result = this.host.control({ bmRequestType: 0, bRequest: 9, wValue: 1, wIndex: 0, wLength: 0 });
@@ -86,8 +76,8 @@ export class TestReader {
     return true;
   }
 
-  /** Read one bulk IN transfer (URB of `maxLength`, by default dwMaxCCIDMessageLength); null on timeout. */
-  readRaw(timeoutNs = 5e9, maxLength = this.ccid.description.maxMessageLength): { status: UsbTransferStatus; data: Uint8Array } | null {
+  /** Read one bulk IN transfer (URB of `maxLength`); null on timeout. */
+  readRaw(timeoutNs = 5e9, maxLength = this.urbLength): { status: UsbTransferStatus; data: Uint8Array } | null {
     let result: { status: UsbTransferStatus; data: Uint8Array } | null = null;
     const handle = this.host.bulkIn(maxLength, (status, data) => {
       result = { status, data: data.slice() };
@@ -101,11 +91,12 @@ export class TestReader {
     return raw === null ? null : decodeRdrToPc(raw.data);
   }
 
-  /** Send, then read the reply. Throws when none comes: a test failure with a message. */
-  transact(message: PC_to_RDR_Command, timeoutNs = 5e9): RDR_to_PC {
+  /** Send, then read the reply. Throws when none comes or it is not well formed: a test failure with a message. */
+  transact(message: PC_to_RDR_Command, timeoutNs = 5e9): Exclude<RDR_to_PC, InvalidReply> {
     this.send(message);
     const reply = this.read(timeoutNs);
     if (reply === null) throw new Error(`no reply to ${message.type} bSeq ${message.bSeq}`);
+    if (reply.type === 'Invalid') throw new Error(`invalid reply to ${message.type}: ${reply.reason}`);
     return reply;
   }
 
@@ -124,8 +115,30 @@ export class TestReader {
   }
 
   /** Power on slot `bSlot` and return the reply. */
-  powerOn(bSlot = 0, bSeq = 1): RDR_to_PC {
-    return this.transact({ type: 'PC_to_RDR_IccPowerOn', bSlot, bSeq, bPowerSelect: 0 });
+  powerOn(bSlot = 0, bSeq = 1, timeoutNs = 5e9): Exclude<RDR_to_PC, InvalidReply> {
+    return this.transact({ type: 'PC_to_RDR_IccPowerOn', bSlot, bSeq, bPowerSelect: 0 }, timeoutNs);
+  }
+}
+
+/** The CCID class on simulated slots (hal/sim/sim-slot.ts) and a simulated USB device, configured. */
+export class TestReader extends UsbHostDriver {
+  readonly slots: SimSlot[];
+  readonly ccid: CcidClass<{ scheduler: VirtualScheduler; outChunkSize: number | undefined }>;
+  readonly device: SimUsbDevice;
+
+  constructor(options: ReaderOptions = {}) {
+    const scheduler = new VirtualScheduler();
+    const slotOptions = options.slots ?? [{}];
+    const config: ReaderConfig = { ...TEST_CONFIG, slots: slotOptions.length, ...options.config };
+    const slots = slotOptions.map((o) => new SimSlot({ scheduler, ...o }));
+    const usbOptions = { scheduler, outChunkSize: options.outChunkSize };
+    const ccid = new CcidClass({ usb: SimUsbDevice, usbOptions, slots, config, trace: options.trace });
+    const device = ccid.usb as SimUsbDevice;
+    super(device.host, scheduler, ccid.description.maxMessageLength);
+    this.slots = slots;
+    this.ccid = ccid;
+    this.device = device;
+    if (!options.unconfigured) this.configure();
   }
 }
 

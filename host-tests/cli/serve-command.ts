@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { ExchangeLevel } from '../../firmware/ccid/descriptors.js';
 import { openPcapFile, type PcapFile } from '../../hal/sim/pcap-file.js';
-import { createUsbPcapWriter } from '../../hal/sim/pcap.js';
+import { createIso7816PcapWriter, createUsbPcapWriter, type PcapSink } from '../../hal/sim/pcap.js';
 import { recordUsbHost } from '../../hal/sim/pcap-usb-host.js';
 import { createSimReader, resolveCard, type SimReader } from '../../hal/sim/reader.js';
 import type { UsbipExport } from '../../hal/sim/usbip/connection.js';
@@ -19,7 +19,8 @@ import { listen, listenUsbip, parseListenAddress, type ListenAddress, type Liste
 import { deviceInfoOf } from '../../hal/sim/usbip/device-info.js';
 
 export const SERVE_USAGE = `usage: ccid-reader serve --usbip unix:PATH|tcp:HOST:PORT [--card NAME|FILE] [--control unix:PATH]
-                         [--pcap FILE] [--level tpdu|short|extended] [--seed N] [--time-scale X]
+                         [--pcap FILE] [--contacts-pcap FILE] [--level tpdu|short|extended]
+                         [--seed N] [--time-scale X]
 
 Serves the simulated reader as a USB device over USB/IP: to the libusb stand-in on a Unix socket, or
 to a kernel with vhci-hcd ('usbip attach -r HOST -b 1-1') on TCP (port 3240 by convention).
@@ -29,6 +30,8 @@ to a kernel with vhci-hcd ('usbip attach -r HOST -b 1-1') on TCP (port 3240 by c
   --control ADDR     a text socket (unix:PATH or tcp:HOST:PORT) taking lines 'insert NAME|FILE',
                      'remove', 'status'; one answer line each
   --pcap FILE        write every USB transfer as a usbmon capture (tshark -Y usbccid decodes it)
+  --contacts-pcap FILE  write the ATRs and APDUs the card sees as an ISO 7816 capture (exported-PDU
+                     link type; at the TPDU level only the ATRs)
   --level L          CCID exchange level: tpdu, short (APDU) or extended (APDU, the default)
   --seed N           seed of the simulation (default 1)
   --time-scale X     virtual seconds per wall-clock second (default 1: cards as fast as real ones)
@@ -39,6 +42,7 @@ export interface ServeArgs {
   card: string | null;
   control: ListenAddress | null;
   pcap: string | null;
+  contactsPcap: string | null;
   level: ExchangeLevel;
   seed: number;
   timeScale: number;
@@ -52,7 +56,7 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs | { error: st
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') return 'help';
     const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    if (!['--usbip', '--card', '--control', '--pcap', '--level', '--seed', '--time-scale'].includes(name)) return { error: `unknown option '${arg}'` };
+    if (!['--usbip', '--card', '--control', '--pcap', '--contacts-pcap', '--level', '--seed', '--time-scale'].includes(name)) return { error: `unknown option '${arg}'` };
     const value = inline ?? argv[++i];
     if (value === undefined) return { error: `${name} needs a value` };
     values.set(name, value);
@@ -72,6 +76,7 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs | { error: st
       card: values.get('--card') ?? null,
       control: control === undefined ? null : parseListenAddress(control),
       pcap: values.get('--pcap') ?? null,
+      contactsPcap: values.get('--contacts-pcap') ?? null,
       level, seed, timeScale,
     };
   } catch (error) {
@@ -127,6 +132,12 @@ function serveControl(socket: Socket, answer: (line: string) => string): void {
   socket.on('error', () => undefined);
 }
 
+function openInto(files: PcapFile[], path: string): PcapSink {
+  const file = openPcapFile(path);
+  files.push(file);
+  return file.sink;
+}
+
 export async function run(argv: string[]): Promise<number> {
   const args = parseServeArgs(argv);
   if (args === 'help') {
@@ -147,26 +158,33 @@ export async function run(argv: string[]): Promise<number> {
     card = resolved.card;
   }
   const log = (message: string): void => void process.stderr.write(`${message}\n`);
-  const reader = createSimReader({ seed: args.seed, card, exchangeLevel: args.level });
+  // Captures are stamped with the wall-clock time at which virtual time 0 was (serve starts at 0).
+  const epochNs = Date.now() * 1e6;
+  const files: PcapFile[] = [];
+  const contacts = args.contactsPcap === null ? undefined : createIso7816PcapWriter({ sink: openInto(files, args.contactsPcap), epochNs });
+  const reader = createSimReader({ seed: args.seed, card, exchangeLevel: args.level, contacts });
   const scheduler = reader.board.scheduler;
   const endpoints = endpointsOf(reader.usb.descriptors.configuration);
-  let pcap: PcapFile | null = null;
   let host = reader.usb.host;
   if (args.pcap !== null) {
-    pcap = openPcapFile(args.pcap);
     const info = deviceInfoOf(reader.usb.descriptors);
-    const writer = createUsbPcapWriter({ sink: pcap.sink, busnum: info.busnum, devnum: info.devnum, epochNs: Date.now() * 1e6 - scheduler.now() });
+    const writer = createUsbPcapWriter({ sink: openInto(files, args.pcap), busnum: info.busnum, devnum: info.devnum, epochNs });
     host = recordUsbHost(host, writer, scheduler, endpoints);
   }
   const exported: UsbipExport = { info: deviceInfoOf(reader.usb.descriptors), host, endpoints, importer: null };
-  const pacer = paceInRealTime(scheduler, args.timeScale);
+  const pacer = paceInRealTime(scheduler, args.timeScale, (error) => log(`simulator: ${error instanceof Error ? error.stack ?? error.message : String(error)}`));
   const listeners: Listener[] = [];
   try {
     listeners.push(await listenUsbip(args.usbip, { exported, onActivity: pacer.kick, log }));
     process.stdout.write(`usbip: listening on ${args.usbip.kind}:${listeners[0].address} (bus id ${exported.info.busid})\n`);
     if (args.control !== null) {
       listeners.push(await listen(args.control, (socket) => serveControl(socket, (line) => {
-        const answer = controlCommand(reader, line, args.seed);
+        let answer: string;
+        try {
+          answer = controlCommand(reader, line, args.seed);
+        } catch (error) {
+          answer = `error: ${error instanceof Error ? error.message : String(error)}`;
+        }
         pacer.kick();
         return answer;
       })));
@@ -176,7 +194,7 @@ export async function run(argv: string[]): Promise<number> {
     log(`ccid-reader serve: ${error instanceof Error ? error.message : String(error)}`);
     for (const l of listeners) await l.close();
     pacer.stop();
-    pcap?.close();
+    for (const f of files) f.close();
     return 1;
   }
   pacer.kick();
@@ -187,6 +205,6 @@ export async function run(argv: string[]): Promise<number> {
   pacer.stop();
   for (const l of listeners) await l.close();
   reader.close();
-  pcap?.close();
+  for (const f of files) f.close();
   return 0;
 }

@@ -29,8 +29,6 @@ export interface TransmitReply { error: string | null; response: Uint8Array | nu
 export interface SlotStatusReply { error: string | null; iccStatus: IccStatus | null }
 export interface ParametersReply { error: string | null; protocol: number | null; bmFindexDindex: number | null }
 
-/** Big enough for any message the class may send at the extended APDU level (§6.2: dwLength ≤ 65 548). */
-const BULK_IN_LENGTH = 65_548 + 10;
 
 function transportError(status: UsbTransferStatus): string {
   return `USB_${status.toUpperCase().replace('-', '_')}`;
@@ -161,7 +159,8 @@ export class CcidHost {
       if (status !== 'ok') finish(transportError(status));
     });
     const read = () => {
-      this.#usb.bulkIn(BULK_IN_LENGTH, (status, bytes) => {
+      // A reader never sends more than dwMaxCCIDMessageLength (§5.1); longer responses come chained.
+      this.#usb.bulkIn(this.#descriptor?.dwMaxCCIDMessageLength ?? 271, (status, bytes) => {
         if (status !== 'ok') return finish(transportError(status));
         const m = decodeResponse(bytes);
         if (typeof m === 'string') return finish(`BAD_RESPONSE: ${m}`);

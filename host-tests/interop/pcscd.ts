@@ -88,7 +88,7 @@ export interface PcscOptions {
   card?: string;
   /** Extra `ccid-reader serve` options (e.g. `--level tpdu`, `--pcap FILE`). */
   serveArgs?: readonly string[];
-  /** Capture the USB traffic with `serve --pcap` into `PcscEnv.pcap`. */
+  /** Capture the USB traffic (`serve --pcap`) and the contacts (`--contacts-pcap`). */
   pcap?: boolean;
   /** libccid log level (Info.plist ifdLogLevel bits; 4 = COMM dumps every message). */
   ccidLogLevel?: number;
@@ -97,8 +97,10 @@ export interface PcscOptions {
 export interface PcscEnv {
   /** Scratch directory, removed by close(). */
   readonly dir: string;
-  /** The USB capture file (with `pcap: true`); complete once serve has stopped or flushed. */
+  /** The USB capture file (with `pcap: true`); written as the traffic happens. */
   readonly pcap: string;
+  /** The ISO 7816 capture of ATRs and APDUs at the contacts (with `pcap: true`). */
+  readonly contactsPcap: string;
   /** Sends one control line (`insert NAME`, `remove`, `status`) and returns the one-line answer. */
   control(line: string): Promise<string>;
   /** Runs a client inside the namespace where pcscd's socket is. */
@@ -139,6 +141,7 @@ export async function startPcsc(options: PcscOptions = {}): Promise<PcscEnv> {
   const usbipSocket = join(dir, 'usbip.sock');
   const controlSocket = join(dir, 'control.sock');
   const pcap = join(dir, 'usb.pcap');
+  const contactsPcap = join(dir, 'contacts.pcap');
   const libccid = privateBundle(join(dir, 'drivers'));
   const confDir = join(dir, 'reader.conf.d');
   mkdirSync(confDir);
@@ -158,7 +161,7 @@ export async function startPcsc(options: PcscOptions = {}): Promise<PcscEnv> {
     serve = startManaged(process.execPath, [
       join(REPO_ROOT, 'host-tests', 'cli', 'ccid-reader.js'), 'serve',
       '--usbip', `unix:${usbipSocket}`, '--control', `unix:${controlSocket}`,
-      ...(options.card ? ['--card', options.card] : []), ...(options.pcap ? ['--pcap', pcap] : []),
+      ...(options.card ? ['--card', options.card] : []), ...(options.pcap ? ['--pcap', pcap, '--contacts-pcap', contactsPcap] : []),
       ...(options.serveArgs ?? []),
     ], { cwd: REPO_ROOT });
     const s = serve;
@@ -175,7 +178,7 @@ export async function startPcsc(options: PcscOptions = {}): Promise<PcscEnv> {
     // unshare execs sh, which execs pcscd: the child's pid is pcscd's, and its mount namespace is
     // where the clients must look for /run/pcscd/pcscd.comm.
     pcscd = startManaged('unshare', ['--mount', '--propagation', 'private', 'sh', '-c',
-      'mount -t tmpfs tmpfs /run && mkdir -p /run/pcscd && exec pcscd -f -c "$0"', confDir], { env });
+      'mount -t tmpfs tmpfs /run && mkdir -p /run/pcscd && exec pcscd -f -c "$0" $1', confDir, options.ccidLogLevel === undefined ? '' : '-d'], { env });
     const p = pcscd;
     stoppers.push(() => p.stop());
     const pid = pcscd.child.pid;
@@ -194,6 +197,7 @@ export async function startPcsc(options: PcscOptions = {}): Promise<PcscEnv> {
     return {
       dir,
       pcap,
+      contactsPcap,
       control: (line) => sendControl(controlSocket, line),
       run: runIn,
       start: (command, args) => {

@@ -2,6 +2,7 @@
 served by standin.test.ts, and prints one JSON object of observations for the test to check."""
 import ctypes as C
 import json
+import os
 import sys
 import threading
 import time
@@ -111,6 +112,16 @@ def interrupt(timeout_ms, cancel_after=None):
 
 out['interruptTimeout'] = interrupt(100)
 out['interruptCancelled'] = interrupt(0, cancel_after=0.2)
+
+# The server goes away (the test closes it once READY exists): every call now fails with NO_DEVICE.
+ready, gone = sys.argv[2] + '.ready', sys.argv[2] + '.gone'
+open(ready, 'w').close()
+deadline = time.monotonic() + 10
+while not os.path.exists(gone) and time.monotonic() < deadline:
+    time.sleep(0.02)
+time.sleep(0.1)
+out['afterServerGone'] = [lib.libusb_bulk_transfer(handle, 0x82, reply, 64, C.byref(got), 1000),
+                          lib.libusb_control_transfer(handle, 0x80, 6, 0x0100, 0, buf, 4, 1000)]
 lib.libusb_close(handle)
 lib.libusb_free_device_list(devices, 1)
 lib.libusb_exit(ctx)

@@ -3,7 +3,7 @@
  * test echo device, checking the semantics libccid relies on (host-stacks.md).
  */
 import test from 'ava';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { paceInRealTime } from '../../hal/sim/usbip/realtime.js';
@@ -13,7 +13,7 @@ import { exportOf } from '../usbip/memory-client.js';
 import { PYTHON, REPO_ROOT, buildStandin, requireTools } from './pcscd.js';
 import { run } from './processes.js';
 
-test('the stand-in: enumeration, descriptors, STALL → PIPE, bulk echo, sync timeout, async timeout and cancel', async (t) => {
+test('the stand-in: enumeration, descriptors, STALL → PIPE, bulk echo, sync timeout, async timeout and cancel, server gone → NO_DEVICE', async (t) => {
   await requireTools();
   const standin = await buildStandin();
   const dir = mkdtempSync(join(tmpdir(), 'ccid-standin-'));
@@ -22,9 +22,16 @@ test('the stand-in: enumeration, descriptors, STALL → PIPE, bulk echo, sync ti
   const exported = exportOf(device);
   const listener = await listenUsbip({ kind: 'unix', path: join(dir, 'usbip.sock') }, { exported, onActivity: pacer.kick });
   try {
-    const result = await run(PYTHON, [join(REPO_ROOT, 'host-tests/interop/standin-check.py'), join(standin, 'libusb-1.0.so.0')], {
+    const marker = join(dir, 'marker');
+    const running = run(PYTHON, [join(REPO_ROOT, 'host-tests/interop/standin-check.py'), join(standin, 'libusb-1.0.so.0'), marker], {
       env: { ...process.env, CCID_READER_USBIP: `unix:${join(dir, 'usbip.sock')}` }, timeoutMs: 30_000,
     });
+    // When the script says so, the server disappears under it.
+    const deadline = Date.now() + 20_000;
+    while (!existsSync(`${marker}.ready`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await listener.close();
+    writeFileSync(`${marker}.gone`, '');
+    const result = await running;
     t.is(result.code, 0, result.stderr);
     const out = JSON.parse(result.stdout);
     t.is(out.devices, 1);
@@ -43,9 +50,9 @@ test('the stand-in: enumeration, descriptors, STALL → PIPE, bulk echo, sync ti
     t.deepEqual(out.interruptTimeout.slice(0, 3), [0, 1, 2]);
     t.deepEqual(out.interruptCancelled.slice(0, 3), [0, 1, 3]);
     t.true(out.interruptCancelled[3] >= 0.15);
-    // The server saw the client leave and gave the device back.
-    await new Promise((r) => setTimeout(r, 100));
+    // The server saw the client leave and gave the device back; the client then saw NO_DEVICE.
     t.is(exported.importer, null);
+    t.deepEqual(out.afterServerGone, [-4, -4]);
   } finally {
     pacer.stop();
     await listener.close();

@@ -90,6 +90,37 @@ export const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'session: ISO 7816-3 §8.1 an ATR that stops short: 9600 etu later ICC_MUTE, after a warm reset',
+    run() {
+      // T0 = 05 announces five historical bytes; the card sends one.
+      const r = rig(fsCard('3B05AB'), CLASS_A);
+      same(r.powerOn(), { error: 'ICC_MUTE', atr: null }, 'result');
+      const rst = r.changes('rst');
+      same(rst.map((c) => c.value), [1, 0, 1, 0], 'RST: cold reset, warm reset, deactivation');
+      const etu = (372 / CLOCK) * 1e9;
+      const lastOfFirst = r.characters('card').filter((e) => e.timeNs < rst[1].timeNs).at(-1)!;
+      const waited = (rst[1].timeNs - lastOfFirst.timeNs) / etu;
+      check(waited >= 9600 && waited < 9620, `gave up ${waited} etu after the last ATR character (9600)`);
+    },
+  },
+  {
+    name: 'session: ISO 7816-3 §8.1 TS neither 3B nor 3F → BAD_ATR_TS (after a warm reset)',
+    run() {
+      const r = rig(fsCard('3A00'), CLASS_A);
+      same(r.powerOn(), { error: 'BAD_ATR_TS', atr: null }, 'result');
+      same(r.changes('rst').map((c) => c.value), [1, 0, 1, 0], 'cold reset, warm reset, deactivation');
+    },
+  },
+  {
+    name: 'session: ISO 7816-3 §8.2.5 TCK that does not check → BAD_ATR_TCK (after a warm reset)',
+    run() {
+      // TD1 = 81, TD2 = 01 (T=1) make TCK mandatory; T0 ⊕ TD1 ⊕ TD2 = 00 asks for TCK 00, the card sends 55.
+      const r = rig(fsCard('3B80810155'), CLASS_A);
+      same(r.powerOn(), { error: 'BAD_ATR_TCK', atr: null }, 'result');
+      same(r.changes('vcc').map((c) => c.value), [5, 0], 'one activation, then deactivation');
+    },
+  },
+  {
     name: 'session: ISO 7816-3 §6.2.4 class indicator "A only" at class C → power off, class A',
     run() {
       // TD1 80, TD2 1F (T=15), TA3 01: class A only; TCK 1E.
@@ -128,9 +159,9 @@ export const scenarios: Scenario[] = [
       const r = rig(fsCard(ATR_TA1_96), CLASS_A);
       same(r.powerOn().error, null, 'power on');
       const reader = r.characters('reader');
-      same(hex(reader.slice(0, 4).map((e) => e.byte)), 'FF109679', 'PPS request');
+      same(hex(Uint8Array.from(reader.slice(0, 4), (e) => e.byte)), 'FF109679', 'PPS request');
       const card = r.characters('card');
-      same(hex(card.slice(5, 9).map((e) => e.byte)), 'FF109679', 'PPS response (echo)');
+      same(hex(Uint8Array.from(card.slice(5, 9), (e) => e.byte)), 'FF109679', 'PPS response (echo)');
       const a = r.slot.attributes;
       same([a.fiIndex, a.diIndex, a.F, a.D, a.clockHz, a.state], [9, 6, 512, 32, CLOCK, 'SPECIFIC'], 'attributes');
       const first = r.board.line.events.length;
@@ -172,7 +203,7 @@ export const scenarios: Scenario[] = [
     run() {
       const r = rig(fsCard(ATR_TA1_96), { ...CLASS_A, uartCapabilities: { maxBaud: 70_000 } });
       same(r.powerOn().error, null, 'power on');
-      same(hex(r.characters('reader').slice(0, 4).map((e) => e.byte)), 'FF10947B', 'PPS request with Di 8 (62.5 kbit/s)');
+      same(hex(Uint8Array.from(r.characters('reader').slice(0, 4), (e) => e.byte)), 'FF10947B', 'PPS request with Di 8 (62.5 kbit/s)');
       same([r.slot.attributes.F, r.slot.attributes.D], [512, 8], 'rate in force');
       same(hex(r.transmit('00A4000C023F00').response), '9000', 'SELECT MF');
     },
@@ -201,7 +232,7 @@ export const scenarios: Scenario[] = [
   {
     name: 'session: ISO 7816-3 §12.2 T=0 FS card: case 3 SELECT, case 4 SELECT + GET RESPONSE, 6Cxx READ, NULLs on UPDATE',
     run() {
-      const r = rig(fsCard(ATR_TA1_96), CLASS_A);
+      const r = rig(fsCard(ATR_PLAIN), CLASS_A);
       r.powerOn();
       same(hex(r.transmit('00A4000C023F00').response), '9000', 'case 3 SELECT MF');
       const fcp = r.transmit('00A40000020001 00');
@@ -217,15 +248,17 @@ export const scenarios: Scenario[] = [
   {
     name: 'session: ISO 7816-4 §7.6.3 case 4E over T=0: ENVELOPE chunks out, 61xx GET RESPONSE chain back',
     run() {
-      const r = rig(fsCard(ATR_TA1_96), CLASS_A);
+      // ENVELOPE and GET RESPONSE are interindustry commands: CCID bClassEnvelope / bClassGetResponse 00.
+      const r = rig(fsCard(ATR_TA1_96), { ...CLASS_A, slot: { classEnvelope: 0x00, classGetResponse: 0x00 } });
       r.powerOn();
       let data = '';
       for (let i = 0; i < 300; i++) data += ((i * 7) & 0xff).toString(16).padStart(2, '0').toUpperCase();
       const echo = r.transmit(`80EE0000 00012C ${data} 0000`);
       same(echo.error, null, 'error');
       same(hex(echo.response), `${data}9000`, 'ECHO of 300 bytes');
-      const headers = r.characters('reader').map((e) => e.byte);
-      check(hex(headers).includes('80C20000FF'), 'first ENVELOPE carries 255 bytes');
+      const headers = Uint8Array.from(r.characters('reader'), (e) => e.byte);
+      check(hex(headers).includes('10C20000FF'), 'first ENVELOPE carries 255 bytes, chained');
+      check(hex(headers).includes('00C2000036'), 'last ENVELOPE carries the remaining 54 bytes, not chained');
     },
   },
   {
@@ -260,13 +293,13 @@ export const scenarios: Scenario[] = [
     name: 'session: ISO 7816-3 §6.4 card removed mid-command → ICC_MUTE, contacts released, ABSENT',
     run() {
       const r = rig(new HookCard({ name: 'slow', description: 'NULL bytes', atr: bytes(ATR_PLAIN) }, (io, _b, _ok, n) => {
-        if (n === 5) for (let i = 0; i < 50; i++) io.send(0x60, { delayEtu: 2000 });
+        if (n === 5) for (let i = 0; i < 50; i++) io.send(0x60, { delayEtu: 200 });
       }), CLASS_A);
       r.powerOn();
       let result: unknown = null;
       let waits = 0;
       r.slot.transmitApdu(bytes('00B0000002'), (x) => (result = x), () => waits++);
-      r.run(30e6);
+      r.run(60e6);
       check(waits > 0 && result === null, 'the command is in progress');
       r.board.remove();
       r.run(20e6);
@@ -296,8 +329,11 @@ export const scenarios: Scenario[] = [
       const r = rig(fsCard(ATR_PLAIN), CLASS_A);
       r.powerOn();
       let result: unknown = null;
-      r.slot.transmitApdu(bytes('00D6000004 A1A2A3A4'), (x) => (result = x));
-      r.run(5e6);
+      same(hex(r.transmit('00A4000C020001').response), '9000', 'SELECT EF 0001');
+      let waits = 0;
+      r.slot.transmitApdu(bytes('00D6000004 A1A2A3A4'), (x) => (result = x), () => waits++);
+      r.run(500e6);
+      check(waits > 0, 'the card is working (NULL bytes)');
       r.slot.abort();
       same(result, null, 'no result inside abort()');
       r.run(1);

@@ -1,4 +1,4 @@
-/** Small helpers shared by the session tests. */
+/** Small helpers shared by the session tests and scenarios (no Node APIs: the scenarios also run in XS). */
 export function bytes(hexText: string): Uint8Array {
   const clean = hexText.replace(/\s+/g, '');
   const out = new Uint8Array(clean.length / 2);

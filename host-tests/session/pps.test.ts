@@ -1,5 +1,6 @@
 import test from 'ava';
 import fc from 'fast-check';
+import { diValue, fmaxHz } from '../../firmware/iso7816/tables.js';
 import { checkPpsResponse, chooseRate, encodePpsRequest, ppsRemaining, rateHeld, specificClock } from '../../firmware/iso7816/pps.js';
 import { bytes, hex } from './helpers.js';
 
@@ -89,4 +90,19 @@ test('ISO 7816-3 §8.3 specific mode: the highest clock ≤ fmax that the UART h
   t.is(specificClock(1, 1, [2e6, 4e6, 8e6], undefined), 4e6);
   t.is(specificClock(1, 1, [8e6], undefined), null);
   t.is(specificClock(7, 1, [4e6], undefined), null);
+});
+
+test('ISO 7816-3 §9 rate choice never exceeds fmax, the card\'s Di or the UART limit', (t) => {
+  fc.assert(fc.property(
+    fc.integer({ min: 0, max: 15 }), fc.integer({ min: 0, max: 15 }),
+    fc.uniqueArray(fc.integer({ min: 1_000_000, max: 20_000_000 }), { minLength: 1, maxLength: 4 }),
+    fc.integer({ min: 5_000, max: 1_000_000 }),
+    (fi, di, clocks, maxBaud) => {
+      const sorted = [...clocks].sort((a, b) => a - b);
+      const choice = chooseRate(fi, di, sorted, sorted[0], { maxBaud });
+      if (choice === null) return true;
+      return choice.fiIndex === fi && choice.D <= diValue(di)! && choice.clockHz <= fmaxHz(fi)! &&
+        (choice.D * choice.clockHz) / choice.F <= maxBaud * 1.01;
+    }));
+  t.pass();
 });

@@ -11,13 +11,9 @@ import { BaseCard, type BaseCardOptions } from '../../hal/sim/cards/base.js';
 import type { LineChange, LineCharacter } from '../../hal/sim/line.js';
 import { createCardSlot, type CardSlotOptions } from '../../firmware/iso7816/session.js';
 import type { PowerOnResult, Slot, TransmitResult } from '../../firmware/iso7816/slot.js';
+import { bytes } from './helpers.js';
 
-export function bytes(hexText: string): Uint8Array {
-  const clean = hexText.replace(/\s+/g, '');
-  const out = new Uint8Array(clean.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
+export { bytes };
 
 export interface RigOptions {
   classes?: VoltageClass[];

@@ -1,8 +1,10 @@
-/** Runs the session scenarios (host-tests/scenarios/session.scenario.ts) under Node; XS runs them too. */
+/** Runs the session scenarios (host-tests/scenarios/session*.scenario.ts) under Node; XS runs them too. */
 import test from 'ava';
-import { scenarios } from '../scenarios/session.scenario.js';
+import { scenarios as protocols } from '../scenarios/session-protocols.scenario.js';
+import { scenarios as scripted } from '../scenarios/session-scripted.scenario.js';
+import { scenarios as session } from '../scenarios/session.scenario.js';
 
-for (const scenario of scenarios) {
+for (const scenario of [...session, ...protocols, ...scripted]) {
   test(scenario.name, (t) => {
     scenario.run();
     t.pass();

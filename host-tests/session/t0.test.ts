@@ -4,6 +4,7 @@
  * end-to-end runs over the simulated line are in session-*.test.ts.
  */
 import test from 'ava';
+import fc from 'fast-check';
 import type { CardCharError, CardUart, Convention } from '../../hal/interfaces/card-uart.js';
 import { VirtualScheduler } from '../../hal/sim/scheduler.js';
 import type { TransmitResult } from '../../firmware/iso7816/slot.js';
@@ -215,4 +216,21 @@ test('abort: the command in progress ends with CMD_ABORTED from the loop; close(
   h.t0.close();
   h.settle();
   t.is(h.results.length, 1);
+});
+
+test('ISO 7816-3 §10.3.3 any card behaviour ends each command exactly once, without exceptions', (t) => {
+  fc.assert(fc.property(fc.uint8Array({ minLength: 4, maxLength: 300 }), fc.uint8Array({ maxLength: 400 }), (apdu, card) => {
+    const h = harness({ maxResponseLength: 300 });
+    h.t0.transmitApdu(apdu, (r) => h.results.push(r));
+    for (const byte of card) {
+      if (h.results.length > 0) break;
+      h.uart.rx.push(byte);
+      h.t0.handleReadable();
+    }
+    // The card falls silent: WT expires (the UART reports it) if the command is still open.
+    h.error('timeout');
+    h.settle();
+    return h.results.length === 1 && (h.results[0].error === null) === (h.results[0].response !== null);
+  }));
+  t.pass();
 });

@@ -164,3 +164,14 @@ test('contacts: removal while powered: the card is detached and the reader sees 
   t.deepEqual(r.bytes, []);
   t.is(r.board.line.io, 1);
 });
+
+test('ISO 7816-3 §10.3.3: the bytewise card moves data one byte per INS ⊕ FF procedure byte', (t) => {
+  const { r } = powered('t0-bytewise');
+  t.is(hx(exchange(r, [0x00, 0xa4, 0x00, 0x0c, 0x02])), '5B');
+  t.is(hx(exchange(r, [0x3f])), '5B');
+  t.is(hx(exchange(r, [0x00])), '9000');
+  t.is(hx(exchange(r, [0x00, 0xa4, 0x00, 0x0c, 0x02])), '5B');
+  exchange(r, [0x00]);
+  t.is(hx(exchange(r, [0x01])), '9000');
+  t.is(hx(exchange(r, [0x00, 0xb0, 0x00, 0x00, 0x02])), '4F014F029000');
+});

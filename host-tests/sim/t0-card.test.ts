@@ -1,4 +1,6 @@
 import test from 'ava';
+import fc from 'fast-check';
+import { T0FsCard } from '../../hal/sim/cards/t0-fs.js';
 import type { CardIo, CardSendOptions } from '../../hal/sim/card.js';
 import { VirtualScheduler } from '../../hal/sim/scheduler.js';
 import { SimRandom } from '../../hal/sim/random.js';
@@ -214,4 +216,24 @@ test('ISO 7816-4 §5.1: APDU encodings: cases 1–4 short and extended, prefixes
   t.deepEqual(p('00D6000000'.slice(0, 6)), { more: true });
   t.like(p('00D6000001AABBCC'), { error: 'bytes after a short APDU' });
   t.like(p('00D600000000000000'), { error: 'extended Lc of 0' });
+});
+
+test('the T=0 file-system card never throws, whatever bytes the reader sends (property)', (t) => {
+  fc.assert(
+    fc.property(fc.array(fc.uint8Array({ minLength: 1, maxLength: 12 }), { maxLength: 12 }), fc.boolean(), (chunks, bytewise) => {
+      const io = new FakeIo();
+      const card = new T0FsCard({ name: 'fs', description: 'fuzz', atr: Uint8Array.of(0x3b, 0x02, 0x14, 0x50), seed: 1, engine: { byteByByte: bytewise } });
+      card.attach(io);
+      card.power('A');
+      card.reset('cold');
+      io.scheduler.runUntilIdle();
+      for (const chunk of chunks) {
+        for (const b of chunk) card.receive(b, true);
+        io.scheduler.runUntilIdle();
+      }
+      return io.sent.every((s) => Number.isInteger(s.byte) && s.byte >= 0 && s.byte <= 255);
+    }),
+    { numRuns: 300 },
+  );
+  t.pass();
 });

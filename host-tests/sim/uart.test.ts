@@ -219,3 +219,35 @@ test('write throws when the transmit buffer is full; onWritable tells when to go
   r.board.scheduler.advance(20 * ETU);
   t.true(counts.length > 1 && counts.at(-1)! > 0);
 });
+
+test('flush drops a character waiting for its start time, and keeps the one on the line whole', (t) => {
+  const card = new ProbeCard();
+  const r = rig(card, { N: 100 });
+  r.uart.write(0x01);
+  r.uart.write(0x02);
+  r.uart.write(0x03);
+  r.board.scheduler.advance(2 * ETU);
+  r.uart.flush();
+  r.uart.write(0x04);
+  r.board.scheduler.runUntilIdle();
+  t.deepEqual(card.received.map((x) => x.byte), [0x01, 0x04]);
+  const tx = r.board.line.events.filter((e) => e.from === 'reader');
+  t.is(Math.round((tx[1].timeNs - tx[0].timeNs) / ETU), 112);
+});
+
+test('a board UART that cannot hit the rate exactly runs at its real rate: 1 % off still decodes, 8 % off corrupts', (t) => {
+  const capabilities = (closest: (b: number) => number) => ({ uartCapabilities: { maxBaud: 1e6, closestBaud: closest } });
+  const exactish = new ProbeCard();
+  const a = rig(exactish, {}, capabilities((b) => b * 1.01));
+  for (const b of [0x00, 0xff, 0x55]) a.uart.write(b);
+  a.board.scheduler.runUntilIdle();
+  t.deepEqual(exactish.received.map((x) => x.byte), [0x00, 0xff, 0x55]);
+  t.true(close(a.board.line.events[0].etuNs, ETU / 1.01));
+  const off = new ProbeCard();
+  const b = rig(off, { protocol: 1, repetitions: 0 }, capabilities((x) => x * 1.08));
+  off.io.setProtocol(1);
+  for (const x of [0x00, 0x80, 0x01]) b.uart.write(x);
+  b.board.scheduler.runUntilIdle();
+  t.notDeepEqual(off.received.map((x) => `${x.byte}:${x.parityOk}`), ['0:true', '128:true', '1:true']);
+  t.throws(() => rig(new ProbeCard(), {}, { uartCapabilities: { maxBaud: 9600 } }), { instanceOf: RangeError });
+});

@@ -36,6 +36,11 @@
  * both start at 0 (rule 1) and are reset by S(RESYNCH) (rule 6.3). After an abort (ours or the
  * card's) the next exchange starts with S(RESYNCH), because the card's view of the aborted block
  * cannot be known.
+ *
+ * After a successful S(RESYNCH) (rule 6.3: the card's N(S), N(R), IFSC and IFSD are back to their
+ * initial values) the reader announces its IFSD again and sends the whole command again: the card
+ * dropped what it had received. A card that never accepts S(IFS request) ends in resynchronisation
+ * once; the link then keeps IFSD 32 and goes on (libccid likewise ignores a failed IFSD negotiation).
  */
 import type { CardCharError, CardUart } from '../../../hal/interfaces/card-uart.js';
 import type { Scheduler, TimerHandle } from '../../../hal/interfaces/scheduler.js';
@@ -122,6 +127,8 @@ export class T1Link implements Transport {
   #ifsd = IFS_DEFAULT;
   /** IFSD to restore after a resynchronisation, once negotiateIfsd() has been asked for. */
   #ifsdTarget: number | null = null;
+  /** S(IFS request) failed into a resynchronisation: give up on IFSD (it stays 32). */
+  #ifsRefused = false;
 
   #ns: 0 | 1 = 0;
   #nr: 0 | 1 = 0;
@@ -155,7 +162,15 @@ export class T1Link implements Transport {
   #rxCharError = false;
   /** Why the block being drained is invalid. */
   #drainError: RError = 'other';
+  /** Characters received while draining. */
+  #drained = 0;
   #lastRxNs = -Infinity;
+  /**
+   * No answer can be complete before our block has left and BGT passed: (n − 1) · 11 etu + 22 etu after
+   * we started writing, at the least. Earlier characters are strays from before our block.
+   */
+  #rxNotBefore = 0;
+  #txStartNs = 0;
   #timer: TimerHandle | null = null;
 
   #done: ((result: TransmitResult) => void) | null = null;
@@ -240,7 +255,7 @@ export class T1Link implements Transport {
   handleReadable(): void {
     for (let byte = this.#uart.read(); byte !== undefined; byte = this.#uart.read()) {
       const line = this.#line;
-      if (line === 'rx') {
+      if (line === 'rx' && this.#scheduler.now() >= this.#rxNotBefore) {
         if (this.#rxCount < this.#rx.length) this.#rx[this.#rxCount] = byte;
         this.#rxCount++;
         if (this.#rxCount === 3) this.#rxExpected = blockLength(this.#rx[2], this.#edc);
@@ -249,10 +264,16 @@ export class T1Link implements Transport {
           this.#blockEnded();
           // Bytes still buffered after the block are strays: the loop drops them below.
         }
-      } else if (line === 'guard' || line === 'drain') {
-        // The card is still talking: restart the silence we wait for.
+      } else {
+        // A stray character (after a block, or before ours could have been answered): it still moves
+        // the BGT reference, and while we wait to send it restarts the guard.
         this.#lastRxNs = this.#scheduler.now();
         if (line === 'guard') this.#armGuard();
+        else if (line === 'drain' && ++this.#drained > 2 * BLOCK_MAX) {
+          // A card that never falls silent: answer anyway rather than wait for ever.
+          this.#uart.setDeadlines(0, 0);
+          this.#failed('other', this.#drainError, 'no silence after an invalid block');
+        }
       }
     }
   }
@@ -266,10 +287,10 @@ export class T1Link implements Transport {
     if (line === 'rx') {
       // §11.4.3: BWT passed without a character (nothing received) or CWT passed inside a block.
       if (this.#rxCount === 0) {
-        this.#trace.log(TraceCategory.ERROR, 'T=1 no block within BWT');
+        if (this.#trace.mask & TraceCategory.ERROR) this.#trace.log(TraceCategory.ERROR, 'T=1 no block within BWT');
         this.#failed('mute', 'other', 'BWT timeout');
       } else {
-        this.#trace.log(TraceCategory.ERROR, `T=1 block cut short after ${this.#rxCount} bytes (CWT)`);
+        if (this.#trace.mask & TraceCategory.ERROR) this.#trace.log(TraceCategory.ERROR, `T=1 block cut short after ${this.#rxCount} bytes (CWT)`);
         this.#failed(this.#rxCharError ? 'edc' : 'other', this.#rxCharError ? 'edc' : 'other', 'CWT timeout');
       }
     } else if (line === 'drain') {
@@ -286,7 +307,7 @@ export class T1Link implements Transport {
     this.#silence();
     this.#uart.flush();
     if (this.#sentAny) this.#needResynch = true;
-    this.#trace.log(TraceCategory.PROTOCOL, 'T=1 exchange aborted by the reader');
+    if (this.#trace.mask & TraceCategory.PROTOCOL) this.#trace.log(TraceCategory.PROTOCOL, 'T=1 exchange aborted by the reader');
     this.#setLine('idle');
     const done = this.#done;
     const ifsDone = this.#ifsDone;
@@ -321,6 +342,7 @@ export class T1Link implements Transport {
     this.#resynchsLeft = this.#resynchsMax;
     this.#sentAny = false;
     this.#failure = 'other';
+    this.#ifsRefused = false;
     this.#wtx = 1;
     this.#endAfterSend = null;
   }
@@ -335,7 +357,9 @@ export class T1Link implements Transport {
   }
 
   #setPhase(phase: T1Phase): void {
-    if (!t1PhaseAllows(this.#phase, phase)) throw new Error(`T1Link: phase ${this.#phase} → ${phase} is not in the table`);
+    const from = this.#phase;
+    if (!t1PhaseAllows(from, phase)) throw new Error(`T1Link: phase ${from} → ${phase} is not in the table`);
+    if (from !== phase && this.#trace.mask & TraceCategory.PROTOCOL) this.#trace.log(TraceCategory.PROTOCOL, `T=1 phase ${from} → ${phase}`);
     this.#phase = phase;
   }
 
@@ -364,7 +388,9 @@ export class T1Link implements Transport {
       return;
     }
     this.#resynchsLeft--;
-    this.#trace.log(TraceCategory.ERROR, `T=1 resynchronisation (rule 6): ${why}`);
+    // A card that cannot take S(IFS request) (some answer it with R-blocks) keeps IFSD 32 after resynch.
+    if (this.#phase === 'ifs') this.#ifsRefused = true;
+    if (this.#trace.mask & TraceCategory.ERROR) this.#trace.log(TraceCategory.ERROR, `T=1 resynchronisation (rule 6): ${why}`);
     this.#setPhase('resynch');
     this.#sendS('RESYNCH', false, null);
   }
@@ -372,7 +398,7 @@ export class T1Link implements Transport {
   /** Rule 6.4: resynchronisation failed; the link is dead until the session deactivates. */
   #fatal(): void {
     const error: SlotError = this.#failure === 'mute' ? 'ICC_MUTE' : this.#failure === 'edc' ? 'XFR_PARITY_ERROR' : 'DEACTIVATED_PROTOCOL';
-    this.#trace.log(TraceCategory.ERROR, `T=1 resynchronisation failed (rule 6.4): ${error}`);
+    if (this.#trace.mask & TraceCategory.ERROR) this.#trace.log(TraceCategory.ERROR, `T=1 resynchronisation failed (rule 6.4): ${error}`);
     this.#silence();
     const done = this.#done;
     const ifsDone = this.#ifsDone;
@@ -428,9 +454,7 @@ export class T1Link implements Transport {
 
   #queue(length: number): void {
     this.#txLen = length;
-    if (this.#trace.mask & TraceCategory.PROTOCOL) {
-      this.#trace.log(TraceCategory.PROTOCOL, `T=1 → ${describePcb(this.#tx[1])}`, this.#tx.subarray(0, length));
-    }
+    if (this.#trace.mask & TraceCategory.PROTOCOL) this.#trace.log(TraceCategory.PROTOCOL, `T=1 → ${describePcb(this.#tx[1])}`, this.#tx.subarray(0, length));
     this.#armGuard();
   }
 
@@ -438,11 +462,13 @@ export class T1Link implements Transport {
   #armGuard(): void {
     if (this.#timer !== null) this.#scheduler.cancel(this.#timer);
     if (this.#line !== 'guard') this.#setLine('guard');
+    const now = this.#scheduler.now();
     const at = this.#lastRxNs + this.#guardAfterRxEtu * this.#etuNs;
-    this.#timer = this.#scheduler.at(at, () => {
+    this.#timer = this.#scheduler.at(at > now ? at : now, () => {
       this.#timer = null;
       this.#setLine('tx');
       this.#txPos = 0;
+      this.#txStartNs = this.#scheduler.now();
       this.#sentAny = true;
       this.#pump();
     });
@@ -459,6 +485,7 @@ export class T1Link implements Transport {
       return;
     }
     this.#setLine('rx');
+    this.#rxNotBefore = this.#txStartNs + ((this.#txLen - 1) * 11 + BGT_ETU) * this.#etuNs;
     this.#rxCount = 0;
     this.#rxExpected = 0;
     this.#rxCharError = false;
@@ -501,6 +528,7 @@ export class T1Link implements Transport {
 
   #drain(error: RError): void {
     this.#drainError = error;
+    this.#drained = 0;
     this.#setLine('drain');
     this.#uart.setDeadlines(this.#cwtEtu, this.#cwtEtu);
   }
@@ -521,10 +549,11 @@ export class T1Link implements Transport {
       this.#startResynch(`${why} after ${this.#retriesMax} retransmissions`);
       return;
     }
-    this.#trace.log(TraceCategory.ERROR, `T=1 ${why}`);
-    if (this.#phase === 'ifs') this.#sendS('IFS', false, this.#ifsdTarget ?? this.#ifsdWanted); // Rule 7.3
-    else if (this.#last === 'R') this.#sendR(this.#lastR); // Rule 7.2
-    else this.#sendR(error); // Rule 7.1
+    const rule = this.#phase === 'ifs' ? '7.3' : this.#last === 'R' ? '7.2' : '7.1';
+    if (this.#trace.mask & TraceCategory.ERROR) this.#trace.log(TraceCategory.ERROR, `T=1 ${why}: rule ${rule}`);
+    if (rule === '7.3') this.#sendS('IFS', false, this.#ifsdTarget ?? this.#ifsdWanted); // Rule 7.3: S(request) again
+    else if (rule === '7.2') this.#sendR(this.#lastR); // Rule 7.2: the same R-block again
+    else this.#sendR(error); // Rule 7.1: R-block with N(R) = expected N(S) and the error
   }
 
   /** A block that passed EDC, LEN, PCB and NAD checks (rules 1–9 by phase and block type). */
@@ -577,7 +606,7 @@ export class T1Link implements Transport {
         this.#startResynch('card keeps asking for retransmission (rule 7.4.2)');
         return;
       }
-      this.#trace.log(TraceCategory.ERROR, `T=1 card asks for retransmission: ${describePcb(this.#rx[1])}`);
+      if (this.#trace.mask & TraceCategory.ERROR) this.#trace.log(TraceCategory.ERROR, `T=1 card asks for retransmission: ${describePcb(this.#rx[1])}`);
       if (phase === 'send') this.#sendI();
       else this.#resendLast();
       return;
@@ -624,7 +653,7 @@ export class T1Link implements Transport {
         // Rule 3: grant the multiplier for the next BWT only and tell the host.
         const m = value! > 0 ? value! : 1;
         this.#wtx = m;
-        this.#trace.log(TraceCategory.PROTOCOL, `T=1 WTX ×${m}`);
+        if (this.#trace.mask & TraceCategory.PROTOCOL) this.#trace.log(TraceCategory.PROTOCOL, `T=1 WTX ×${m}`);
         this.#onWaiting?.(m);
         this.#sendS('WTX', true, value);
         return;
@@ -632,13 +661,13 @@ export class T1Link implements Transport {
       case 'IFS':
         // Rule 4: the card announces a new IFSC (1…254, checked by the decoder).
         this.#ifsc = value!;
-        this.#trace.log(TraceCategory.PROTOCOL, `T=1 IFSC ${value}`);
+        if (this.#trace.mask & TraceCategory.PROTOCOL) this.#trace.log(TraceCategory.PROTOCOL, `T=1 IFSC ${value}`);
         this.#sendS('IFS', true, value);
         return;
       case 'ABORT':
         if (this.#phase === 'send' || this.#phase === 'receive') {
           // Rule 9: the card aborts the chain; answer and end the exchange.
-          this.#trace.log(TraceCategory.ERROR, 'T=1 chain aborted by the card (rule 9)');
+          if (this.#trace.mask & TraceCategory.ERROR) this.#trace.log(TraceCategory.ERROR, 'T=1 chain aborted by the card (rule 9)');
           this.#endAfterSend = 'CMD_ABORTED';
           this.#sendS('ABORT', true, null);
           return;
@@ -660,7 +689,12 @@ export class T1Link implements Transport {
     this.#ifsd = IFS_DEFAULT;
     this.#needResynch = false;
     this.#retries = this.#retriesMax;
-    this.#trace.log(TraceCategory.PROTOCOL, 'T=1 resynchronised');
+    if (this.#ifsRefused) {
+      this.#ifsRefused = false;
+      this.#ifsdTarget = null;
+      if (this.#trace.mask & TraceCategory.ERROR) this.#trace.log(TraceCategory.ERROR, 'T=1 the card did not take S(IFS request): IFSD stays 32');
+    }
+    if (this.#trace.mask & TraceCategory.PROTOCOL) this.#trace.log(TraceCategory.PROTOCOL, 'T=1 resynchronised');
     if (this.#ifsdTarget !== null && this.#ifsdTarget !== IFS_DEFAULT) this.#startIfs();
     else if (this.#apdu !== null) this.#startSend();
     else this.#finish(null);

@@ -7,6 +7,7 @@ import type { SimCard } from '../card.js';
 import { hex } from './atr.js';
 import { MuteCard } from './mute.js';
 import { T0FsCard } from './t0-fs.js';
+import { dualCard, t1Card, t1CrcCard } from './t1-card.js';
 
 export interface BuiltInCard {
   readonly name: string;
@@ -23,7 +24,7 @@ const ATR_TA1_18 = '3B 16 18 AF 01 02 02 02 00';
 /** smartcard_list.txt: "3B 95 96 40 F0 0F 10 0A 09 6A  Zain Usim Card" — TA1 = 96: Fi 512, Di 32; TC2 = F0 (WI 240). */
 const ATR_TA1_96 = '3B 95 96 40 F0 0F 10 0A 09 6A';
 
-function fsCard(name: string, description: string, atr: string, extra: { pps?: 'echo' | 'mute' } = {}) {
+function fsCard(name: string, description: string, atr: string, extra: { pps?: 'echo' | 'mute'; engine?: { byteByByte: boolean } } = {}) {
   return {
     name,
     description,
@@ -36,7 +37,11 @@ const cards: BuiltInCard[] = [
   fsCard('t0-inverse', `the t0-fs file system in the inverse convention; ATR ${ATR_GSM_SIM} (GSM SIM)`, ATR_GSM_SIM),
   fsCard('t0-pps', `the t0-fs file system, TA1=18 (Fi 372, Di 12), accepts PPS by echo; ATR ${ATR_TA1_18} (Virgin Mobile SIM)`, ATR_TA1_18),
   fsCard('t0-pps-fast', `the t0-fs file system, TA1=96 (Fi 512, Di 32), WI 240, accepts PPS by echo; ATR ${ATR_TA1_96} (Zain USIM)`, ATR_TA1_96),
+  fsCard('t0-bytewise', `the t0-fs file system moving every data byte behind its own INS ⊕ FF procedure byte; ATR ${ATR_MULTIFLEX}`, ATR_MULTIFLEX, { engine: { byteByByte: true } }),
   fsCard('t0-pps-refused', `the t0-fs file system, TA1=18 but mute on PPS: the reader must cold reset and go on at Fd/Dd; ATR ${ATR_TA1_18}`, ATR_TA1_18, { pps: 'mute' }),
+  { name: 't1', description: 'T=1 ISO 7816-4 file system, LRC, IFSC 254, TA1=13 (Di 4); ATR 3B F8 13 00 00 81 31 FE 15 59 75 62 69 6B 65 79 34 D4 (Yubico Yubikey 4)', create: (seed: number) => t1Card({ seed }) },
+  { name: 't1-crc', description: 'the t1 card with CRC (TC3=01 added to the Yubikey 4 ATR)', create: (seed: number) => t1CrcCard({ seed }) },
+  { name: 'dual', description: 'T=0 and T=1 file system, TA1=18 (Di 12); PPS selects T=1; ATR 3B F7 18 00 00 80 31 FE 45 73 66 74 65 2D 6E 66 C4 (SmartCafe Expert 3.2)', create: (seed: number) => dualCard({ seed }) },
   { name: 'mute', description: 'never answers reset (no ATR within 40 000 cycles)', create: () => new MuteCard() },
 ];
 

@@ -121,7 +121,8 @@ function crcOf(b: ArrayLike<number>, end: number): number {
 type Sent =
   | { kind: 'none' }
   | { kind: 'I'; bytes: number[]; more: boolean; ns: number }
-  | { kind: 'R'; bytes: number[] }
+  /** `error`: sent because a block arrived invalid (not an acknowledgement). */
+  | { kind: 'R'; bytes: number[]; error: boolean }
   | { kind: 'S'; bytes: number[]; request: boolean };
 
 /** What the card is waiting for after its own S request. */
@@ -150,6 +151,8 @@ export class T1CardEngine {
   #response: Uint8Array | null = null;
   #responseOffset = 0;
   #last: Sent = { kind: 'none' };
+  /** Our last I-block while the reader has not yet acknowledged it (kept across our error R-blocks). */
+  #lastI: Sent | null = null;
   #waiting: Waiting = null;
   #pendingSend: number | null = null;
   #pendingFn: (() => void) | null = null;
@@ -179,6 +182,7 @@ export class T1CardEngine {
     this.#command = [];
     this.#response = null;
     this.#last = { kind: 'none' };
+    this.#lastI = null;
     this.#waiting = null;
     this.#pendingSend = null;
     this.#pendingFn = null;
@@ -286,6 +290,7 @@ export class T1CardEngine {
     if (this.#waiting !== null || (this.#last.kind === 'I' && this.#last.more)) return this.#invalid(2);
     if (ns !== this.#nr || inf.length > this.#ifsc) return this.#sendR(this.#nr, 2); // Rule 7.1
     this.#nr ^= 1;
+    this.#lastI = null;
     for (let i = 0; i < inf.length; i++) this.#command.push(inf[i]);
     if (more) {
       this.#turn(() => this.#sendR(this.#nr, 0), true); // Rule 5
@@ -306,17 +311,23 @@ export class T1CardEngine {
   }
 
   #rBlock(nr: number): void {
-    const last = this.#last;
+    let last = this.#last;
+    // After our error R-block, the reader's R-block still refers to our last I-block.
+    if (last.kind === 'R' && last.error && this.#lastI !== null) last = this.#lastI;
     if (this.#waiting !== null) return this.#resend(); // Rule 7.3: our S request again
     if (last.kind === 'I') {
       if (last.more && nr !== last.ns) {
         // Rule 5: the reader acknowledged our chained block.
         this.#responseOffset += last.bytes[2];
         this.#last = { kind: 'none' };
+        this.#lastI = null;
         this.#turn(() => this.#sendChunk(), true);
         return;
       }
-      if (nr === last.ns) return this.#resend(); // the reader asks for our I-block again
+      if (nr === last.ns) {
+        this.#last = last; // the reader asks for our I-block again
+        return this.#emit(last.bytes, true);
+      }
       return this.#sendR(this.#nr, 2); // the reader expects something we have not got: say which I-block we expect
     }
     if (last.kind === 'none' || (last.kind === 'S' && !last.request)) return this.#sendR(this.#nr, 2);
@@ -334,6 +345,7 @@ export class T1CardEngine {
         this.#command = [];
         this.#response = null;
         this.#waiting = null;
+        this.#lastI = null;
         return this.#sendS(0x20, null);
       case 1: // Rule 4: IFSD
         if (value === 0 || value === 255) return this.#invalid(2);
@@ -364,6 +376,7 @@ export class T1CardEngine {
    */
   #turn(next: () => void, inChain: boolean, busyEtu = 0): void {
     const fault = this.#draw(this.#plan?.turn, this.#turnIndex++, T1_TURN_FAULTS);
+    if (fault && (fault !== 'abort' || inChain) && (fault !== 'wtx' || !inChain)) this.stats.faults[fault] = (this.stats.faults[fault] ?? 0) + 1;
     const bwt = this.#bwtEtu();
     if (fault === 'wtx' && !inChain) {
       const m = this.#plan?.wtx ?? 1 + this.#random.nextInt(3);
@@ -422,6 +435,7 @@ export class T1CardEngine {
     for (let i = 0; i < count; i++) bytes.push(response[this.#responseOffset + i]);
     this.#withEdc(bytes);
     this.#last = { kind: 'I', bytes, more, ns: this.#ns };
+    this.#lastI = this.#last;
     this.#ns ^= 1;
     if (!more) this.#response = null;
     this.#emit(bytes, true);
@@ -430,7 +444,7 @@ export class T1CardEngine {
   #sendR(nr: number, error: number): void {
     const bytes = [this.#nadOut(), 0x80 | (nr << 4) | error, 0];
     this.#withEdc(bytes);
-    this.#last = { kind: 'R', bytes };
+    this.#last = { kind: 'R', bytes, error: error !== 0 };
     this.#emit(bytes, false);
   }
 

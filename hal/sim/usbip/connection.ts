@@ -74,7 +74,7 @@ export class UsbipConnection {
       if (used === 0) break;
       offset += used;
     }
-    this.#buffer = joined.slice(offset);
+    this.#buffer = this.#phase === 'closed' ? new Uint8Array(0) : joined.slice(offset);
     this.#o.onActivity?.();
   }
 

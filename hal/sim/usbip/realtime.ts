@@ -16,7 +16,11 @@ export interface RealTimePacer {
 
 const NS_PER_MS = 1_000_000;
 
-export function paceInRealTime(scheduler: VirtualScheduler, scale = 1): RealTimePacer {
+/**
+ * `onError` gets an exception thrown by a simulator event (a firmware bug): the server reports it and
+ * keeps serving instead of dying with every client's session.
+ */
+export function paceInRealTime(scheduler: VirtualScheduler, scale = 1, onError: (error: unknown) => void = (e) => { throw e; }): RealTimePacer {
   if (!(scale > 0)) throw new RangeError('time scale must be positive');
   const startWall = process.hrtime.bigint();
   const startVirtual = scheduler.now();
@@ -32,6 +36,8 @@ export function paceInRealTime(scheduler: VirtualScheduler, scale = 1): RealTime
     running = true;
     try {
       scheduler.runUntil(Math.max(virtualNow(), scheduler.now()));
+    } catch (error) {
+      onError(error);
     } finally {
       running = false;
     }

@@ -70,7 +70,16 @@ export function listenUsbip(address: ListenAddress, options: UsbipServerOptions)
       onActivity: options.onActivity,
       log: options.log,
     });
-    socket.on('data', (chunk: Buffer) => connection.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        connection.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      } catch (error) {
+        // A request the simulated device could not handle ends this client, never the server.
+        options.log?.(`usbip: ${error instanceof Error ? error.stack ?? error.message : String(error)}; closing the connection`);
+        socket.destroy();
+        connection.closed();
+      }
+    });
     socket.on('close', () => connection.closed());
     // A client that vanishes mid-write is an ordinary event for a server: 'close' follows.
     socket.on('error', (error) => options.log?.(`usbip: connection error: ${error.message}`));

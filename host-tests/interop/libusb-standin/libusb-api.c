@@ -4,6 +4,10 @@
  * depends on them: sync transfers unlink and return LIBUSB_ERROR_TIMEOUT on timeout; async
  * transfers complete or are cancelled only through libusb_handle_events*, in the caller's thread;
  * a STALL is LIBUSB_ERROR_PIPE / LIBUSB_TRANSFER_STALL; a vanished server is NO_DEVICE.
+ *
+ * Environment: CCID_READER_USBIP = unix:PATH of `ccid-reader serve --usbip unix:PATH` (without it,
+ * or when nothing answers there, the device list is empty); CCID_READER_BUSID = the bus id to
+ * import (default 1-1).
  */
 #include <pthread.h>
 #include <stdlib.h>

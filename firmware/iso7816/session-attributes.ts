@@ -1,0 +1,32 @@
+/**
+ * The slot attributes (slot.ts SlotAttributes) as the session keeps them, their values with no card
+ * powered, and the clock the ATR is read at.
+ */
+import type { ReaderState, SlotAttributes } from './slot.js';
+import { T1_DEFAULTS } from './negotiation.js';
+import { Dd, DEFAULT_WI, Fd } from './timing.js';
+
+/** What the session updates in place; `attributes` hands out frozen copies. */
+export type MutableAttributes = { -readonly [K in keyof SlotAttributes]: SlotAttributes[K] };
+
+/** Nothing powered: the defaults of §7.1 (Fd, Dd), §10.2 (WI) and §11.4 (T=1). */
+export function offAttributes(state: ReaderState): MutableAttributes {
+  return {
+    state, voltage: null, atr: null, protocol: null, fiIndex: 1, diIndex: 1, F: Fd, D: Dd, N: 0, WI: DEFAULT_WI,
+    clockHz: 0, clockStopped: false, ifsc: T1_DEFAULTS.ifsc, ifsd: 32, bwi: T1_DEFAULTS.bwi, cwi: T1_DEFAULTS.cwi,
+    edc: T1_DEFAULTS.edc, nad: 0, convention: 'direct', clockStop: null,
+  };
+}
+
+/**
+ * §6.2.2: during the ATR f is within 1–5 MHz. The board's default clock (its first) when it is in
+ * that range, else the highest clock in range, else the default.
+ */
+export function atrClock(clocksHz: readonly number[]): number {
+  const first = clocksHz[0];
+  if (first >= 1e6 && first <= 5e6) return first;
+  let chosen = first;
+  for (let i = 0; i < clocksHz.length; i++) if (clocksHz[i] >= 1e6 && clocksHz[i] <= 5e6) chosen = clocksHz[i];
+  return chosen;
+}
+

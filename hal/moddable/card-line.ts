@@ -1,0 +1,70 @@
+/**
+ * The arithmetic of the card line on the ESP32-S3, kept apart from the native UART so that it is
+ * plain code (tested on the host): the inverse-convention byte coding, the baud rate the UART
+ * divider really produces, the character framing for a guard time, and when the T=0 error signal
+ * can be generated in time.
+ */
+import type { CardUartCapabilities } from '../interfaces/card-uart.js';
+
+/** Both the UART and the LEDC card clock divide the 80 MHz APB clock. */
+const SOURCE_HZ = 80_000_000;
+/** The UART divider: 12-bit integer part plus 1/16 fraction, after a pre-divider (ESP32-S3 TRM, UART). */
+const DIVIDER_INTEGER_MAX = 0xfff;
+/**
+ * One interrupt per character timestamps echoes and card characters; 500 kbit/s leaves 24 µs per
+ * character for it. Cards above that rate (D ≥ 32 at 5 MHz) are offered a lower D in PPS.
+ */
+export const MAX_BAUD = 500_000;
+/**
+ * The T=0 error signal must start at 10.5 ± 0.2 etu (ISO 7816-3 §7.3). The interrupt latency of a
+ * few µs fits in 0.2 etu only above this etu (F/D ≤ 100 at 4 MHz).
+ */
+export const MIN_ETU_NS_FOR_ERROR_SIGNAL = 25_000;
+
+/** Bit order of a nibble reversed. */
+const NIBBLE_REVERSED: readonly number[] = Object.freeze([
+  0x0, 0x8, 0x4, 0xc, 0x2, 0xa, 0x6, 0xe, 0x1, 0x9, 0x5, 0xd, 0x3, 0xb, 0x7, 0xf,
+]);
+
+/**
+ * reverse(~b): a byte of the inverse convention (§8.1: data bits inverted, most significant first)
+ * as the UART, which sends least significant first at normal levels, must carry it. Its own inverse.
+ * The parity bit is inverted too, which odd parity on the coded byte produces.
+ */
+export function inverseCoding(byte: number): number {
+  const inverted = ~byte & 0xff;
+  return (NIBBLE_REVERSED[inverted & 0xf] << 4) | NIBBLE_REVERSED[inverted >> 4];
+}
+
+/** The rate the UART really runs at when `baud` is asked, as ESP-IDF programs its divider. */
+export function closestBaud(baud: number): number {
+  const asked = Math.round(baud);
+  const prescaler = Math.ceil(SOURCE_HZ / (DIVIDER_INTEGER_MAX * asked));
+  const sixteenths = Math.floor((SOURCE_HZ * 16) / (asked * prescaler));
+  return (SOURCE_HZ * 16) / (sixteenths * prescaler);
+}
+
+export const cardUartCapabilities: CardUartCapabilities = Object.freeze({ maxBaud: MAX_BAUD, closestBaud });
+
+export interface Framing {
+  /** 2: a 12 etu character; 1: 11 etu (T=1 minimum guard). */
+  readonly stopBits: 1 | 2;
+  /** Idle etu added after each character sent. */
+  readonly extraGuardEtu: number;
+}
+
+const MINIMUM_T1: Framing = Object.freeze({ stopBits: 1, extraGuardEtu: 0 });
+
+/**
+ * §8.3 (TC1): guard time 12 + N etu, a 12 etu character being 8E2; N = 255 is the minimum: 12 etu
+ * in T=0, 11 etu (8E1) in T=1.
+ */
+export function framing(N: number, protocol: 0 | 1): Framing {
+  if (N === 255) return protocol === 1 ? MINIMUM_T1 : { stopBits: 2, extraGuardEtu: 0 };
+  return { stopBits: 2, extraGuardEtu: N };
+}
+
+/** Whether the driver signals parity errors (T=0 only, repetition asked, etu long enough). */
+export function errorSignalPossible(protocol: 0 | 1, repetitions: number, etuNs: number): boolean {
+  return protocol === 0 && repetitions > 0 && etuNs >= MIN_ETU_NS_FOR_ERROR_SIGNAL;
+}

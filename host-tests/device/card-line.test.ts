@@ -1,0 +1,77 @@
+/**
+ * The card line arithmetic of hal/moddable (card-line.ts, usb-strings.ts): inverse convention coding
+ * (ISO/IEC 7816-3 §8.1), the ESP32-S3 UART divider, TC1 framing (§8.3), and the string descriptors
+ * handed to esp_tinyusb.
+ */
+import test from 'ava';
+import {
+  cardUartCapabilities, closestBaud, errorSignalPossible, framing, inverseCoding, MAX_BAUD,
+} from '../../hal/moddable/card-line.js';
+import { packStrings } from '../../hal/moddable/usb-strings.js';
+
+function parity(byte: number): number {
+  let ones = 0;
+  for (let b = byte; b; b >>= 1) ones += b & 1;
+  return ones & 1;
+}
+
+test('§8.1 inverse convention: TS 0x3F is read as 0x03 by a direct UART, and the coding is an involution', (t) => {
+  t.is(inverseCoding(0x3f), 0x03);
+  t.is(inverseCoding(0x03), 0x3f);
+  for (let b = 0; b < 256; b++) t.is(inverseCoding(inverseCoding(b)), b);
+});
+
+test('§8.1 inverse convention: odd parity on the coded byte is the inverted even parity of the logical byte', (t) => {
+  for (let b = 0; b < 256; b++) {
+    const lineParityWanted = 1 - parity(b); // the even-parity bit, sent inverted (state A = 1)
+    const uartOddParityBit = 1 - parity(inverseCoding(b));
+    t.is(uartOddParityBit, lineParityWanted, `byte ${b}`);
+  }
+});
+
+test('§7.1 etu: at 4 MHz the UART divider hits F/D exactly enough (< 0.01 %) for every D up to 32', (t) => {
+  for (const D of [1, 2, 4, 8, 16, 32]) {
+    const baud = (D * 4_000_000) / 372;
+    t.true(Math.abs(closestBaud(baud) - baud) / baud < 1e-4, `D=${D}`);
+  }
+});
+
+test('the advertised UART limit refuses rates whose characters are shorter than the per-character interrupt', (t) => {
+  t.is(cardUartCapabilities.maxBaud, MAX_BAUD);
+  t.true((64 * 5_000_000) / 512 > MAX_BAUD);
+  t.true((16 * 5_000_000) / 372 < MAX_BAUD);
+});
+
+test('§8.3 TC1 framing: 12 + N etu with 8E2; N = 255 is 12 etu in T=0 and 11 etu (8E1) in T=1', (t) => {
+  t.deepEqual(framing(0, 0), { stopBits: 2, extraGuardEtu: 0 });
+  t.deepEqual(framing(3, 1), { stopBits: 2, extraGuardEtu: 3 });
+  t.deepEqual(framing(255, 0), { stopBits: 2, extraGuardEtu: 0 });
+  t.deepEqual(framing(255, 1), { stopBits: 1, extraGuardEtu: 0 });
+});
+
+test('§7.3 error signal only in T=0, with repetition, and for etu of 25 µs or more', (t) => {
+  t.true(errorSignalPossible(0, 4, 93_000));
+  t.false(errorSignalPossible(1, 4, 93_000));
+  t.false(errorSignalPossible(0, 0, 93_000));
+  t.false(errorSignalPossible(0, 4, 11_625)); // F=372, D=8 at 4 MHz
+});
+
+function stringDescriptor(text: string): Uint8Array {
+  const out = new Uint8Array(2 + 2 * text.length);
+  out[0] = out.length;
+  out[1] = 0x03;
+  for (let i = 0; i < text.length; i++) {
+    out[2 + 2 * i] = text.charCodeAt(i) & 0xff;
+    out[3 + 2 * i] = text.charCodeAt(i) >> 8;
+  }
+  return out;
+}
+
+test('USB 2.0 §9.6.7 strings become NUL-terminated ASCII for esp_tinyusb, language ID kept as two bytes', (t) => {
+  const packed = packStrings([Uint8Array.of(4, 3, 0x09, 0x04), stringDescriptor('ccid'), stringDescriptor('Ré')]);
+  t.deepEqual([...packed], [0x09, 0x04, 0, 0x63, 0x63, 0x69, 0x64, 0, 0x52, 0x3f, 0]);
+});
+
+test('a malformed string descriptor is a configuration error', (t) => {
+  t.throws(() => packStrings([Uint8Array.of(4, 3, 0x09, 0x04), Uint8Array.of(6, 3, 0x41, 0)]), { instanceOf: RangeError });
+});

@@ -1,0 +1,140 @@
+/**
+ * The TypeScript half of the ESP32-S3 card UART (hal/moddable/card-uart.ts) over a stand-in for its
+ * native record: what it asks the C driver for (rate, framing, error signal, convention) and how it
+ * turns the driver's deliveries into ECMA-419 callbacks.
+ */
+import test from 'ava';
+import type { CardCharError, CardUartCapabilities, CardUartConstructor, CardUartOptions } from '../../hal/interfaces/card-uart.js';
+import type { CardUartLine } from '../../hal/moddable/board.js';
+import { inverseCoding } from '../../hal/moddable/card-line.js';
+import { loadDeviceModule, natives } from './xs-natives.js';
+
+interface CardUartModule {
+  Esp32CardUart: CardUartLine['io'];
+  cardUartFor(line: CardUartLine): CardUartConstructor;
+}
+
+type Deliver = (readable: number, writable: number, errors: number) => void;
+
+class FakeRecord {
+  args: unknown[] = [];
+  rx: number[] = [];
+  tx: number[] = [];
+  room = 3;
+  convention = 0;
+  deadlines: [number, number][] = [];
+  flushes = 0;
+  closed = 0;
+  get deliver(): Deliver {
+    return this.args[10] as Deliver;
+  }
+}
+
+/** The record the next `new` attaches to (construction is synchronous). */
+let next: FakeRecord | null = null;
+const recordOf = (self: Record<string, unknown>) => self.record as FakeRecord;
+
+natives({
+  xs_carduart: (self, ...args) => {
+    const record = next!;
+    self.record = record;
+    record.args = args;
+    record.convention = args[9] as number;
+  },
+  xs_carduart_read: (self) => recordOf(self).rx.shift(),
+  xs_carduart_write: (self, raw) => {
+    const record = recordOf(self);
+    return record.tx.length < record.room ? (record.tx.push(raw as number), true) : false;
+  },
+  xs_carduart_get_writable: (self) => recordOf(self).room - recordOf(self).tx.length,
+  xs_carduart_get_convention: (self) => recordOf(self).convention,
+  xs_carduart_set_deadlines: (self, first, next_) => void recordOf(self).deadlines.push([first as number, next_ as number]),
+  xs_carduart_flush: (self) => void recordOf(self).flushes++,
+  xs_carduart_close: (self) => void recordOf(self).closed++,
+});
+
+async function open(options: Partial<CardUartOptions> = {}) {
+  const record = new FakeRecord();
+  const module = await loadDeviceModule<CardUartModule>('card-uart');
+  const Uart = module.cardUartFor({ io: module.Esp32CardUart, port: 1, data: 4 });
+  const events: string[] = [];
+  next = record;
+  const uart = new Uart({
+    clockHz: 4_000_000, F: 372, D: 1, convention: 'detect', N: 0, protocol: 0, repetitions: 4,
+    onReadable: (count) => events.push(`readable ${count}`),
+    onWritable: (count) => events.push(`writable ${count}`),
+    onError: (error: CardCharError) => events.push(`error ${error}`),
+    ...options,
+  });
+  return { Uart, uart, record, events };
+}
+
+test('§7.1 the ATR rate: 4 MHz / 372 → 10 753 bit/s and 93 µs etu, 8E2 on UART1 pad 4, error signal on, TS detection', async (t) => {
+  const { record } = await open();
+  t.deepEqual(record.args.slice(0, 10), [1, 4, 10753, 93000, 2, 0, 0, 4, true, 0]);
+});
+
+test('§8.3 T=1 with N = 255: 11 etu characters (one stop bit), no error signal', async (t) => {
+  const { record } = await open({ protocol: 1, N: 255, convention: 'direct', F: 372, D: 4 });
+  t.deepEqual(record.args.slice(2, 10), [43011, 23250, 1, 0, 1, 4, false, 1]);
+});
+
+test('§7.3 T=0 above the error-signal limit (etu < 25 µs): parity errors are reported, not signalled', async (t) => {
+  const { record } = await open({ D: 8 });
+  t.is(record.args[8], false);
+});
+
+test('a rate beyond the UART\'s advertised limit is refused, and the limit is on the bound constructor', async (t) => {
+  const { Uart } = await open();
+  t.is((Uart as unknown as { capabilities: CardUartCapabilities }).capabilities.maxBaud, 500_000);
+  t.throws(() => new Uart({ clockHz: 5_000_000, F: 512, D: 64, convention: 'direct', N: 0, protocol: 1, repetitions: 0 }), { instanceOf: RangeError });
+});
+
+test('§8.1 inverse convention: once TS came in as 0x03, bytes are decoded and encoded with reverse(~b)', async (t) => {
+  const { uart, record } = await open();
+  t.is(uart.convention, 'detect');
+  record.convention = 2;
+  record.rx.push(0x03, inverseCoding(0x96));
+  t.is(uart.read(), 0x3f);
+  t.is(uart.read(), 0x96);
+  t.is(uart.read(), undefined);
+  t.is(uart.convention, 'inverse');
+  uart.write(0xa4);
+  t.deepEqual(record.tx, [inverseCoding(0xa4)]);
+});
+
+test('a delivery reports errors first (parity before timeout), then readable; writable only when room was freed', async (t) => {
+  const { record, events } = await open();
+  record.deliver(2, 0, 0x01 | 0x08);
+  record.deliver(0, 5, 0);
+  t.deepEqual(events, ['error parity', 'error timeout', 'readable 2', 'writable 5']);
+});
+
+test('write() throws when the transmit ring is full (ECMA-419), writable says how much fits', async (t) => {
+  const { uart } = await open({ convention: 'direct' });
+  uart.write(1);
+  uart.write(2);
+  t.is(uart.writable, 1);
+  uart.write(3);
+  t.throws(() => uart.write(4), { message: 'output full' });
+});
+
+test('deadlines go to the driver in whole etu, rounded up (the ATR window is 107.5 etu)', async (t) => {
+  const { uart, record } = await open();
+  uart.setDeadlines(40_000 / 372, 9600);
+  uart.setDeadlines(0, 0);
+  t.deepEqual(record.deadlines, [[108, 9600], [0, 0]]);
+  t.throws(() => uart.setDeadlines(-1, 0), { instanceOf: RangeError });
+});
+
+test('close() is idempotent and silences: no callback, no read, writes throw', async (t) => {
+  const { uart, record, events } = await open();
+  uart.close();
+  uart.close();
+  record.rx.push(1);
+  record.deliver(1, 1, 1);
+  t.is(record.closed, 1);
+  t.deepEqual(events, []);
+  t.is(uart.read(), undefined);
+  t.throws(() => uart.write(0));
+});

@@ -1,0 +1,73 @@
+/**
+ * Loads a hal/moddable module on the host with the XS host-object machinery replaced by test
+ * doubles: `Native(destructor)` is a plain base class, `native(name)` calls the function registered
+ * under that name (our stand-in for the C function of the same name), and the Moddable `timer`
+ * module is a manual timer. Only the platform edge is replaced; the module's own code runs as is.
+ */
+import { build, type Plugin } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+
+export type NativeFunction = (self: Record<string, unknown>, ...args: unknown[]) => unknown;
+
+export interface FakeTimer {
+  readonly callback: () => void;
+  readonly delayMs: number;
+  cleared: boolean;
+}
+
+interface Platform {
+  natives: Map<string, NativeFunction>;
+  timers: FakeTimer[];
+}
+
+const platform: Platform = { natives: new Map(), timers: [] };
+
+Object.assign(globalThis, {
+  Native: (destructor: string) => class {
+    readonly destructor = destructor;
+  },
+  native: (name: string) => function (this: Record<string, unknown>, ...args: unknown[]) {
+    const fn = platform.natives.get(name);
+    if (!fn) throw new Error(`no native ${name}`);
+    return fn(this, ...args);
+  },
+  __fakeTimer: {
+    set(callback: () => void, delayMs = 0): FakeTimer {
+      const timer: FakeTimer = { callback, delayMs, cleared: false };
+      platform.timers.push(timer);
+      return timer;
+    },
+    clear(timer: FakeTimer | undefined): void {
+      if (timer) timer.cleared = true;
+    },
+  },
+});
+
+/** Register the stand-ins for the C functions a module calls (replacing earlier ones). */
+export function natives(functions: Record<string, NativeFunction>): void {
+  platform.natives.clear();
+  for (const [name, fn] of Object.entries(functions)) platform.natives.set(name, fn);
+}
+
+/** Timers set through the Moddable `timer` module, oldest first. */
+export function timers(): FakeTimer[] {
+  return platform.timers;
+}
+
+const timerModule: Plugin = {
+  name: 'moddable-timer',
+  setup(b) {
+    b.onResolve({ filter: /^timer$/ }, () => ({ path: 'timer', namespace: 'moddable' }));
+    b.onLoad({ filter: /.*/, namespace: 'moddable' }, () => ({ contents: 'export default globalThis.__fakeTimer;', loader: 'js' }));
+  },
+};
+
+/** Bundle hal/moddable/<name>.ts (with its relative imports) and import it. */
+export async function loadDeviceModule<T>(name: string): Promise<T> {
+  const entry = fileURLToPath(new URL(`../../hal/moddable/${name}.ts`, import.meta.url));
+  const result = await build({
+    entryPoints: [entry], bundle: true, write: false, format: 'esm', platform: 'neutral', plugins: [timerModule], logLevel: 'silent',
+  });
+  const code = result.outputFiles[0].text;
+  return (await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)) as T;
+}

@@ -1,0 +1,65 @@
+import test from 'ava';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseServeArgs } from '../cli/serve-command.js';
+import { REPO_ROOT, runCli } from '../cli/run-cli.js';
+import { startManaged } from '../interop/processes.js';
+
+test('serve options: --usbip required, levels, time scale, bad values are usage errors', (t) => {
+  t.like(parseServeArgs(['--usbip', 'unix:/tmp/u', '--level', 'tpdu', '--time-scale=2.5']), { level: 'tpdu', timeScale: 2.5, card: null, control: null });
+  t.like(parseServeArgs(['--usbip', 'tcp:127.0.0.1:3240', '--card', 't1', '--control', 'unix:/tmp/c', '--pcap', 'x.pcap']),
+    { card: 't1', control: { kind: 'unix', path: '/tmp/c' }, pcap: 'x.pcap', level: 'extended-apdu' });
+  t.is(parseServeArgs(['--help']), 'help');
+  for (const bad of [[], ['--usbip'], ['--usbip', 'nowhere'], ['--usbip', 'unix:/u', '--level', 'char'], ['--usbip', 'unix:/u', '--time-scale', '0'], ['--usbip', 'unix:/u', '--bogus', '1']]) {
+    t.true(typeof parseServeArgs(bad) === 'object' && 'error' in (parseServeArgs(bad) as object), bad.join(' '));
+  }
+});
+
+test('serve: a bad option or an unknown card exits 2 with the usage', async (t) => {
+  const bad = await runCli(['serve', '--usbip', 'unix:/tmp/x', '--level', 'char']);
+  t.is(bad.code, 2);
+  t.regex(bad.stderr, /usage: ccid-reader serve/);
+  const card = await runCli(['serve', '--usbip', 'unix:/tmp/x', '--card', 'no-such-card']);
+  t.is(card.code, 2);
+  t.regex(card.stderr, /no built-in card 'no-such-card'/);
+});
+
+function ask(path: string, line: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(path, () => socket.write(`${line}\n`));
+    let text = '';
+    socket.on('data', (c) => {
+      text += c.toString();
+      if (text.includes('\n')) {
+        socket.end();
+        resolve(text.trim());
+      }
+    });
+    socket.on('error', reject);
+  });
+}
+
+test('serve: the control socket inserts, removes and reports; SIGTERM ends the server cleanly', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ccid-serve-'));
+  const control = join(dir, 'control.sock');
+  const serve = startManaged(process.execPath, [join(REPO_ROOT, 'host-tests/cli/ccid-reader.js'), 'serve', '--usbip', 'tcp:127.0.0.1:0', '--control', `unix:${control}`, '--card', 't0-fs'], { cwd: REPO_ROOT });
+  try {
+    await serve.waitFor(/control: listening/, 30_000);
+    t.regex(serve.output(), /usbip: listening on tcp:127\.0\.0\.1:\d+ \(bus id 1-1\)/);
+    t.regex(await ask(control, 'status'), /^ok card=t0-fs state=\w+ configured=0$/);
+    t.is(await ask(control, 'insert t1'), "error: card 't0-fs' is already inserted");
+    t.is(await ask(control, 'remove'), 'ok removed');
+    t.is(await ask(control, 'remove'), 'error: no card');
+    t.regex(await ask(control, 'insert /no/such/file.json'), /^error: no built-in card/);
+    t.is(await ask(control, 'insert t1'), 'ok inserted t1');
+    t.regex(await ask(control, 'status'), /^ok card=t1 /);
+    t.regex(await ask(control, 'dance'), /^error: unknown command 'dance'/);
+    await serve.stop(5000);
+    t.is(serve.child.exitCode, 0, serve.output());
+  } finally {
+    await serve.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
