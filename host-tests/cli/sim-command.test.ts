@@ -109,7 +109,7 @@ test('sim --json: an extended APDU crosses CCID chained both ways (T=1 ECHO of 3
   // 309-byte command and 302-byte response: both longer than dwMaxCCIDMessageLength − 10 = 261.
   const data = 'A5'.repeat(300);
   const command = `80EE000000012C${data}012C`;
-  const r = await sim(['--card', 't1', '--apdu', command, '--json', '--trace']);
+  const r = await sim(['--card', 't1', '--apdu', command, '--json']);
   t.is(r.code, 0, r.stderr);
   const j = parseJson(t, r);
   checkShape(t, j, [command]);

@@ -94,7 +94,7 @@ export async function run(args: string[]): Promise<number> {
 
   if (!parsed.json) {
     out(`ccid-reader sim: card ${card.name}: ${card.description}\n`);
-    out(`${parsed.apdus.length > 0 ? `${apdus.length} APDU${apdus.length === 1 ? '' : 's'}` : apdus.length > 0 ? 'demo session' : 'power-on only (pass --apdu HEX to send commands)'}; times are virtual\n\n`);
+    out(`${parsed.apdus.length > 0 ? `${apdus.length} APDU${apdus.length === 1 ? '' : 's'}` : apdus.length > 0 ? 'demo session' : 'power-on only (pass --apdu HEX to send commands)'}; times are virtual, from the start of the simulation\n\n`);
   }
   let result;
   try {
@@ -126,6 +126,10 @@ export async function run(args: string[]): Promise<number> {
     out(summary(result.report, result.endNs, parsed.seed).join('\n') + '\n');
     if (parsed.vcd !== null) out(`contact waveform written to ${parsed.vcd}\n`);
     if (parsed.pcap !== null) out(`USB capture written to ${parsed.pcap}\n`);
+    if (parsed.apdus.length === 0 && parsed.card === null) {
+      out('\nnext: `ccid-reader cards` lists the simulated cards; try `ccid-reader sim --card t1 --trace`,\n' +
+        '`--apdu HEX` for your own commands, `--json`, `--vcd FILE`, `--pcap FILE` (`ccid-reader sim --help`)\n');
+    }
   }
   // A scripted card whose script the reader did not follow is a failed reproduction.
   return result.report.script !== null && result.report.script.failedStep !== null ? 1 : 0;

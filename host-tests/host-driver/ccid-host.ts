@@ -61,12 +61,13 @@ export class CcidHost {
     const usb = this.#usb;
     const device = usb.control({ bmRequestType: 0x80, bRequest: 6, wValue: 0x0100, wIndex: 0, wLength: 18 });
     if (device.status !== 'ok' || device.data.length !== 18) return 'device descriptor not served';
+    // Enumeration order of USB 2.0 §9.1.2: the address first, then the configuration.
+    if (usb.control({ bmRequestType: 0x00, bRequest: 5, wValue: 1, wIndex: 0, wLength: 0 }).status !== 'ok') return 'SET_ADDRESS stalled';
     // Windows and libusb read the whole configuration set with wLength 255 (ccid.md).
     const config = usb.control({ bmRequestType: 0x80, bRequest: 6, wValue: 0x0200, wIndex: 0, wLength: 255 });
     if (config.status !== 'ok') return 'configuration descriptor not served';
     this.#descriptor = findClassDescriptor(config.data);
     if (this.#descriptor === null) return 'no 54-byte CCID class descriptor in the configuration';
-    if (usb.control({ bmRequestType: 0x00, bRequest: 5, wValue: 1, wIndex: 0, wLength: 0 }).status !== 'ok') return 'SET_ADDRESS stalled';
     if (usb.control({ bmRequestType: 0x00, bRequest: 9, wValue: 1, wIndex: 0, wLength: 0 }).status !== 'ok') return 'SET_CONFIGURATION stalled';
     this.#pollInterrupt();
     return null;

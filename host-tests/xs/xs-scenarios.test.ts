@@ -16,6 +16,8 @@ test('every scenario in host-tests/scenarios passes inside the XS engine', async
     t.log(`${f.file}: ${f.scenarios.length} scenario(s), ${f.scenarios.filter((s) => s.ok).length} passed in XS`);
   }
   t.log(`${ran} scenario(s) from ${files.length} file(s) ran in XS`);
+  const costly = results.flatMap((f) => f.scenarios).sort((a, b) => b.compute - a.compute).slice(0, 3);
+  t.log(`most computrons in XS: ${costly.map((s) => `${s.name} (${s.compute.toLocaleString('en-US')})`).join('; ')}`);
   t.true(ran > 0, 'scenario files were found but no scenario ran in XS');
   t.deepEqual(failures, []);
 });

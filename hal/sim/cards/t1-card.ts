@@ -49,7 +49,7 @@ export class T1FsCard extends BaseCard {
 
   constructor(options: T1CardOptions = {}) {
     const atr = options.atr ?? hex(T1_ATR_YUBIKEY4);
-    super({ name: options.name ?? 't1', description: options.description ?? 'T=1 file-system card (Yubikey 4 ATR, LRC)', ...options, atr });
+    super({ ...options, name: options.name ?? 't1', description: options.description ?? 'T=1 file-system card (Yubikey 4 ATR, LRC)', atr });
     this.applet = new FileSystemApplet(new SimRandom(options.seed ?? 1));
     const engine: T1CardEngineOptions = {
       edc: this.atrInfo.edc, ifsc: options.ifsc ?? 254, bwi: options.bwi ?? 1, cwi: options.cwi ?? 5,
@@ -86,7 +86,7 @@ export class DualProtocolCard extends BaseCard {
 
   constructor(options: T1CardOptions = {}) {
     const atr = options.atr ?? hex(T1_ATR_SMARTCAFE_DUAL);
-    super({ name: options.name ?? 'dual', description: options.description ?? 'T=0 and T=1 file-system card (SmartCafe Expert ATR); PPS selects T=1', ...options, atr });
+    super({ ...options, name: options.name ?? 'dual', description: options.description ?? 'T=0 and T=1 file-system card (SmartCafe Expert ATR); PPS selects T=1', atr });
     this.applet = new FileSystemApplet(new SimRandom(options.seed ?? 1));
     this.#adapter = new T0ApduAdapter(this.applet, FileSystemApplet.isOutgoing);
     this.#t0 = new T0CardEngine(this.#adapter, { wi: this.atrInfo.wi });
