@@ -102,13 +102,16 @@ function specificPlan(info: AtrInfo, s: AtrSituation): AtrPlan {
 }
 
 /**
- * Negotiable mode (§9): the default protocol if this reader speaks it, else the first offered one it
- * speaks (selected by PPS); PPS when a faster rate is possible or the protocol needs selecting.
+ * Negotiable mode (§9): T=1 when the card offers it and PPS may be sent (block-level error
+ * recovery, chaining and waiting-time extension make it the better protocol; libccid and Windows'
+ * usbccid prefer it too), else the default protocol if this reader speaks it, else the first offered
+ * one it speaks (selected by PPS); PPS when a faster rate is possible or the protocol needs selecting.
  */
 function negotiablePlan(info: AtrInfo, s: AtrSituation): AtrPlan {
   const waitFi = info.fi ?? Fd;
   const offered = info.defaultProtocol;
   let protocol: 0 | 1 | null = offered !== null && isSupported(offered) ? offered : null;
+  if (protocol !== 1 && s.ppsAllowed && info.protocols.indexOf(1) >= 0) protocol = 1;
   if (protocol === null && s.ppsAllowed) {
     for (let i = 0; i < info.protocols.length && protocol === null; i++) {
       const t = info.protocols[i];

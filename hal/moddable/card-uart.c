@@ -49,6 +49,7 @@
 #include "hal/gpio_ll.h"
 #include "soc/uart_periph.h"
 #include "soc/gpio_sig_map.h"
+#include "soc/gpio_pins.h"
 
 /* Ring sizes: a power of two, so head - tail works across wrap-around with 16-bit indices. The
  * receive ring holds a whole T=1 block (3 + 254 + 2) plus margin; the transmit ring the same. */

@@ -12,7 +12,7 @@ import type { SimUsbHost } from '../../hal/sim/usb-device.js';
 import type { Trace } from '../../hal/interfaces/trace.js';
 import { diValue, fiValue } from '../../firmware/iso7816/tables.js';
 import { Dd, Fd } from '../../firmware/iso7816/timing.js';
-import { CcidHost, type CcidHostEvent, type ParametersReply, type PowerOnReply, type TransmitReply } from '../host-driver/ccid-host.js';
+import { CcidHost, type CcidHostEvent, type ParametersReply, type PowerOnReply, type SlotStatusReply, type TransmitReply } from '../host-driver/ccid-host.js';
 import { drive, DriveTimeout } from '../host-driver/drive.js';
 import type { SimExchange, SimReport } from './sim-report.js';
 
@@ -49,7 +49,8 @@ export type SimEvent =
   | { kind: 'power-on'; startNs: number; endNs: number; error: string | null; atr: Uint8Array | null; contacts: LineChange[]; characters: LineCharacter[] }
   | { kind: 'parameters'; timeNs: number; protocol: 0 | 1 | null; fi: number; di: number; clockHz: number; voltage: string | null; state: string }
   | { kind: 'exchange'; exchange: SimExchange; label: string | null; characters: LineCharacter[]; host: CcidHostEvent[] }
-  | { kind: 'removed'; timeNs: number };
+  | { kind: 'removed'; timeNs: number }
+  | { kind: 'slot-status'; timeNs: number; error: string | null; iccStatus: string | null };
 
 export interface SimSessionResult {
   report: SimReport;
@@ -57,8 +58,6 @@ export interface SimSessionResult {
   line: SimLine;
   endNs: number;
 }
-
-interface Pending { events: CcidHostEvent[] }
 
 export function runSimSession(options: SimSessionOptions): SimSessionResult {
   const reader = createSimReader({ seed: options.seed, trace: options.trace });
@@ -70,7 +69,8 @@ export function runSimSession(options: SimSessionOptions): SimSessionResult {
     events.push(event);
     options.onEvent?.(event);
   };
-  const current: Pending = { events: [] };
+  /** Host driver events (time extensions, chaining) of the command in progress. */
+  let hostEvents: CcidHostEvent[] = [];
   const usb = options.wrapUsb ? options.wrapUsb(reader.usb.host, reader) : reader.usb.host;
   let present: boolean | null = null;
   const host = new CcidHost({
@@ -79,7 +79,7 @@ export function runSimSession(options: SimSessionOptions): SimSessionResult {
       if (e.kind === 'slot-change') {
         present = e.present;
         emit({ kind: 'slot-change', timeNs: scheduler.now(), present: e.present });
-      } else current.events.push(e);
+      } else hostEvents.push(e);
     },
   });
 
@@ -126,21 +126,25 @@ export function runSimSession(options: SimSessionOptions): SimSessionResult {
   const exchanges: SimExchange[] = [];
   for (const { apdu, label } of options.apdus) {
     const from = line.events.length;
-    current.events = [];
+    hostEvents = [];
     const startNs = scheduler.now();
     const r = attempt(() => drive<TransmitReply>(scheduler, (done) => host.transmit(apdu, done), COMMAND_LIMIT_NS),
       (error) => ({ error, response: null }));
     const exchange: SimExchange = {
       command: apdu, response: r.response, error: r.error, startNs, endNs: scheduler.now(),
-      timeExtensions: current.events.filter((e) => e.kind === 'time-extension').length,
+      timeExtensions: hostEvents.filter((e) => e.kind === 'time-extension').length,
     };
     exchanges.push(exchange);
-    emit({ kind: 'exchange', exchange, label, characters: line.events.slice(from), host: current.events });
+    emit({ kind: 'exchange', exchange, label, characters: line.events.slice(from), host: hostEvents });
   }
 
   reader.board.sim.remove();
   emit({ kind: 'removed', timeNs: scheduler.now() });
   waitPresence(false);
+  // The reader's own view of the slot, as a PC/SC driver polls it: the card must now be absent.
+  const status = attempt(() => drive<SlotStatusReply>(scheduler, (done) => host.getSlotStatus(done), COMMAND_LIMIT_NS),
+    (error) => ({ error, iccStatus: null }));
+  emit({ kind: 'slot-status', timeNs: scheduler.now(), error: status.error, iccStatus: status.iccStatus });
   const endNs = scheduler.now();
   reader.close();
 

@@ -63,6 +63,11 @@ function insName(apdu: Uint8Array): string {
   return apdu.length >= 2 ? INS_NAMES[apdu[1]] ?? `INS ${apdu[1].toString(16).toUpperCase().padStart(2, '0')}` : 'malformed APDU';
 }
 
+/** bmICCStatus (CCID §6.2.6) in words. */
+const ICC_STATUS_TEXT: Readonly<Record<string, string>> = Object.freeze({
+  active: 'card present and active', inactive: 'card present, inactive', absent: 'no card', rfu: 'bmICCStatus RFU',
+});
+
 const CLASS_OF_VOLTS: Readonly<Record<string, string>> = Object.freeze({ '5': 'class A', '3': 'class B', '1.8': 'class C' });
 
 function contactText(c: LineChange): string {
@@ -190,5 +195,7 @@ export function eventLines(e: SimEvent, detail: boolean): string[] {
     }
     case 'removed':
       return [`${at(e.timeNs)}card removed`];
+    case 'slot-status':
+      return [`${at(e.timeNs)}PC_to_RDR_GetSlotStatus: ${e.error ?? ICC_STATUS_TEXT[e.iccStatus ?? ''] ?? e.iccStatus}`];
   }
 }

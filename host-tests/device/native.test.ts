@@ -31,8 +31,10 @@ test('hal/moddable has the three native modules (card UART, USB device, schedule
 });
 
 for (const source of sources) {
-  for (const minor of [21, 19]) {
-    test(`${source} compiles with -Wall -Wextra -Werror (TinyUSB 0.${minor} API)`, (t) => {
+  // Only the USB device depends on the TinyUSB API generation.
+  for (const minor of source === 'usb-device.c' ? [21, 19] : [21]) {
+    const api = source === 'usb-device.c' ? ` (TinyUSB 0.${minor} API)` : '';
+    test(`${source} compiles with -Wall -Wextra -Werror${api}`, (t) => {
       const { status, output } = compile(join(root, 'hal/moddable', source), [`-DSTUB_TUSB_MINOR=${minor}`]);
       t.is(status, 0, output);
     });

@@ -81,10 +81,6 @@ export class CcidHost {
     });
   }
 
-  powerOff(done: (reply: SlotStatusReply) => void): void {
-    this.#exchange(PC_to_RDR.IccPowerOff, [0, 0, 0], undefined, RDR_to_PC.SlotStatus, (m) => done(slotStatus(m)));
-  }
-
   getSlotStatus(done: (reply: SlotStatusReply) => void): void {
     this.#exchange(PC_to_RDR.GetSlotStatus, [0, 0, 0], undefined, RDR_to_PC.SlotStatus, (m) => done(slotStatus(m)));
   }

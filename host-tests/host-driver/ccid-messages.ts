@@ -6,7 +6,6 @@
 /** PC_to_RDR message types (§6.1). */
 export const PC_to_RDR = Object.freeze({
   IccPowerOn: 0x62,
-  IccPowerOff: 0x63,
   GetSlotStatus: 0x65,
   XfrBlock: 0x6f,
   GetParameters: 0x6c,

@@ -80,20 +80,23 @@ export const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'session: ISO 7816-3 §9 dual card: default T=0; SetParameters T=1 → warm reset, PPS FF 11 18 F6, T=1 in force',
+    name: 'session: ISO 7816-3 §9 dual card: PPS FF 11 18 F6 selects T=1 at power-on; SetParameters T=0 → warm reset, PPS FF 10 18 F7',
     run() {
       const r = rig(builtIn('dual'), { classes: ['A'] });
       same(r.powerOn().error, null, 'power on');
-      same(r.slot.attributes.protocol, 0, 'default protocol (TD1: T=0 first)');
+      const atPowerOn = Uint8Array.from(r.board.line.events.filter((e) => e.from === 'reader'), (e) => e.byte);
+      same(hex(atPowerOn.subarray(0, 4)), 'FF1118F6', 'PPS request for T=1 with the card\'s Fi/Di');
+      same([r.slot.attributes.protocol, r.slot.attributes.ifsd], [1, 254], 'T=1 with IFSD 254');
+      same(hex(r.transmit('00A4000C023F00').response), '9000', 'SELECT MF over T=1');
       const start = r.board.line.record.length;
       const events = r.board.line.events.length;
-      same(setParameters(r, parametersOf(r, { protocol: 1 })), null, 'SetParameters T=1');
+      same(setParameters(r, parametersOf(r, { protocol: 0 })), null, 'SetParameters T=0');
       same(r.changes('rst', start).map((c) => c.value), [0, 1], 'warm reset');
       same(r.changes('vcc', start).length, 0, 'VCC stayed on');
       const reader = Uint8Array.from(r.board.line.events.slice(events).filter((e) => e.from === 'reader'), (e) => e.byte);
-      same(hex(reader.subarray(0, 4)), 'FF1118F6', 'PPS request for T=1 with the same Fi/Di');
-      same([r.slot.attributes.protocol, r.slot.attributes.ifsd], [1, 254], 'T=1 with IFSD 254');
-      same(hex(r.transmit('00A4000C023F00').response), '9000', 'SELECT MF over T=1');
+      same(hex(reader.subarray(0, 4)), 'FF1018F7', 'PPS request for T=0 with the same Fi/Di');
+      same(r.slot.attributes.protocol, 0, 'T=0 in force');
+      same(hex(r.transmit('00A4000C023F00').response), '9000', 'SELECT MF over T=0');
     },
   },
   {

@@ -74,8 +74,13 @@ export class UsbipConnection {
       if (used === 0) break;
       offset += used;
     }
-    this.#buffer = this.#phase === 'closed' ? new Uint8Array(0) : joined.slice(offset);
+    // The loop may have closed the connection (a method call TypeScript's narrowing does not see).
+    this.#buffer = this.#isOpen() ? joined.slice(offset) : new Uint8Array(0);
     this.#o.onActivity?.();
+  }
+
+  #isOpen(): boolean {
+    return this.#phase !== 'closed';
   }
 
   /** The transport went away: forget the URBs and give the device back, as an unplug would. */
