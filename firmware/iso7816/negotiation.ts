@@ -5,7 +5,7 @@
  */
 import type { VoltageClass } from '../../hal/interfaces/card-contacts.js';
 import type { AtrInfo } from './atr.js';
-import { chooseRate, specificClock, type RateChoice, type RateLimits } from './pps.js';
+import { chooseRate, hostRate, PPSS, ppsRemaining, specificClock, type RateChoice, type RateLimits } from './pps.js';
 import type { SlotError } from './slot.js';
 import { diValue, fiValue } from './tables.js';
 import { DEFAULT_WI, Dd, Fd } from './timing.js';
@@ -178,4 +178,46 @@ export function planForHost(info: AtrInfo, s: AtrSituation, p: HostParameters, r
   if (!s.ppsAllowed) return negotiablePlan(info, s);
   const base = applyHostParameters(link(info, p.protocol, 1, 1, Fd, Dd, s.atrClockHz, 'negotiable', info.fi ?? Fd), p);
   return { kind: 'pps', protocol: p.protocol, rate, base };
+}
+
+/**
+ * §9: a card in negotiable mode whose first received character does not start a PPS request uses
+ * its default protocol at Fd/Dd. The link for that, or null when this reader lacks the protocol.
+ */
+export function defaultLink(info: AtrInfo, s: AtrSituation): LinkParameters | null {
+  const offered = info.defaultProtocol;
+  if (offered === null || !isSupported(offered)) return null;
+  return link(info, offered, 1, 1, Fd, Dd, s.atrClockHz, 'negotiable', info.fi ?? Fd);
+}
+
+/** PPS0 b5–b7: PPS1, PPS2, PPS3 present (§9.2). */
+const PPS0_PPS1 = 0x10;
+const PPS0_PPS2_PPS3 = 0x60;
+
+/**
+ * A PPS request the host built itself (CCID TPDU level without automatic PPS), checked before it
+ * goes out, since a request the card rejects costs a deactivation (§9.3): whole, with a PCK that
+ * makes the XOR zero (§9.2), without PPS2/PPS3 (this reader cannot honour SPU or RFU parameters), for
+ * a protocol the ATR offers and this reader speaks, and with a PPS1 rate the board can produce
+ * (never propose one it cannot). The plan then runs like the reader's own PPS.
+ */
+export function planHostPps(info: AtrInfo, s: AtrSituation, request: Uint8Array): Extract<AtrPlan, { kind: 'pps' | 'fail' }> {
+  const length = request.length;
+  let xor = 0;
+  for (let i = 0; i < length; i++) xor ^= request[i];
+  if (length < 3 || request[0] !== PPSS || ppsRemaining(request, length) !== 0 || xor !== 0) {
+    return { kind: 'fail', error: 'CMD_ABORTED', why: 'malformed PPS request' };
+  }
+  const pps0 = request[1];
+  if (pps0 & PPS0_PPS2_PPS3) return { kind: 'fail', error: 'ICC_PROTOCOL_NOT_SUPPORTED', why: 'PPS2/PPS3 requested' };
+  const protocol = pps0 & 0x0f;
+  if (!isSupported(protocol) || info.protocols.indexOf(protocol) < 0) {
+    return { kind: 'fail', error: 'ICC_PROTOCOL_NOT_SUPPORTED', why: `T=${protocol} not offered or not spoken` };
+  }
+  let rate: RateChoice | null = null;
+  if (pps0 & PPS0_PPS1) {
+    rate = hostRate(request[2] >> 4, request[2] & 0x0f, s.clocksHz, s.limits);
+    if (rate === null) return { kind: 'fail', error: 'ICC_PROTOCOL_NOT_SUPPORTED', why: `PPS1 ${request[2]} out of the board's reach` };
+  }
+  return { kind: 'pps', protocol, rate, base: link(info, protocol, 1, 1, Fd, Dd, s.atrClockHz, 'negotiable', info.fi ?? Fd) };
 }

@@ -22,6 +22,15 @@ export class PpsExchange {
     return this.#request.subarray(0, this.#requestLength);
   }
 
+  /** Start sending a request built by someone else (the host, at the CCID TPDU level), copied as is. */
+  startRaw(uart: CardUart, request: Uint8Array): void {
+    this.#request.set(request.subarray(0, PPS_MAX_LENGTH));
+    this.#requestLength = request.length < PPS_MAX_LENGTH ? request.length : PPS_MAX_LENGTH;
+    this.#sent = 0;
+    this.#responseLength = 0;
+    this.pump(uart);
+  }
+
   /** Send what is left of the request (UART onWritable). */
   pump(uart: CardUart): void {
     while (this.#sent < this.#requestLength && uart.writable > 0) uart.write(this.#request[this.#sent++]);

@@ -17,7 +17,12 @@ export type SessionState =
   | 'atr'
   /** Power off between two activations (new class, or a cold reset after a failed PPS). */
   | 'power-gap'
-  /** PPS request sent, receiving the reply (§9). */
+  /**
+   * Negotiable mode kept for the host (powerOn with `negotiation: 'host'`): the ATR UART stays open at
+   * Fd/Dd, waiting for the host's PPS request or its first command (§9).
+   */
+  | 'negotiable'
+  /** PPS request sent (the reader's or the host's), receiving the reply (§9). */
   | 'pps'
   /** Transmission protocol opened, its own set-up running (T=1 S(IFS) request). */
   | 'protocol-setup'
@@ -34,8 +39,10 @@ export const SESSION_TRANSITIONS: Readonly<Record<SessionState, readonly Session
   absent: Object.freeze(['unpowered'] as SessionState[]),
   unpowered: Object.freeze(['resetting', 'absent'] as SessionState[]),
   resetting: Object.freeze(['atr', ...OFF] as SessionState[]),
-  atr: Object.freeze(['resetting', 'power-gap', 'pps', 'protocol-setup', 'ready', ...OFF] as SessionState[]),
+  atr: Object.freeze(['resetting', 'power-gap', 'negotiable', 'pps', 'protocol-setup', 'ready', ...OFF] as SessionState[]),
   'power-gap': Object.freeze(['resetting', ...OFF] as SessionState[]),
+  // The host's PPS, or its first other command (§9: default protocol at Fd/Dd), or a warm reset.
+  negotiable: Object.freeze(['pps', 'protocol-setup', 'resetting', ...OFF] as SessionState[]),
   pps: Object.freeze(['power-gap', 'protocol-setup', 'ready', ...OFF] as SessionState[]),
   'protocol-setup': Object.freeze(['ready', ...OFF] as SessionState[]),
   // From ready: a command, a warm reset (power on again, new Fi/Di), a new link (new parameters), clock stop.
@@ -52,6 +59,7 @@ export const READER_STATE: Readonly<Record<SessionState, ReaderState>> = Object.
   'power-gap': 'SWALLOWED',
   resetting: 'POWERED',
   atr: 'POWERED',
+  negotiable: 'NEGOTIABLE',
   pps: 'NEGOTIABLE',
   'protocol-setup': 'SPECIFIC',
   ready: 'SPECIFIC',

@@ -83,6 +83,24 @@ export interface SlotParameters {
   readonly clockStop: SlotClockStop;
 }
 
+/**
+ * How one powerOn treats a card in negotiable mode (ISO 7816-3 §9). The CCID class chooses it from
+ * its dwFeatures: 'reader' when it advertises automatic parameter negotiation or automatic PPS
+ * (0x40 / 0x80) or an APDU exchange level; 'host' at the TPDU level without 0x40 and 0x80, where
+ * libccid sends its own PPS in an XfrBlock right after IccPowerOn, then SetParameters, then its own
+ * T=1 blocks including S(IFS request) (unless 0x400 is advertised).
+ */
+export interface PowerOnOptions {
+  /**
+   * 'reader' (default): the slot runs PPS itself when useful and opens the protocol (T=1: with its
+   * S(IFS request)); powerOn ends in SPECIFIC. 'host': after an ATR in negotiable mode powerOn ends
+   * in NEGOTIABLE at Fd/Dd, and the host's first transmitTpdu decides (see transmitTpdu); the slot
+   * sends no S(IFS) of its own, now or after SetParameters. A card in specific mode (TA2) ends in
+   * SPECIFIC either way. The choice holds until the next powerOn.
+   */
+  readonly negotiation?: 'reader' | 'host';
+}
+
 export interface PowerOnResult {
   error: SlotError | null;
   atr: Uint8Array | null;
@@ -102,13 +120,13 @@ export interface Slot {
    * Cold reset if unpowered, warm reset if powered; then ATR, PPS and protocol set-up.
    * `voltage` 'auto' starts at the lowest class the board has and goes up as the ISO rules allow.
    */
-  powerOn(voltage: 'auto' | VoltageClass, done: (result: PowerOnResult) => void): void;
+  powerOn(voltage: 'auto' | VoltageClass, done: (result: PowerOnResult) => void, options?: PowerOnOptions): void;
   /** Deactivate (ISO 7816-3 §6.4). Harmless when already off. */
   powerOff(): void;
   /**
    * Send one APDU (short or extended) and get the response APDU. `onWaiting` is called while the card
    * asks for more time (T=0 NULL byte, T=1 WTX; `multiplier` ≥ 1) so the caller can send a CCID time
-   * extension.
+   * extension. In state NEGOTIABLE the card first takes its default protocol at Fd/Dd (ISO 7816-3 §9).
    */
   transmitApdu(apdu: Uint8Array, done: (result: TransmitResult) => void, onWaiting?: (multiplier: number) => void): void;
   /** Abandon the command in progress; its `done` is called with CMD_ABORTED. */
@@ -128,17 +146,33 @@ export interface Slot {
    * ICC_PROTOCOL_NOT_SUPPORTED. Then reconfigure the UART (N, convention) and the transport (WI; IFSC,
    * BWI, CWI, EDC, NAD). `done(null)` when `attributes` show the new values; `done(error)` otherwise,
    * with `attributes` showing whatever is in force after the failure. Without this member the CCID
-   * class only stores parameters.
+   * class only stores parameters. In state NEGOTIABLE (no PPS was sent: §9, the card takes its
+   * default protocol at Fd/Dd) parameters naming the default protocol and FI/DI 1/1 apply directly
+   * (libccid's SetParameters after it decided that no PPS was needed); others as above, by PPS.
    */
   setParameters?(parameters: SlotParameters, done: (error: SlotError | null) => void): void;
   /**
    * The TPDU exchange level (CCID dwFeatures 0x00010000): send `tpdu` exactly as given and return what
    * the card answers, without APDU mapping. T=0: a 5-byte header plus data, procedure bytes handled,
    * the response is the data received plus SW1 SW2. T=1: one whole block (prologue, information, EDC)
-   * sent as is; the response is the card's next whole block. In state NEGOTIABLE a `tpdu` starting
-   * with PPSS 0xFF is a PPS request: it is sent, the PPS response returned, and on success the new
-   * rate applied. `bwiMultiplier` is CCID bBWI: when ≥ 1, wait that many times BWT (T=1) or WWT
-   * (T=0) for this exchange. `onWaiting` as for transmitApdu.
+   * sent as is; the response is the card's next whole block. `bwiMultiplier` is CCID bBWI: when ≥ 1,
+   * wait that many times BWT (T=1) or WWT (T=0) for this exchange; CWT (T=1) bounds the characters
+   * after the first. `onWaiting` as for transmitApdu.
+   *
+   * State NEGOTIABLE (powerOn with `negotiation: 'host'`), ISO 7816-3 §9:
+   * - A `tpdu` starting with PPSS 0xFF is a PPS request. It must be whole with a valid PCK (else
+   *   CMD_ABORTED, nothing sent), without PPS2/PPS3, for a protocol the ATR offers and the slot
+   *   speaks, and with a PPS1 rate the board can produce (else ICC_PROTOCOL_NOT_SUPPORTED, nothing
+   *   sent; the card stays NEGOTIABLE). It is sent at Fd/Dd and the card's PPS response returned
+   *   as `response`. On success (§9.3) the protocol of PPS0 and the FI/DI of PPS1 (Fd/Dd when the
+   *   card left PPS1 out) are in force and the slot is SPECIFIC; SetParameters then sets the rest.
+   *   An unsuccessful exchange deactivates the card (§9.3; state SWALLOWED, the host must power on
+   *   again): no reply within the initial waiting time → ICC_MUTE, a character error →
+   *   XFR_PARITY_ERROR / XFR_OVERRUN, a complete reply that does not match (§9.3) →
+   *   ICC_PROTOCOL_NOT_SUPPORTED, with `response` null.
+   * - Any other `tpdu` makes the card take its default protocol at Fd/Dd (the slot moves to SPECIFIC)
+   *   and is then exchanged as above; ICC_PROTOCOL_NOT_SUPPORTED, nothing sent, when the slot lacks
+   *   the default protocol.
    */
   transmitTpdu?(
     tpdu: Uint8Array,

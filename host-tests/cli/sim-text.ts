@@ -120,6 +120,7 @@ function powerOnLines(e: Extract<SimEvent, { kind: 'power-on' }>, detail: boolea
   let sawAtr = false;
   let ppsRequest: Uint8Array | null = null;
   let ppsResponse: Uint8Array | null = null;
+  let unanswered = 0;
   const rstTimes = e.contacts.filter((c) => c.signal === 'rst' && c.value === 1).map((c) => c.timeNs);
   for (const b of bursts(e.characters, e.contacts)) {
     while (rstTimes.length > 0 && rstTimes[0] <= b.timeNs) {
@@ -128,6 +129,10 @@ function powerOnLines(e: Extract<SimEvent, { kind: 'power-on' }>, detail: boolea
     }
     let name = '';
     if (b.from === 'card' && !sawAtr && lastRstHigh >= 0) {
+      // §9.1: a PPS the card leaves unanswered ends with a reset; what follows runs without that PPS.
+      if (ppsRequest !== null && ppsResponse === null) unanswered++;
+      ppsRequest = null;
+      ppsResponse = null;
       sawAtr = true;
       name = `ATR ${spacedHex(b.bytes)}  (${ms(b.timeNs - lastRstHigh)} after RST)`;
     } else if (b.from === 'reader' && b.bytes[0] === 0xff && sawAtr) {
@@ -142,9 +147,11 @@ function powerOnLines(e: Extract<SimEvent, { kind: 'power-on' }>, detail: boolea
   }
   items.sort((a, b) => a.t - b.t);
   const lines = items.map((i) => `${at(i.t)}  ${i.text}`);
-  if (ppsRequest === null) lines.push(`${INDENT}PPS: not sent`);
-  else if (ppsResponse === null) lines.push(`${INDENT}PPS: no answer from the card`);
-  else {
+  if (ppsRequest === null) {
+    lines.push(`${INDENT}PPS: ${unanswered > 0 ? `${unanswered} request(s) left unanswered, the card was reset; none since` : 'not sent'}`);
+  } else if (ppsResponse === null) {
+    lines.push(`${INDENT}PPS: no answer from the card`);
+  } else {
     const same = ppsResponse.length === ppsRequest.length && ppsResponse.every((v, i) => v === ppsRequest[i]);
     lines.push(`${INDENT}PPS: ${same ? 'accepted (echo)' : 'answered with different parameters'}`);
   }

@@ -14,7 +14,8 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 interface Manifest {
   build?: Record<string, string>;
   include?: string | string[];
-  creation?: { main?: string };
+  creation?: { main?: string; static?: number; chunk?: { initial: number; incremental: number }; heap?: { initial: number; incremental: number }; stack?: number };
+  config?: Record<string, unknown>;
   modules?: Record<string, string | string[]>;
   preload?: string[];
   typescript?: { tsconfig?: { extends?: string } };
@@ -97,6 +98,17 @@ test('the host-only typings of hal/moddable stay out of the build (they would cl
 test('creation.main is firmware/main, and firmware/main.ts exists', (t) => {
   t.is(top.creation?.main, 'firmware/main');
   t.true(existsSync(join(root, 'firmware/main.ts')));
+});
+
+test('creation: fixed XS heaps for an ESP32-S3 without PSRAM (no static block, nothing incremental)', (t) => {
+  const { chunk, heap, stack } = top.creation ?? {};
+  t.is(top.creation?.static, 0);
+  t.is(chunk?.incremental, 0);
+  t.is(heap?.incremental, 0);
+  // Above the SDK's esp32s3 target (78 848 bytes, 4 928 slots, 512 slots), below what its 512 KB leaves.
+  t.true(chunk!.initial >= 78_848 && chunk!.initial + heap!.initial * 16 <= 256 * 1024);
+  t.true(stack! >= 512);
+  t.is(typeof top.config?.trace, 'number');
 });
 
 test('every device module but firmware/main is preloaded (frozen tables and classes in flash), and only those', (t) => {

@@ -62,12 +62,41 @@ const timerModule: Plugin = {
   },
 };
 
-/** Bundle hal/moddable/<name>.ts (with its relative imports) and import it. */
-export async function loadDeviceModule<T>(name: string): Promise<T> {
-  const entry = fileURLToPath(new URL(`../../hal/moddable/${name}.ts`, import.meta.url));
+/**
+ * Module specifiers the device build resolves through the manifest: `files` maps them to files of
+ * the repository, `sources` to code given here (stand-ins for Moddable modules).
+ */
+export interface ModuleMap {
+  files?: Record<string, string>;
+  sources?: Record<string, string>;
+}
+
+function moduleMap(map: ModuleMap): Plugin {
+  return {
+    name: 'module-map',
+    setup(b) {
+      b.onResolve({ filter: /^[a-z]+[:/]|^[a-z]+$/ }, (args) => {
+        if (map.files && args.path in map.files) return { path: fileURLToPath(new URL(`../../${map.files[args.path]}`, import.meta.url)) };
+        if (map.sources && args.path in map.sources) return { path: args.path, namespace: 'source' };
+        return undefined;
+      });
+      b.onLoad({ filter: /.*/, namespace: 'source' }, (args) => ({ contents: map.sources![args.path], loader: 'js' }));
+    },
+  };
+}
+
+/** Bundle a repository file (with its imports, resolved as the manifest would) and import it. */
+export async function loadBundle<T>(path: string, map: ModuleMap = {}): Promise<T> {
+  const entry = fileURLToPath(new URL(`../../${path}`, import.meta.url));
   const result = await build({
-    entryPoints: [entry], bundle: true, write: false, format: 'esm', platform: 'neutral', plugins: [timerModule], logLevel: 'silent',
+    entryPoints: [entry], bundle: true, write: false, format: 'esm', platform: 'neutral',
+    plugins: [timerModule, moduleMap(map)], logLevel: 'silent',
   });
   const code = result.outputFiles[0].text;
   return (await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)) as T;
+}
+
+/** Bundle hal/moddable/<name>.ts (with its relative imports) and import it. */
+export function loadDeviceModule<T>(name: string): Promise<T> {
+  return loadBundle<T>(`hal/moddable/${name}.ts`);
 }

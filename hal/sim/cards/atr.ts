@@ -17,6 +17,8 @@ export interface CardAtrInfo {
   ta1: number | null;
   /** TA2 present: specific mode, no PPS (§9.1). */
   specific: boolean;
+  /** TA2 itself: b8 unable to change mode, b5 implicit parameters, low nibble the protocol; null when absent. */
+  ta2: number | null;
   /** T=0 waiting integer from TC2 (default 10). */
   wi: number;
   /** T=1 error detection code: first TC for T=1, b1 (§11.4.4). */
@@ -25,7 +27,7 @@ export interface CardAtrInfo {
 
 export function cardAtrInfo(atr: Uint8Array): CardAtrInfo {
   const info: CardAtrInfo = {
-    convention: atr[0] === 0x3f ? 'inverse' : 'direct', protocols: [], ta1: null, specific: false, wi: 10, edc: 'lrc',
+    convention: atr[0] === 0x3f ? 'inverse' : 'direct', protocols: [], ta1: null, specific: false, ta2: null, wi: 10, edc: 'lrc',
   };
   let y = (atr[1] ?? 0) >> 4;
   let level = 1;
@@ -38,7 +40,10 @@ export function cardAtrInfo(atr: Uint8Array): CardAtrInfo {
     const tc = y & 4 ? atr[i++] : undefined;
     const td = y & 8 ? atr[i++] : undefined;
     if (level === 1 && ta !== undefined) info.ta1 = ta;
-    if (level === 2 && ta !== undefined) info.specific = true;
+    if (level === 2 && ta !== undefined) {
+      info.specific = true;
+      info.ta2 = ta;
+    }
     if (level === 2 && tc !== undefined && t === 0) info.wi = tc;
     if (level > 2 && t === 1 && tc !== undefined && !edcSeen) {
       info.edc = tc & 1 ? 'crc' : 'lrc';

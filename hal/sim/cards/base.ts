@@ -6,6 +6,8 @@
  *   sends a reply of its own, and switches to the negotiated Fi/Di after replying.
  * - A cold reset (first after power-up) and a warm reset both restart at Fd, Dd; a warm reset may
  *   give another ATR.
+ * - §8.3: TA2 (specific mode) names the protocol; unless its b5 says "implicit", TA1's Fi/Di are in
+ *   force from the first character after the ATR.
  * Concrete cards implement the transmission protocol in `protocolStart` / `protocolReceive`.
  */
 import type { VoltageClass } from '../../interfaces/card-contacts.js';
@@ -16,6 +18,9 @@ import { cardAtrInfo, DI_TABLE, FI_TABLE, type CardAtrInfo } from './atr.js';
 export type PpsPolicy = 'echo' | 'mute' | Uint8Array;
 
 export const DEFAULT_ATR_DELAY_CYCLES = 12_000;
+
+/** TA2 b5: the card works at Fd/Dd (implicit parameters), not at TA1's Fi/Di. */
+const TA2_IMPLICIT = 0x10;
 
 export interface BaseCardOptions {
   name: string;
@@ -79,14 +84,22 @@ export abstract class BaseCard implements SimCard {
     const info = atr === this.atr ? this.atrInfo : cardAtrInfo(atr);
     io.setRate(372, 1);
     io.setConvention(info.convention);
-    io.setProtocol(info.protocols[0] === 1 ? 1 : 0);
-    this.protocol = info.protocols[0] ?? 0;
+    // §8.3: in specific mode the protocol is TA2's, otherwise the first one offered.
+    this.protocol = info.ta2 !== null ? info.ta2 & 0x0f : info.protocols[0] ?? 0;
+    io.setProtocol(this.protocol === 1 ? 1 : 0);
     this.#pps = [];
     this.resetProtocol(kind);
     io.afterCycles(this.options.atrDelayCycles ?? DEFAULT_ATR_DELAY_CYCLES, () => {
       for (const byte of atr) io.send(byte);
       this.#phase = info.specific ? 'protocol' : 'negotiable';
-      if (info.specific) this.protocolStart(this.protocol);
+      if (!info.specific) return;
+      // §8.3 / §9: specific mode with explicit parameters (TA2 b5 = 0): TA1's Fi/Di apply right after
+      // the ATR (which itself went out at Fd/Dd, captured when queued); b5 = 1 keeps Fd/Dd.
+      const ta1 = info.ta1;
+      if (ta1 !== null && (info.ta2! & TA2_IMPLICIT) === 0 && FI_TABLE[ta1 >> 4] !== 0 && DI_TABLE[ta1 & 0x0f] !== 0) {
+        io.setRate(FI_TABLE[ta1 >> 4], DI_TABLE[ta1 & 0x0f]);
+      }
+      this.protocolStart(this.protocol);
     });
   }
 
