@@ -205,7 +205,7 @@ export function planHostPps(info: AtrInfo, s: AtrSituation, request: Uint8Array)
   const length = request.length;
   let xor = 0;
   for (let i = 0; i < length; i++) xor ^= request[i];
-  if (length < 3 || request[0] !== PPSS || ppsRemaining(request, length) !== 0 || xor !== 0) {
+  if (length < 3 || request[0] !== PPSS || 2 + ppsRemaining(request, 2) !== length || xor !== 0) {
     return { kind: 'fail', error: 'CMD_ABORTED', why: 'malformed PPS request' };
   }
   const pps0 = request[1];

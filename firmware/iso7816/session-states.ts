@@ -42,7 +42,7 @@ export const SESSION_TRANSITIONS: Readonly<Record<SessionState, readonly Session
   atr: Object.freeze(['resetting', 'power-gap', 'negotiable', 'pps', 'protocol-setup', 'ready', ...OFF] as SessionState[]),
   'power-gap': Object.freeze(['resetting', ...OFF] as SessionState[]),
   // The host's PPS, or its first other command (§9: default protocol at Fd/Dd), or a warm reset.
-  negotiable: Object.freeze(['pps', 'protocol-setup', 'resetting', ...OFF] as SessionState[]),
+  negotiable: Object.freeze(['pps', 'protocol-setup', 'resetting', 'power-gap', ...OFF] as SessionState[]),
   pps: Object.freeze(['power-gap', 'protocol-setup', 'ready', ...OFF] as SessionState[]),
   'protocol-setup': Object.freeze(['ready', ...OFF] as SessionState[]),
   // From ready: a command, a warm reset (power on again, new Fi/Di), a new link (new parameters), clock stop.

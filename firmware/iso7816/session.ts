@@ -8,22 +8,23 @@ import type { CardContacts, CardContactsConstructor, ContactFault, VoltageClass 
 import type { CardCharError, CardUart, CardUartConstructor, CardUartOptions, Convention } from '../../hal/interfaces/card-uart.js';
 import type { Scheduler, TimerHandle } from '../../hal/interfaces/scheduler.js';
 import { silentTrace, TraceCategory, type Trace } from '../../hal/interfaces/trace.js';
-import { decodeAtr } from './atr.js';
+import { decodeAtr, type AtrInfo } from './atr.js';
 import { AtrReceiver } from './atr-receiver.js';
 import {
-  applyHostParameters, linkAfterPps, planAfterAtr, planForHost, sameLink, type AtrPlan, type LinkParameters,
+  applyHostParameters, defaultLink, linkAfterPps, planAfterAtr, planForHost, planHostPps, sameLink, type AtrPlan,
+  type AtrSituation, type LinkParameters,
 } from './negotiation.js';
-import { hostRate, type RateChoice } from './pps.js';
+import { hostRate, PPSS, type RateChoice } from './pps.js';
 import { PpsExchange } from './pps-exchange.js';
 import { atrClock, offAttributes, type MutableAttributes } from './session-attributes.js';
 import { READER_STATE, sessionAllows, type SessionState } from './session-states.js';
-import type { PowerOnResult, Slot, SlotAttributes, SlotError, SlotParameters, TransmitResult } from './slot.js';
+import type { PowerOnOptions, PowerOnResult, Slot, SlotAttributes, SlotError, SlotParameters, TransmitResult } from './slot.js';
 import { ECHO_CLASS, T0Transport } from './t0.js';
-import { T1BlockExchange } from './t1-block-exchange.js';
+import { CHAR_ERRORS, T1BlockExchange } from './t1-block-exchange.js';
 import { T1Link } from './t1/link.js';
 import {
-  ATR_WINDOW_CYCLES, CLASS_CHANGE_OFF_NS, CLOCK_RESTART_CYCLES, CLOCK_STOP_CYCLES, cyclesToEtu, cyclesToNs, Dd, etuToNs, Fd,
-  INITIAL_WAITING_ETU, RESET_LOW_CYCLES, TURNAROUND_ETU_T0, TURNAROUND_ETU_T1, workWaitingEtu,
+  CLASS_CHANGE_OFF_NS, CLOCK_RESTART_CYCLES, CLOCK_STOP_CYCLES, cyclesToEtu, cyclesToNs, Dd, etuToNs, Fd, INITIAL_WAITING_ETU,
+  TIMING_PROFILES, TURNAROUND_ETU_T0, TURNAROUND_ETU_T1, workWaitingEtu, type TimingProfile, type TimingProfileName,
 } from './timing.js';
 import type { Transport } from './transport.js';
 
@@ -46,6 +47,12 @@ export interface CardSlotOptions {
   maxResponseLength?: number;
   /** IFSD announced in T=1 (default 254). */
   ifsd?: number;
+  /**
+   * Activation and ATR timing (timing.ts TIMING_PROFILES): 'iso' (default) keeps ISO/IEC 7816-3;
+   * 'emv' keeps EMV Book 1 (RST low 40 000–45 000 cycles, no ATR → deactivation no earlier than
+   * 42 001 cycles without a warm reset, the whole ATR within 20 160 etu).
+   */
+  profile?: TimingProfileName;
 }
 
 type Pending<T> = ((result: T) => void) | null;
@@ -60,6 +67,7 @@ export class CardSession implements Slot {
   readonly #trace: Trace;
   readonly #options: CardSlotOptions;
   readonly #atrClockHz: number;
+  readonly #profile: TimingProfile;
 
   #state: SessionState;
   #attrs: MutableAttributes;
@@ -87,10 +95,17 @@ export class CardSession implements Slot {
   #warmResetTried = false;
   #convention: Convention = 'direct';
   readonly #atrReceiver = new AtrReceiver();
+  /** Who negotiates with a card in negotiable mode, as the last powerOn asked (slot.ts PowerOnOptions). */
+  #negotiation: 'reader' | 'host' = 'reader';
+  /** The ATR and situation a card resting in negotiable mode answered with, for the host's PPS or §9 defaults. */
+  #atrInfo: AtrInfo | null = null;
+  #situation: AtrSituation | null = null;
 
   // PPS exchange (§9).
   readonly #pps = new PpsExchange();
   #ppsPlan: Extract<AtrPlan, { kind: 'pps' }> | null = null;
+  /** The PPS in progress is the host's (its result goes to #transmitDone), not the reader's own. */
+  #ppsByHost = false;
 
   #transmitDone: Pending<TransmitResult> = null;
 
@@ -104,6 +119,7 @@ export class CardSession implements Slot {
       onFault: (fault) => this.#fault(fault),
     });
     this.#atrClockHz = atrClock(this.#contacts.capabilities.clocksHz);
+    this.#profile = TIMING_PROFILES[options.profile ?? 'iso'];
     this.#classGetResponse = options.classGetResponse ?? ECHO_CLASS;
     this.#classEnvelope = options.classEnvelope ?? ECHO_CLASS;
     this.#state = this.#contacts.present ? 'unpowered' : 'absent';
@@ -118,26 +134,29 @@ export class CardSession implements Slot {
     return this.#contacts.present;
   }
 
-  powerOn(voltage: 'auto' | VoltageClass, done: (result: PowerOnResult) => void): void {
+  powerOn(voltage: 'auto' | VoltageClass, done: (result: PowerOnResult) => void, options?: PowerOnOptions): void {
     const state = this.#state;
     if (state === 'absent') return this.#later(() => done({ error: 'ICC_MUTE', atr: null }));
-    if (state !== 'unpowered' && state !== 'ready') return this.#later(() => done({ error: 'CMD_SLOT_BUSY', atr: null }));
+    // A card resting in negotiable mode is powered and idle: like 'ready', it gets a warm reset.
+    const idle = state === 'ready' || state === 'negotiable';
+    if (state !== 'unpowered' && !idle) return this.#later(() => done({ error: 'CMD_SLOT_BUSY', atr: null }));
     const board = this.#contacts.capabilities.classes;
     if (voltage !== 'auto' && board.indexOf(voltage) < 0) {
       return this.#later(() => done({ error: 'ICC_CLASS_NOT_SUPPORTED', atr: null }));
     }
     this.#classes = voltage === 'auto' ? board : Object.freeze([voltage]);
     this.#powerDone = done;
+    this.#negotiation = options?.negotiation ?? 'reader';
     this.#ppsAllowed = true;
     this.#warmResetTried = false;
     const current = this.#attrs.voltage;
-    if (state === 'ready' && current !== null && this.#classes.indexOf(current) >= 0) {
+    if (idle && current !== null && this.#classes.indexOf(current) >= 0) {
       // §6.2.3: a powered card gets a warm reset at the class it is at.
       this.#classIndex = this.#classes.indexOf(current);
       this.#warmReset();
     } else {
       this.#classIndex = 0;
-      if (state === 'ready') this.#powerGap();
+      if (idle) this.#powerGap();
       else this.#coldReset();
     }
   }
@@ -152,10 +171,17 @@ export class CardSession implements Slot {
   }
 
   transmitApdu(apdu: Uint8Array, done: (result: TransmitResult) => void, onWaiting?: (multiplier: number) => void): void {
+    if (this.#state === 'negotiable') {
+      return this.#settle(null, (error) => done({ error, response: null }), () => this.transmitApdu(apdu, done, onWaiting));
+    }
     this.#exchange(done, false, (transport, finish) => transport.transmitApdu(apdu, finish, onWaiting));
   }
 
   transmitTpdu(tpdu: Uint8Array, bwiMultiplier: number, done: (result: TransmitResult) => void, onWaiting?: (multiplier: number) => void): void {
+    if (this.#state === 'negotiable') {
+      if (tpdu.length > 0 && tpdu[0] === PPSS) return this.#hostPps(tpdu, done);
+      return this.#settle(null, (error) => done({ error, response: null }), () => this.transmitTpdu(tpdu, bwiMultiplier, done, onWaiting));
+    }
     this.#exchange(done, this.#t1 !== null, (_transport, finish) => {
       if (this.#t0) return this.#t0.transmitTpdu(tpdu, bwiMultiplier, finish, onWaiting);
       const t1 = this.#t1!;
@@ -178,6 +204,15 @@ export class CardSession implements Slot {
    * the board cannot produce). A card in specific mode cannot change (ICC_PROTOCOL_NOT_SUPPORTED).
    */
   setParameters(parameters: SlotParameters, done: (error: SlotError | null) => void): void {
+    if (this.#state === 'negotiable') {
+      // libccid's SetParameters when it found no PPS needed: §9 defaults with the host's other values.
+      if (parameters.protocol === this.#attrs.protocol && parameters.fiIndex === 1 && parameters.diIndex === 1) {
+        this.#attrs.nad = parameters.nad;
+        this.#convention = parameters.convention;
+        return this.#settle(parameters, done, () => done(null));
+      }
+      return this.#settle(null, done, () => this.setParameters(parameters, done));
+    }
     const refused = this.#refusal();
     if (refused) return this.#later(() => done(refused));
     if (this.#attrs.clockStopped) {
@@ -218,6 +253,7 @@ export class CardSession implements Slot {
    * again at least 700 cycles before the next character.
    */
   setClock(stopped: boolean, done: (error: SlotError | null) => void): void {
+    if (this.#state === 'negotiable') return this.#settle(null, done, () => this.setClock(stopped, done));
     const refused = this.#refusal();
     if (refused) return this.#later(() => done(refused));
     if (stopped === this.#attrs.clockStopped) return this.#later(() => done(null));
@@ -300,7 +336,9 @@ export class CardSession implements Slot {
       this.#transport!.abort();
       return;
     }
-    if (this.#powerDone === null) return;
+    // The host's PPS cut short leaves the card's rate unknown (§9.3): it ends like an activation.
+    const hostPps = this.#state === 'pps' && this.#ppsByHost;
+    if (this.#powerDone === null && !hostPps) return;
     this.#log(TraceCategory.PROTOCOL, 'activation aborted');
     this.#cancelTimer();
     this.#deactivate();
@@ -310,7 +348,7 @@ export class CardSession implements Slot {
 
   // ——— Activation ———————————————————————————————————————————————————————————————
 
-  /** §6.2.2 cold reset: RST low, VCC at the class, I/O in reception, CLK; RST rises after RESET_LOW_CYCLES. */
+  /** §6.2.2 cold reset: RST low, VCC at the class, I/O in reception, CLK; RST rises after the profile's reset time. */
   #coldReset(): void {
     const voltage = this.#classes[this.#classIndex];
     this.#go('resetting');
@@ -324,10 +362,10 @@ export class CardSession implements Slot {
     this.#openAtrUart();
     contacts.setClock(this.#atrClockHz);
     this.#attrs.clockHz = this.#atrClockHz;
-    this.#after(cyclesToNs(RESET_LOW_CYCLES, this.#atrClockHz), () => this.#raiseReset());
+    this.#after(cyclesToNs(this.#profile.resetLowCycles, this.#atrClockHz), () => this.#raiseReset());
   }
 
-  /** §6.2.3 warm reset: VCC and CLK stay, RST low for RESET_LOW_CYCLES, then high. */
+  /** §6.2.3 warm reset: VCC and CLK stay, RST low for the profile's reset time, then high. */
   #warmReset(): void {
     this.#go('resetting');
     this.#attempt = 'warm';
@@ -340,7 +378,7 @@ export class CardSession implements Slot {
       this.#attrs.clockHz = this.#atrClockHz;
     }
     this.#openAtrUart();
-    this.#after(cyclesToNs(RESET_LOW_CYCLES, this.#atrClockHz), () => this.#raiseReset());
+    this.#after(cyclesToNs(this.#profile.resetLowCycles, this.#atrClockHz), () => this.#raiseReset());
   }
 
   #raiseReset(): void {
@@ -348,7 +386,7 @@ export class CardSession implements Slot {
     this.#atrReceiver.reset();
     this.#contacts.setReset(1);
     // §6.2.2: the first character within 40 000 cycles of the RST edge; §8.1: then 9600 etu between characters.
-    this.#uart!.setDeadlines(cyclesToEtu(ATR_WINDOW_CYCLES, Fd, Dd), INITIAL_WAITING_ETU);
+    this.#uart!.setDeadlines(cyclesToEtu(this.#profile.atrWindowCycles, Fd, Dd), INITIAL_WAITING_ETU);
   }
 
   #openAtrUart(): void {
@@ -358,16 +396,31 @@ export class CardSession implements Slot {
   }
 
   #atrReadable(uart: CardUart): void {
+    const started = this.#atrReceiver.length > 0;
     const reception = this.#atrReceiver.read(uart);
+    const total = this.#profile.atrTotalEtu;
+    if (!started && total > 0 && this.#atrReceiver.length > 0) {
+      // Counted from TS's reception, a little after its leading edge: never earlier than the bound.
+      this.#after(etuToNs(total, Fd, Dd, this.#atrClockHz), () => this.#atrFailed('ICC_MUTE', `ATR not complete within ${total} etu`, false));
+    }
     if (reception === null) return;
-    if (reception.kind === 'failed') return this.#atrFailed(reception.error, reception.why);
+    if (reception.kind === 'failed') return this.#atrFailed(reception.error, reception.why, true);
     this.#atrComplete(uart, reception.atr);
   }
 
-  /** No usable ATR: §6.2.2 a warm reset first, then (§6.2.4) the next class, then the error. */
-  #atrFailed(error: SlotError, why: string): void {
+  /**
+   * No usable ATR: §6.2.2 a warm reset first, then (§6.2.4) the next class, then the error. Without
+   * `retry` (a mute card under a profile that does not retry) the card is deactivated at once.
+   */
+  #atrFailed(error: SlotError, why: string, retry: boolean): void {
+    this.#cancelTimer();
     this.#uart?.setDeadlines(0, 0);
     this.#log(TraceCategory.ATR | TraceCategory.ERROR, `no usable ATR (${error}): ${why}`);
+    if (!retry) {
+      this.#deactivate();
+      this.#go('unpowered');
+      return this.#finishPowerOn(error);
+    }
     if (this.#attempt === 'cold') return this.#warmReset();
     this.#classIndex++;
     if (this.#classIndex < this.#classes.length) return this.#powerGap();
@@ -377,12 +430,13 @@ export class CardSession implements Slot {
   }
 
   #atrComplete(uart: CardUart, atr: Uint8Array): void {
+    this.#cancelTimer();
     uart.setDeadlines(0, 0);
     const convention = uart.convention;
     this.#convention = convention === 'inverse' ? 'inverse' : 'direct';
     const info = decodeAtr(atr);
     if (this.#trace.mask & TraceCategory.ATR) this.#trace.log(TraceCategory.ATR, `ATR (${this.#convention})`, info.atr);
-    if (info.errors.indexOf('bad-tck') >= 0) return this.#atrFailed('BAD_ATR_TCK', 'TCK does not check');
+    if (info.errors.indexOf('bad-tck') >= 0) return this.#atrFailed('BAD_ATR_TCK', 'TCK does not check', true);
     this.#attrs.atr = info.atr;
     this.#attrs.convention = this.#convention;
     this.#attrs.clockStop = info.clockStop;
@@ -397,6 +451,9 @@ export class CardSession implements Slot {
     };
     const requested = this.#requested;
     const plan = requested ? planForHost(info, situation, requested.parameters, requested.rate) : planAfterAtr(info, situation);
+    if (this.#negotiation === 'host' && requested === null && info.specificMode === null && (plan.kind === 'pps' || plan.kind === 'use')) {
+      return this.#restNegotiable(info, situation);
+    }
     switch (plan.kind) {
       case 'fail':
         this.#log(TraceCategory.ERROR, `${plan.error}: ${plan.why}`);
@@ -430,6 +487,7 @@ export class CardSession implements Slot {
   #startPps(plan: Extract<AtrPlan, { kind: 'pps' }>): void {
     this.#go('pps');
     this.#ppsPlan = plan;
+    this.#ppsByHost = false;
     const uart = this.#uart!;
     // §9.1: the reply follows within the initial waiting time (9600 etu), characters likewise.
     uart.setDeadlines(INITIAL_WAITING_ETU, INITIAL_WAITING_ETU);
@@ -437,20 +495,86 @@ export class CardSession implements Slot {
     if (this.#trace.mask & TraceCategory.PROTOCOL) this.#trace.log(TraceCategory.PROTOCOL, 'PPS request', request);
   }
 
+  /** The host's own PPS request in negotiable mode (slot.ts transmitTpdu): checked, then sent as is. */
+  #hostPps(request: Uint8Array, done: (result: TransmitResult) => void): void {
+    const plan = planHostPps(this.#atrInfo!, this.#situation!, request);
+    if (plan.kind === 'fail') {
+      this.#log(TraceCategory.ERROR, `host PPS not sent: ${plan.why}`);
+      return this.#later(() => done({ error: plan.error, response: null }));
+    }
+    this.#go('pps');
+    this.#ppsPlan = plan;
+    this.#ppsByHost = true;
+    this.#transmitDone = done;
+    const uart = this.#uart!;
+    uart.setDeadlines(INITIAL_WAITING_ETU, INITIAL_WAITING_ETU);
+    this.#pps.startRaw(uart, request);
+    if (this.#trace.mask & TraceCategory.PROTOCOL) this.#trace.log(TraceCategory.PROTOCOL, 'PPS request (host)', request);
+  }
+
   #ppsReadable(uart: CardUart): void {
     const outcome = this.#pps.read(uart);
     if (outcome === null) return;
     uart.setDeadlines(0, 0);
     if (this.#trace.mask & TraceCategory.PROTOCOL) this.#trace.log(TraceCategory.PROTOCOL, 'PPS response', this.#pps.response);
-    if (outcome.kind === 'rejected') return this.#ppsFailed(outcome.reason);
+    if (outcome.kind === 'rejected') return this.#ppsFailed(outcome.reason, 'ICC_PROTOCOL_NOT_SUPPORTED');
+    if (this.#ppsByHost) {
+      // The host gets the card's response once the new link is in force (its next TPDU may follow at once).
+      const response = this.#pps.response.slice();
+      const done = this.#transmitDone!;
+      this.#transmitDone = null;
+      this.#powerDone = (result) => done(result.error === null ? { error: null, response } : { error: result.error, response: null });
+    }
     this.#openLinkAfterTurnaround(linkAfterPps(this.#ppsPlan!, outcome.fiIndex, outcome.diIndex));
   }
 
-  /** §9.3: an unsuccessful exchange → deactivate; cold reset and go on at Fd/Dd without PPS. */
-  #ppsFailed(why: string): void {
-    this.#log(TraceCategory.ERROR, `PPS failed (${why}): cold reset, no PPS`);
-    this.#ppsAllowed = false;
-    this.#powerGap();
+  /**
+   * §9.3: an unsuccessful exchange → deactivate. The reader's own PPS: cold reset and go on at Fd/Dd
+   * without PPS. The host's: the host hears `error` and decides (libccid fails the connection).
+   */
+  #ppsFailed(why: string, error: SlotError): void {
+    if (!this.#ppsByHost) {
+      this.#log(TraceCategory.ERROR, `PPS failed (${why}): cold reset, no PPS`);
+      this.#ppsAllowed = false;
+      return this.#powerGap();
+    }
+    this.#log(TraceCategory.ERROR, `host PPS failed (${why}): deactivating`);
+    this.#ppsByHost = false;
+    this.#deactivate();
+    this.#go('unpowered');
+    const done = this.#transmitDone;
+    this.#transmitDone = null;
+    done?.({ error, response: null });
+  }
+
+  // ——— Negotiable mode kept for the host (§9) ———————————————————————————————————————
+
+  /**
+   * powerOn ends in NEGOTIABLE: the ATR UART stays open at Fd/Dd for the host's PPS request. The
+   * attributes show what §9 gives without PPS (default protocol, Fd/Dd), the host's starting point.
+   */
+  #restNegotiable(info: AtrInfo, situation: AtrSituation): void {
+    this.#atrInfo = info;
+    this.#situation = situation;
+    this.#go('negotiable');
+    const link = defaultLink(info, situation);
+    if (link) this.#showLink(link);
+    this.#log(TraceCategory.PROTOCOL, 'negotiable mode kept for the host');
+    this.#finishPowerOn(null);
+  }
+
+  /**
+   * §9: anything but a PPS request sent in negotiable mode makes the card use its default protocol
+   * at Fd/Dd, so the reader opens that link (with the host's `parameters` when given) before the
+   * exchange; `then` runs with the slot SPECIFIC and idle, `fail` if the card goes away meanwhile.
+   */
+  #settle(parameters: SlotParameters | null, fail: (error: SlotError) => void, then: () => void): void {
+    const link = defaultLink(this.#atrInfo!, this.#situation!);
+    if (link === null) return this.#later(() => fail('ICC_PROTOCOL_NOT_SUPPORTED'));
+    this.#log(TraceCategory.PROTOCOL, 'no PPS: the default protocol at Fd/Dd');
+    this.#powerDone = (result) => (result.error === null ? then() : fail(result.error));
+    this.#go('protocol-setup');
+    this.#openLinkAfterTurnaround(parameters ? applyHostParameters(link, parameters) : link);
   }
 
   // ——— Protocol in force ————————————————————————————————————————————————————————
@@ -467,10 +591,9 @@ export class CardSession implements Slot {
     this.#after(wait, () => this.#openLink(link));
   }
 
-  #openLink(link: LinkParameters): void {
-    this.#link = link;
+  /** The attributes of `link` (slot.ts SlotAttributes), without touching the line. */
+  #showLink(link: LinkParameters): void {
     const attrs = this.#attrs;
-    if (this.#requested) attrs.nad = this.#requested.parameters.nad;
     attrs.protocol = link.protocol;
     attrs.fiIndex = link.fiIndex;
     attrs.diIndex = link.diIndex;
@@ -482,6 +605,13 @@ export class CardSession implements Slot {
     attrs.bwi = link.bwi;
     attrs.cwi = link.cwi;
     attrs.edc = link.edc;
+  }
+
+  #openLink(link: LinkParameters): void {
+    this.#link = link;
+    const attrs = this.#attrs;
+    if (this.#requested) attrs.nad = this.#requested.parameters.nad;
+    this.#showLink(link);
     this.#closeUart();
     if (link.clockHz !== attrs.clockHz) {
       this.#contacts.setClock(link.clockHz);
@@ -522,6 +652,11 @@ export class CardSession implements Slot {
     this.#transport = t1;
     this.#t1 = t1;
     this.#block = new T1BlockExchange(uart, link.edc);
+    if (this.#negotiation === 'host') {
+      // The host runs T=1 itself, its own S(IFS request) included (slot.ts PowerOnOptions).
+      this.#go('ready');
+      return this.#finishPowerOn(null);
+    }
     // §11.4.2: the reader announces its IFSD with S(IFS request) as its first block.
     t1.negotiateIfsd((error) => {
       if (this.#transport !== t1 || this.#state !== 'protocol-setup') return;
@@ -582,9 +717,12 @@ export class CardSession implements Slot {
   #charError(error: CardCharError): void {
     switch (this.#state) {
       case 'atr':
-        return this.#atrFailed(error === 'timeout' ? 'ICC_MUTE' : 'XFR_PARITY_ERROR', `${error} after ${this.#atrReceiver.length} characters`);
+        return this.#atrFailed(
+          error === 'timeout' ? 'ICC_MUTE' : 'XFR_PARITY_ERROR', `${error} after ${this.#atrReceiver.length} characters`,
+          error !== 'timeout' || this.#profile.muteRetries,
+        );
       case 'pps':
-        return this.#ppsFailed(error);
+        return this.#ppsFailed(error, CHAR_ERRORS[error]);
       case 'protocol-setup':
       case 'ready':
       case 'busy':

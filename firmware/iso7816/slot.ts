@@ -129,7 +129,11 @@ export interface Slot {
    * extension. In state NEGOTIABLE the card first takes its default protocol at Fd/Dd (ISO 7816-3 §9).
    */
   transmitApdu(apdu: Uint8Array, done: (result: TransmitResult) => void, onWaiting?: (multiplier: number) => void): void;
-  /** Abandon the command in progress; its `done` is called with CMD_ABORTED. */
+  /**
+   * Abandon the command in progress; its `done` is called with CMD_ABORTED. A PPS exchange or the
+   * opening of the default protocol (state NEGOTIABLE, see transmitTpdu) cannot stop halfway: the
+   * card is deactivated, as when an activation is aborted.
+   */
   abort(): void;
   /** Presence changes (debounced), for NotifySlotChange. */
   onPresence: ((present: boolean) => void) | null;

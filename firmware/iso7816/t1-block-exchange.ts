@@ -9,7 +9,8 @@ import type { SlotError, TransmitResult } from './slot.js';
 import { BLOCK_MAX, blockLength } from './t1/block.js';
 import type { EdcKind } from './t1/edc.js';
 
-const CHAR_ERRORS: Readonly<Record<CardCharError, SlotError>> = Object.freeze({
+/** A character error as the host hears of it (CCID bError), when nobody below it recovers. */
+export const CHAR_ERRORS: Readonly<Record<CardCharError, SlotError>> = Object.freeze({
   parity: 'XFR_PARITY_ERROR',
   framing: 'XFR_PARITY_ERROR',
   overrun: 'XFR_OVERRUN',

@@ -30,6 +30,33 @@ export const CLOCK_RESTART_CYCLES = 700;
 /** §10.2: waiting integer when TC2 is absent. */
 export const DEFAULT_WI = 10;
 
+/**
+ * The activation and ATR timing a reader keeps: ISO/IEC 7816-3 (the default) or the stricter
+ * windows of EMV Book 1 (payment terminals, and test tools that check cards against them).
+ */
+export interface TimingProfile {
+  /** RST held low after CLK starts (cold reset) or after RST falls (warm reset), in cycles. */
+  readonly resetLowCycles: number;
+  /** No ATR character started this many cycles after RST rose: the card is mute. */
+  readonly atrWindowCycles: number;
+  /** Bound on the whole ATR, in initial etu from its first character; 0: none (ISO bounds only the gaps). */
+  readonly atrTotalEtu: number;
+  /** A card mute after a cold reset gets a warm reset, then the next class (§6.2.2, §6.2.4); else deactivation. */
+  readonly muteRetries: boolean;
+}
+
+export type TimingProfileName = 'iso' | 'emv';
+
+export const TIMING_PROFILES: Readonly<Record<TimingProfileName, TimingProfile>> = Object.freeze({
+  iso: Object.freeze({ resetLowCycles: RESET_LOW_CYCLES, atrWindowCycles: ATR_WINDOW_CYCLES, atrTotalEtu: 0, muteRetries: true }),
+  /**
+   * EMV Book 1 (ICC to terminal interface, answer to reset): RST low 40 000–45 000 cycles (42 500
+   * keeps the middle against clock tolerance); no ATR → deactivation no earlier than 42 001 cycles
+   * after RST rose; the whole ATR within 20 160 initial etu. A mute card is deactivated, not retried.
+   */
+  emv: Object.freeze({ resetLowCycles: 42_500, atrWindowCycles: 42_001, atrTotalEtu: 20_160, muteRetries: false }),
+});
+
 const NS_PER_S = 1e9;
 
 /** Duration of `cycles` CLK cycles at `clockHz`, in ns. */

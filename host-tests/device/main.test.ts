@@ -5,7 +5,7 @@
  * message sent through the fake TinyUSB driver must come back answered by the whole stack.
  */
 import test from 'ava';
-import { loadBundle, natives, timers } from './xs-natives.js';
+import { loadBundle, natives, timers, type FakeTimer } from './xs-natives.js';
 
 const digital = `
 export const pins = globalThis.__pins = new Map();
@@ -74,16 +74,23 @@ function post(...bytes: number[]): void {
   driver.deliver(bytes.length);
 }
 
-/** Let the Scheduler's Timer fire until nothing is due within `ms`. */
+/** When each Timer is due, noted when first seen (the clock has not moved since it was set). */
+const due = new Map<FakeTimer, number>();
+
+/** Fire the Timers in due order, moving the clock, until nothing is due within `ms`. */
 function run(ms: number): void {
   const end = clockUs + ms * 1000;
   for (;;) {
-    const live = timers().filter((timer) => !timer.cleared);
-    const timer = live[live.length - 1];
-    if (!timer || clockUs + timer.delayMs * 1000 > end) break;
-    clockUs += timer.delayMs * 1000;
-    timer.cleared = true;
-    timer.callback();
+    let next: FakeTimer | null = null;
+    for (const timer of timers()) {
+      if (timer.cleared) continue;
+      if (!due.has(timer)) due.set(timer, clockUs + timer.delayMs * 1000);
+      if (next === null || due.get(timer)! < due.get(next)!) next = timer;
+    }
+    if (next === null || due.get(next)! > end) break;
+    clockUs = Math.max(clockUs, due.get(next)!);
+    next.cleared = true;
+    next.callback();
   }
 }
 

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { decodeAtr } from '../../firmware/iso7816/atr.js';
-import { planAfterAtr, type AtrSituation } from '../../firmware/iso7816/negotiation.js';
+import { defaultLink, planAfterAtr, planHostPps, type AtrSituation } from '../../firmware/iso7816/negotiation.js';
+import { T1_ATR_SMARTCAFE_DUAL } from '../../hal/sim/cards/t1-card.js';
 import { bytes } from './helpers.js';
 
 const situation = (changes: Partial<AtrSituation> = {}): AtrSituation => ({
@@ -49,4 +50,35 @@ test('ISO 7816-3 §9.2 a default protocol the reader lacks: PPS selects the firs
   for (let i = 1; i < atr.length - 1; i++) x ^= atr[i];
   atr[atr.length - 1] = x;
   t.like(planAfterAtr(decodeAtr(atr), situation({ voltage: 'A', higherClasses: [] })), { kind: 'pps', protocol: 1, rate: null });
+});
+
+const hostPps = (atr: string, request: string, changes: Partial<AtrSituation> = {}) =>
+  planHostPps(decodeAtr(bytes(atr)), situation({ voltage: 'A', higherClasses: [], ...changes }), bytes(request));
+
+test('ISO 7816-3 §9 without PPS: the default protocol at Fd/Dd, whatever TA1 offers; null for a T the reader lacks', (t) => {
+  const s = situation({ voltage: 'A', higherClasses: [] });
+  t.like(defaultLink(decodeAtr(bytes('3B1296ABCD')), s), { protocol: 0, F: 372, D: 1, waitFi: 512, mode: 'negotiable' });
+  // Dual card: TD1 T=0 first, T=1 offered too: the default stays T=0.
+  t.like(defaultLink(decodeAtr(bytes(T1_ATR_SMARTCAFE_DUAL)), s), { protocol: 0 });
+  const t2 = bytes('3B808201 00');
+  let x = 0;
+  for (let i = 1; i < t2.length - 1; i++) x ^= t2[i];
+  t2[t2.length - 1] = x;
+  t.is(defaultLink(decodeAtr(t2), s), null);
+});
+
+test('ISO 7816-3 §9.2 host PPS: a well-formed request for an offered T and a rate the board makes is planned as is', (t) => {
+  t.like(hostPps('3B1296ABCD', 'FF109679'), { kind: 'pps', protocol: 0, rate: { fiIndex: 9, diIndex: 6, F: 512, D: 32, clockHz: 4e6 }, base: { F: 372, D: 1 } });
+  t.like(hostPps('3B1296ABCD', 'FF00FF'), { kind: 'pps', protocol: 0, rate: null });
+});
+
+test('ISO 7816-3 §9.2 host PPS refused before it goes out: framing, PCK, PPS2/PPS3, T not offered, rate out of reach', (t) => {
+  t.like(hostPps('3B1296ABCD', 'FF1096'), { kind: 'fail', error: 'CMD_ABORTED' });
+  t.like(hostPps('3B1296ABCD', 'FF109678'), { kind: 'fail', error: 'CMD_ABORTED' });
+  t.like(hostPps('3B1296ABCD', 'FF10967900'), { kind: 'fail', error: 'CMD_ABORTED' });
+  t.like(hostPps('3B1296ABCD', 'FF30960059'), { kind: 'fail', error: 'ICC_PROTOCOL_NOT_SUPPORTED' });
+  t.like(hostPps('3B1296ABCD', 'FF01FE'), { kind: 'fail', error: 'ICC_PROTOCOL_NOT_SUPPORTED' });
+  t.like(hostPps('3B1296ABCD', 'FF109679', { limits: { maxBaud: 100_000 } }), { kind: 'fail', error: 'ICC_PROTOCOL_NOT_SUPPORTED' });
+  // FI 7 is RFU: no rate at all.
+  t.like(hostPps('3B1296ABCD', 'FF10719E'), { kind: 'fail', error: 'ICC_PROTOCOL_NOT_SUPPORTED' });
 });

@@ -1,0 +1,371 @@
+// Scripted cards for the black-box checks, written from ISO/IEC 7816-3 (clauses cited per step).
+// `npx tsx host-tests/blackbox/write-scripts.ts` writes them to host-tests/blackbox/scripts/*.json;
+// iso.test.ts fails when the files on disk and this source disagree.
+import {
+  type Bytes, type Edc, S, corrupt, fromHex, hx, iBlock, rBlock, sBlock, seq, toHex, withTck,
+} from './iso.js';
+
+export type Reply = string | { waitEtu: number } | { badParity: string } | { mute: true };
+export interface Step { note: string; expect: string; reply: Reply[] }
+export interface Card { name: string; comment: string; atr: string; pps?: string; steps: Step[] }
+/** One APDU sent with --apdu, and what ISO 7816-3 says the host gets back. */
+export interface Apdu { command: string; clause: string; response?: string; error?: string }
+export interface Scenario { file: string; card: Card; apdus: Apdu[] }
+
+const H = (b: Bytes | string): string => (b === '*' ? b : typeof b === 'string' ? toHex(fromHex(b)) : toHex(b));
+const step = (note: string, expect: Bytes | string, ...reply: Reply[]): Step =>
+  ({ note, expect: H(expect), reply });
+const cat = (...parts: (Bytes | string)[]): Bytes =>
+  parts.flatMap((p) => (typeof p === 'string' ? fromHex(p) : p));
+
+// ───────────────────────────── T=0 (§10, APDU mapping §12.2) ─────────────────────────────
+const T0_ATR = '3B 00'; // TS direct, T0 = 00: no interface bytes → T=0, Fd/Dd, WI 10 (§8.2)
+
+const t0Cases: Scenario = {
+  file: 't0-cases.json',
+  card: {
+    name: 'blackbox t0-cases: ISO 7816-3 §10.3 procedure bytes and §12.2 APDU cases over T=0',
+    comment: 'ATR 3B 00 (§8.2: T=0 only, Fd/Dd, WI=10 → WT = 9600 etu, §10.2). One step per reader transmission.',
+    atr: T0_ATR,
+    steps: [
+      step('§12.2.2 case 1: header with P3 = 00; SW1 SW2 63 C3 (§10.3.3 SW1 = 6X)', '00 20 00 81 00', '63 C3'),
+      step('§12.2.3 case 2S, Le = 00 → P3 = 00 means 256 bytes (§10.3.2); INS then 256 bytes then 90 00',
+        '00 B0 00 00 00', H(cat('B0', seq(256), '90 00'))),
+      step('§12.2.3 case 2S, Le = 05 → P3 = 05', '00 B0 00 00 05', H(cat('B0', seq(5, 0x10), '90 00'))),
+      step('§10.3.3 SW1 6A as the first procedure byte: no data, the status is the response', '00 B0 00 00 05', '6A 82'),
+      step('§12.2.4 case 3: header with P3 = Lc; INS procedure byte (§10.3.3) asks for all data', '00 D6 00 10 03', 'D6'),
+      step('§10.3.3 after INS the reader sends all remaining data bytes', 'AA BB CC', '90 00'),
+      step('§12.2.5 case 4S goes out as case 3 (P3 = Lc)', '00 A4 04 00 02', 'A4'),
+      step('§10.3.3 data after INS; card answers 61 20 (32 bytes available)', '3F 00', '61 20'),
+      step('§12.2.5 case 4S.3: 61xx → GET RESPONSE with P3 = min(xx, Ne) = min(0x20, 0x10) = 10',
+        '00 C0 00 00 10', H(cat('C0', seq(16, 0x40), '90 00'))),
+      step('§12.2.5 case 4S with Le = 00 (Ne = 256) goes out as case 3', '00 A4 04 00 02', 'A4'),
+      step('§10.3.3 data after INS; 61 20', '3F 00', '61 20'),
+      step('§12.2.5 case 4S.3: GET RESPONSE P3 = min(0x20, 256) = 20', '00 C0 00 00 20',
+        H(cat('C0', seq(32, 0x60), '90 00'))),
+      step('§12.2.5 case 4S: header (P3 = Lc)', '00 A4 04 00 02', 'A4'),
+      step('§12.2.5 case 4S.2: card answers 90 00 without data; no GET RESPONSE', '3F 00', '90 00'),
+      step('§12.2.3 case 2S.3: 6C08 → the reader resends the same header with P3 = 08', '00 B0 00 00 00', '6C 08'),
+      step('§12.2.3 case 2S.3: header resent with P3 = xx', '00 B0 00 00 08', H(cat('B0', seq(8, 0x80), '90 00'))),
+      step('§10.3.3 INS ⊕ FF (29): the reader sends one data byte', '00 D6 00 00 03', '29'),
+      step('§10.3.3 one byte after INS ⊕ FF; again INS ⊕ FF', '11', '29'),
+      step('§10.3.3 one byte after INS ⊕ FF; then INS: all remaining bytes', '22', 'D6'),
+      step('§10.3.3 remaining data after INS', '33', '90 00'),
+      step('§10.3.3 case 2 receive: 4F (= B0 ⊕ FF) then one byte, then B0 then the remaining two bytes',
+        '00 B0 00 00 03', '4F 01 B0 02 03 90 00'),
+      step('§10.3.3 NULL 60 restarts WT (§10.2, 9600 etu): 2 × 9000 etu of silence behind NULLs, NULL after data',
+        '00 B0 00 00 02', '60', { waitEtu: 9000 }, '60', { waitEtu: 9000 }, 'B0 AA BB', '60', { waitEtu: 5000 }, '90 00'),
+    ],
+  },
+  apdus: [
+    { command: '00 20 00 81', clause: '§12.2.2 case 1', response: '63 C3' },
+    { command: '00 B0 00 00 00', clause: '§12.2.3 case 2S, Le 00 = 256', response: hx(cat(seq(256), '90 00')) },
+    { command: '00 B0 00 00 05', clause: '§12.2.3 case 2S, Le 05', response: hx(cat(seq(5, 0x10), '90 00')) },
+    { command: '00 B0 00 00 05', clause: '§10.3.3 SW1 first', response: '6A 82' },
+    { command: '00 D6 00 10 03 AA BB CC', clause: '§12.2.4 case 3', response: '90 00' },
+    { command: '00 A4 04 00 02 3F 00 10', clause: '§12.2.5 case 4, 61xx, Ne 16', response: hx(cat(seq(16, 0x40), '90 00')) },
+    { command: '00 A4 04 00 02 3F 00 00', clause: '§12.2.5 case 4, 61xx, Ne 256', response: hx(cat(seq(32, 0x60), '90 00')) },
+    { command: '00 A4 04 00 02 3F 00 00', clause: '§12.2.5 case 4, 9000', response: '90 00' },
+    { command: '00 B0 00 00 00', clause: '§12.2.3 6Cxx', response: hx(cat(seq(8, 0x80), '90 00')) },
+    { command: '00 D6 00 00 03 11 22 33', clause: '§10.3.3 INS ⊕ FF send', response: '90 00' },
+    { command: '00 B0 00 00 03', clause: '§10.3.3 INS ⊕ FF receive', response: '01 02 03 90 00' },
+    { command: '00 B0 00 00 02', clause: '§10.3.3 NULL', response: 'AA BB 90 00' },
+  ],
+};
+
+const t0ProcedureConflict: Scenario = {
+  file: 't0-procedure-conflict.json',
+  card: {
+    name: 'blackbox t0-procedure-conflict: ISO 7816-3 §10.3.3 invalid procedure byte',
+    comment: 'A5 is none of 60, INS (B0), INS ⊕ FF (4F), 6X/9X: §10.3.3 leaves no valid reading → PROCEDURE_BYTE_CONFLICT.',
+    atr: T0_ATR,
+    steps: [step('§10.3.3: A5 is not a procedure byte', '00 B0 00 00 02', 'A5')],
+  },
+  apdus: [{ command: '00 B0 00 00 02', clause: '§10.3.3', error: 'PROCEDURE_BYTE_CONFLICT' }],
+};
+
+const t0Mute: Scenario = {
+  file: 't0-mute.json',
+  card: {
+    name: 'blackbox t0-mute: ISO 7816-3 §10.2 WT exceeded mid-command',
+    comment: 'The card takes the data after INS and then never answers: after WT = 9600 etu (§10.2) the reader reports ICC_MUTE.',
+    atr: T0_ATR,
+    steps: [
+      step('§12.2.4 case 3 header; INS', '00 D6 00 00 02', 'D6'),
+      step('§10.2: data received, then silence for ever', '01 02', { mute: true }),
+    ],
+  },
+  apdus: [{ command: '00 D6 00 00 02 01 02', clause: '§10.2', error: 'ICC_MUTE' }],
+};
+
+const t0Parity: Scenario = {
+  file: 't0-parity.json',
+  card: {
+    name: 'blackbox t0-parity: ISO 7816-3 §7.3 character repetition, bounded, then parity error',
+    comment: 'The second data byte always has wrong parity: the reader signals each error, the card repeats it, the reader gives up after a bounded number → XFR_PARITY_ERROR.',
+    atr: T0_ATR,
+    steps: [step('§7.3: a data byte that keeps its parity error through all repetitions', '00 B0 00 00 02',
+      'B0 01', { badParity: '02' }, '90 00')],
+  },
+  apdus: [{ command: '00 B0 00 00 02', clause: '§7.3', error: 'XFR_PARITY_ERROR' }],
+};
+
+const t0WrongExpectation: Scenario = {
+  file: 't0-wrong-expectation.json',
+  card: {
+    name: 'blackbox t0-wrong-expectation: the script expects P3 = 05, the host asks Le = 04 (§12.2.3: P3 = Le)',
+    comment: 'Step 2 cannot match: the script must fail at step 2 (1-based) and the exchange must get an error.',
+    atr: T0_ATR,
+    steps: [
+      step('§12.2.2 case 1', '00 20 00 81 00', '90 00'),
+      step('deliberately wrong: §12.2.3 makes P3 = 04 for Le = 04', '00 B0 00 00 05', H(cat('B0', seq(5), '90 00'))),
+    ],
+  },
+  apdus: [
+    { command: '00 20 00 81', clause: '§12.2.2', response: '90 00' },
+    { command: '00 B0 00 00 04', clause: 'script mismatch', error: '*' },
+  ],
+};
+
+const t0Wi: Scenario = {
+  file: 't0-wi.json',
+  card: {
+    name: 'blackbox t0-wi: ISO 7816-3 §10.2 WT = WI · 960 · Fi/f with TC2 = 01',
+    comment: 'ATR 3B 80 40 01: TD1 = 40 (TC2 follows, T=0), TC2 = 01 → WI = 1, WT = 960 etu (§8.3, §10.2).',
+    atr: '3B 80 40 01',
+    steps: [
+      step('§10.2: silences of 900 etu < WT behind NULL bytes', '00 B0 00 00 02',
+        '60', { waitEtu: 900 }, '60', { waitEtu: 900 }, 'B0 01 02 90 00'),
+      step('§10.2: silence of 1100 etu > WT = 960 etu → mute', '00 B0 00 00 02', { waitEtu: 1100 }, 'B0 01 02 90 00'),
+    ],
+  },
+  apdus: [
+    { command: '00 B0 00 00 02', clause: '§10.2 within WT', response: '01 02 90 00' },
+    { command: '00 B0 00 00 02', clause: '§10.2 WT exceeded', error: 'ICC_MUTE' },
+  ],
+};
+
+// ───────────────────────────── T=1 (§11) ─────────────────────────────
+// ATR: T0 = 80 (TD1), TD1 = 81 (TD2, T=1), TD2 = 31 (TA3 TB3, T=1), TA3 = FE (IFSC 254),
+// TB3 = 45 (BWI 4, CWI 5), TCK (§8.2.5, present because T=1 is offered).
+const T1_ATR = withTck(fromHex('3B 80 81 31 FE 45'));
+/** BWT at Fd, f: 11 etu + 2^4 · 960 · Fd/f = 11 + 15360 = 15371 etu at D = 1 (§11.4.3). */
+export const T1_BWT_ETU = 11 + 16 * 960;
+
+const ifs = (edc: Edc = 'lrc'): Step =>
+  step('§11.4.2/§11.6.2: the reader\'s first block is S(IFS request) with IFSD = 254 (FE); card answers S(IFS response)',
+    sBlock(S.IFS, false, [0xfe], edc), H(sBlock(S.IFS, true, [0xfe], edc)));
+
+const t1Write = fromHex('00 D6 00 00 28');
+const t1WriteData = seq(40, 0x30);
+const t1Tpdu = [...t1Write, ...t1WriteData]; // 45 bytes > IFSC 32 → two I-blocks
+
+const t1Exchanges: Scenario = {
+  file: 't1-exchanges.json',
+  card: {
+    name: 'blackbox t1-exchanges: ISO 7816-3 §11 IFS, I-blocks, chaining both ways, card S(IFS request)',
+    comment: `ATR ${toHex(T1_ATR)} (TCK ${toHex(T1_ATR.slice(-1))}): T=1, IFSC 254, BWI 4, CWI 5, LRC. Sequence numbers per §11.6.2.`,
+    atr: toHex(T1_ATR),
+    steps: [
+      ifs(),
+      step('§11.6.2: I(0) carrying the APDU; card I(0)', iBlock(0, false, fromHex('00 B0 00 00 04')),
+        H(iBlock(0, false, cat(seq(4, 0xa0), '90 00')))),
+      step('§11.6.2.3 chaining: card sends I(1, M=1)', iBlock(1, false, fromHex('00 B0 00 00 00')),
+        H(iBlock(1, true, seq(32)))),
+      step('§11.6.2.3: reader acknowledges a chained I-block with R(N(R) = next N(S)) = R(0)', rBlock(0),
+        H(iBlock(0, true, seq(32, 32)))),
+      step('§11.6.2.3: R(1) for the next link; card sends the last link I(1, M=0)', rBlock(1),
+        H(iBlock(1, false, cat(seq(4, 64), '90 00')))),
+      step('§11.6.2.2: the card sends S(IFS request) IFSC = 32 instead of its answer', iBlock(0, false, fromHex('00 B0 00 00 02')),
+        H(sBlock(S.IFS, false, [0x20]))),
+      step('§11.6.2.2: reader answers S(IFS response) with the same INF; card then answers I(0)',
+        sBlock(S.IFS, true, [0x20]), H(iBlock(0, false, fromHex('EE FF 90 00')))),
+      step('§11.6.2.3 + §11.4.2: 45-byte TPDU > IFSC 32 → I(1, M=1) with 32 bytes', iBlock(1, true, t1Tpdu.slice(0, 32)),
+        H(rBlock(0))),
+      step('§11.6.2.3: last link I(0, M=0) with 13 bytes; card answers I(1)', iBlock(0, false, t1Tpdu.slice(32)),
+        H(iBlock(1, false, fromHex('90 00')))),
+    ],
+  },
+  apdus: [
+    { command: '00 B0 00 00 04', clause: '§11.6.2 I-block', response: hx(cat(seq(4, 0xa0), '90 00')) },
+    { command: '00 B0 00 00 00', clause: '§11.6.2.3 card chaining', response: hx(cat(seq(68), '90 00')) },
+    { command: '00 B0 00 00 02', clause: '§11.6.2.2 card S(IFS request)', response: 'EE FF 90 00' },
+    { command: hx(t1Tpdu), clause: '§11.6.2.3 reader chaining', response: '90 00' },
+  ],
+};
+
+const t1Errors: Scenario = {
+  file: 't1-errors.json',
+  card: {
+    name: 'blackbox t1-errors: ISO 7816-3 §11.6.2.2 WTX, §11.6.3 error handling (bad LRC, retransmission, lost block)',
+    comment: `ATR ${toHex(T1_ATR)}: BWT = ${T1_BWT_ETU} etu (§11.4.3).`,
+    atr: toHex(T1_ATR),
+    steps: [
+      ifs(),
+      step('§11.6.2.2: card S(WTX request) INF 02', iBlock(0, false, fromHex('00 B0 00 00 02')), H(sBlock(S.WTX, false, [0x02]))),
+      step('§11.6.2.2: S(WTX response) with the same INF; the next BWT is 2 × BWT: card answers after 20000 etu (> BWT, < 2 BWT)',
+        sBlock(S.WTX, true, [0x02]), { waitEtu: 20000 }, H(iBlock(0, false, fromHex('AA BB 90 00')))),
+      step('§11.6.3.2 rule 7.1: card I(1) with a bad LRC', iBlock(1, false, fromHex('00 B0 00 00 02')),
+        H(corrupt(iBlock(1, false, fromHex('CC DD 90 00'))))),
+      step('§11.6.3.2 rule 7.1 + §11.3.2.2: reader R(N(R) = 1) with ee = 01 (EDC error); card repeats correctly',
+        rBlock(1, 1), H(iBlock(1, false, fromHex('CC DD 90 00')))),
+      step('§11.6.3.2 rule 7.1 (card side): card R(0, EDC error) asks for the reader\'s I(0) again',
+        iBlock(0, false, fromHex('00 B0 00 00 01')), H(rBlock(0, 1))),
+      step('§11.6.2/§11.6.3: an R-block whose N(R) is the N(S) of the reader\'s last I-block asks for it again: the reader retransmits I(0) unchanged; card I(0)',
+        iBlock(0, false, fromHex('00 B0 00 00 01')), H(iBlock(0, false, fromHex('42 90 00')))),
+      step('§11.6.3.2 rule 7.1: the card\'s answer is lost (silence past BWT)', iBlock(1, false, fromHex('00 B0 00 00 01'))),
+      step('§11.6.3.2 rule 7.1 + §11.3.2.2: BWT timeout → R(N(R) = 1), ee = 10 "other error" (no EDC/parity error was seen); card sends its I(1)',
+        rBlock(1, 2), H(iBlock(1, false, fromHex('43 90 00')))),
+    ],
+  },
+  apdus: [
+    { command: '00 B0 00 00 02', clause: '§11.6.2.2 WTX', response: 'AA BB 90 00' },
+    { command: '00 B0 00 00 02', clause: '§11.6.3.2 bad LRC', response: 'CC DD 90 00' },
+    { command: '00 B0 00 00 01', clause: '§11.6.3.2 card R-block', response: '42 90 00' },
+    { command: '00 B0 00 00 01', clause: '§11.6.3.2 BWT timeout', response: '43 90 00' },
+  ],
+};
+
+const t1Mute: Scenario = {
+  file: 't1-mute.json',
+  card: {
+    name: 'blackbox t1-mute: ISO 7816-3 §11.6.3.2 rules 7.1/7.2/7.4 then rule 6 (RESYNCH), then deactivation',
+    comment: 'The card receives everything but never answers after IFS. The reader sends R-blocks (3 transmissions in all), then S(RESYNCH request) up to 3 times, then gives up: the exchange gets an error, no data.',
+    atr: toHex(T1_ATR),
+    steps: [
+      ifs(),
+      step('§11.6.3.2: I(0) gets no answer within BWT', iBlock(0, false, fromHex('00 B0 00 00 04'))),
+      step('rule 7.1: R(0), other error', rBlock(0, 2)),
+      step('rule 7.2: R(0) again', rBlock(0, 2)),
+      step('rule 7.2: R(0) again', rBlock(0, 2)),
+      step('rule 7.4 → rule 6: S(RESYNCH request)', sBlock(S.RESYNCH, false)),
+      step('rule 6: S(RESYNCH request) again', sBlock(S.RESYNCH, false)),
+      step('rule 6: S(RESYNCH request) again; then the reader gives up (rule 6.4)', sBlock(S.RESYNCH, false)),
+    ],
+  },
+  apdus: [{ command: '00 B0 00 00 04', clause: '§11.6.3.2 rule 6', error: 'ICC_MUTE' }],
+};
+
+// T=1 with CRC: TD2 = 71 (TA3 TB3 TC3, T=1), TC3 = 01 → CRC (§11.4.4).
+const T1_CRC_ATR = withTck(fromHex('3B 80 81 71 FE 45 01'));
+const t1Crc: Scenario = {
+  file: 't1-crc.json',
+  card: {
+    name: 'blackbox t1-crc: ISO 7816-3 §11.4.4 CRC EDC selected by TC3 = 01',
+    comment: `ATR ${toHex(T1_CRC_ATR)}. Every block ends with 2 CRC bytes (reflected CCITT, preset FFFF, high byte first, as libccid).`,
+    atr: toHex(T1_CRC_ATR),
+    steps: [
+      ifs('crc'),
+      step('§11.4.4: I(0) with CRC', iBlock(0, false, fromHex('00 B0 00 00 04'), 'crc'),
+        H(iBlock(0, false, cat(seq(4, 0xa0), '90 00'), 'crc'))),
+      step('§11.6.2.3 chaining with CRC: card I(1, M=1)', iBlock(1, false, fromHex('00 B0 00 00 00'), 'crc'),
+        H(iBlock(1, true, seq(40), 'crc'))),
+      step('§11.6.2.3: R(0) with CRC; last link I(0)', rBlock(0, 0, 'crc'),
+        H(iBlock(0, false, cat(seq(8, 40), '90 00'), 'crc'))),
+      step('§11.6.3.2 rule 7.1: card I(1) with a bad CRC', iBlock(0, false, fromHex('00 B0 00 00 02'), 'crc'),
+        H(corrupt(iBlock(1, false, fromHex('CC DD 90 00'), 'crc')))),
+      step('rule 7.1: R(1) with ee = 01 and CRC; card repeats correctly', rBlock(1, 1, 'crc'),
+        H(iBlock(1, false, fromHex('CC DD 90 00'), 'crc'))),
+    ],
+  },
+  apdus: [
+    { command: '00 B0 00 00 04', clause: '§11.4.4 CRC I-block', response: hx(cat(seq(4, 0xa0), '90 00')) },
+    { command: '00 B0 00 00 00', clause: '§11.4.4 CRC chaining', response: hx(cat(seq(48), '90 00')) },
+    { command: '00 B0 00 00 02', clause: '§11.4.4 bad CRC', response: 'CC DD 90 00' },
+  ],
+};
+
+const T1_BAD_TCK_ATR = [...T1_ATR.slice(0, -1), T1_ATR[T1_ATR.length - 1] ^ 0x01];
+const t1BadTck: Scenario = {
+  file: 't1-bad-tck.json',
+  card: {
+    name: 'blackbox t1-bad-tck: ISO 7816-3 §8.2.5 TCK check',
+    comment: `ATR ${toHex(T1_BAD_TCK_ATR)}: T=1 offered, TCK wrong (XOR of T0…TCK ≠ 0) → the ATR is invalid; no exchange may succeed.`,
+    atr: toHex(T1_BAD_TCK_ATR),
+    steps: [step('never reached: the ATR is invalid (§8.2.5)', '*', H(iBlock(0, false, fromHex('90 00'))))],
+  },
+  apdus: [{ command: '00 B0 00 00 04', clause: '§8.2.5', error: '*' }],
+};
+
+// ───────────────────────────── PPS (§9) ─────────────────────────────
+// ATR 3B 10 95: T0 = 10 (TA1 follows, no historical bytes), TA1 = 95 → Fi 512 (fmax 5 MHz ≥ 4 MHz), Di 16.
+const PPS_ATR = '3B 10 95';
+const ppsSteps = (): Step[] => [
+  step('§12.2.2 case 1 after PPS', '00 20 00 81 00', '90 00'),
+  step('§10.2: WT = 9600 · Fi/f does not depend on D: 100000 etu at Di 16 is 0.8 s < WT = 1.2288 s',
+    '00 B0 00 00 02', { waitEtu: 100000 }, 'B0 01 02 90 00'),
+];
+const ppsDefaultSteps = (): Step[] => [
+  step('§12.2.2 case 1 at Fd/Dd', '00 20 00 81 00', '90 00'),
+  step('§12.2.3 case 2 at Fd/Dd', '00 B0 00 00 02', 'B0 01 02 90 00'),
+];
+const ppsApdus: Apdu[] = [
+  { command: '00 20 00 81', clause: '§12.2.2', response: '90 00' },
+  { command: '00 B0 00 00 02', clause: '§12.2.3', response: '01 02 90 00' },
+];
+
+const ppsEcho: Scenario = {
+  file: 'pps-echo.json',
+  card: {
+    name: 'blackbox pps-echo: ISO 7816-3 §9 PPS to TA1 = 95 (Fi 512, Di 16), echoed by the card',
+    comment: 'The reader proposes the card\'s TA1 (PPS FF 10 95 7A); the echo is a success (§9.3); F/D take effect afterwards.',
+    atr: PPS_ATR, pps: 'echo', steps: ppsSteps(),
+  },
+  apdus: ppsApdus,
+};
+
+const ppsMute: Scenario = {
+  file: 'pps-mute.json',
+  card: {
+    name: 'blackbox pps-mute: ISO 7816-3 §9.3 no PPS response → deactivate, continue at Fd/Dd',
+    comment: 'The card never answers PPS: after the initial waiting time the reader deactivates, cold resets and goes on at Fd = 372, Dd = 1 without PPS.',
+    atr: PPS_ATR, pps: 'mute', steps: ppsDefaultSteps(),
+  },
+  apdus: ppsApdus,
+};
+
+const ppsNoPps1: Scenario = {
+  file: 'pps-no-pps1.json',
+  card: {
+    name: 'blackbox pps-no-pps1: ISO 7816-3 §9.3 PPS response without PPS1 = success at Fd/Dd',
+    comment: 'Response FF 00 FF: PPSS, PPS0 (no PPS1, T=0), PCK. PPS1 absent → Fd/Dd; the protocol continues without reset.',
+    atr: PPS_ATR, pps: H(fromHex('FF 00 FF')), steps: ppsDefaultSteps(),
+  },
+  apdus: ppsApdus,
+};
+
+const ppsBadPck: Scenario = {
+  file: 'pps-bad-pck.json',
+  card: {
+    name: 'blackbox pps-bad-pck: ISO 7816-3 §9.3 PPS response with a wrong PCK = failure',
+    comment: 'Response FF 10 95 00 (PCK should be 7A): unsuccessful → deactivate; the reader may cold reset and continue at Fd/Dd.',
+    atr: PPS_ATR, pps: 'FF 10 95 00', steps: ppsDefaultSteps(),
+  },
+  apdus: ppsApdus,
+};
+
+// T=1 with TA1 = 13 (Fi 372, Di 4): T0 = 90 (TA1, TD1), TD1 = 81, TD2 = 31, TA3 = FE, TB3 = 45, TCK.
+const PPS_T1_ATR = withTck(fromHex('3B 90 13 81 31 FE 45'));
+const ppsT1: Scenario = {
+  file: 'pps-t1.json',
+  card: {
+    name: 'blackbox pps-t1: ISO 7816-3 §9 PPS for T=1 at Di 4; §11.4.3 BWT counted with Fd, not the current etu',
+    comment: `ATR ${toHex(PPS_T1_ATR)}. PPS FF 11 13 FD echoed. BWT = 11 etu + 2^4 · 960 · 372/f = 61451 etu at Di 4; the card answers after 40000 etu.`,
+    atr: toHex(PPS_T1_ATR), pps: 'echo',
+    steps: [
+      ifs(),
+      step('§11.4.3: BWT does not shrink with D: answer after 40000 etu (0.93 s < 1.43 s)',
+        iBlock(0, false, fromHex('00 B0 00 00 04')), { waitEtu: 40000 }, H(iBlock(0, false, cat(seq(4, 0xa0), '90 00')))),
+    ],
+  },
+  apdus: [{ command: '00 B0 00 00 04', clause: '§9 + §11.4.3', response: hx(cat(seq(4, 0xa0), '90 00')) }],
+};
+
+export const scenarios = {
+  t0Cases, t0ProcedureConflict, t0Mute, t0Parity, t0WrongExpectation, t0Wi,
+  t1Exchanges, t1Errors, t1Mute, t1Crc, t1BadTck,
+  ppsEcho, ppsMute, ppsNoPps1, ppsBadPck, ppsT1,
+} satisfies Record<string, Scenario>;
+export type ScenarioName = keyof typeof scenarios;
+
+export const scriptText = (s: Scenario): string => `${JSON.stringify(s.card, null, 2)}\n`;

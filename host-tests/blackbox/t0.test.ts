@@ -1,0 +1,77 @@
+// Black-box checks of T=0 (ISO/IEC 7816-3 §10, APDU mapping §12.2) through `ccid-reader sim --json`
+// with the scripted cards of cards.ts (scripts/t0-*.json).
+import test from 'ava';
+import { scenarios } from './cards.js';
+import { checkApdu, checkScriptCompleted, durationUs } from './check.js';
+
+const ETU_US = (372 / 1 / 4_000_000) * 1e6; // Fd/Dd at the board's 4 MHz: 93 µs
+const WT_ETU = 10 * 960; // §10.2, WI = 10 by default
+const { t0Cases, t0ProcedureConflict, t0Mute, t0Parity, t0WrongExpectation, t0Wi } = scenarios;
+
+test('ISO 7816-3 §8.2 + §10: ATR 3B 00 gives T=0 at Fd 372 / Dd 1', async (t) => {
+  const r = await checkScriptCompleted(t, t0Cases);
+  t.is(r.atr, '3B00');
+  t.is(r.protocol, 0);
+  t.is(r.fi, 372);
+  t.is(r.di, 1);
+});
+
+test('ISO 7816-3 §12.2.2 T=0 case 1: header with P3 = 00, status returned', (t) => checkApdu(t, t0Cases, 0).then(() => {}));
+test('ISO 7816-3 §12.2.3 + §10.3.2 T=0 case 2: Le = 00 goes out as P3 = 00 and means 256 bytes', async (t) => {
+  const r = await checkApdu(t, t0Cases, 1);
+  // 5 header characters + INS + 256 data + 2 status, each at least 12 etu (§7.2).
+  t.true(durationUs(r, 1) >= (5 + 1 + 256 + 2) * 12 * ETU_US * 0.99, `duration ${durationUs(r, 1)} µs`);
+});
+test('ISO 7816-3 §12.2.3 T=0 case 2: Le = 05 goes out as P3 = 05', (t) => checkApdu(t, t0Cases, 2).then(() => {}));
+test('ISO 7816-3 §10.3.3 T=0: SW1 (6A) as the first procedure byte ends the command', (t) => checkApdu(t, t0Cases, 3).then(() => {}));
+test('ISO 7816-3 §12.2.4 T=0 case 3: INS procedure byte, then all the data', (t) => checkApdu(t, t0Cases, 4).then(() => {}));
+test('ISO 7816-3 §12.2.5 T=0 case 4: sent as case 3, then 61xx → GET RESPONSE with P3 = min(xx, Ne) (Ne 16 < xx 32)',
+  (t) => checkApdu(t, t0Cases, 5).then(() => {}));
+test('ISO 7816-3 §12.2.5 T=0 case 4: Le = 00 (Ne 256), 61 20 → GET RESPONSE P3 = 20', (t) => checkApdu(t, t0Cases, 6).then(() => {}));
+test('ISO 7816-3 §12.2.5 T=0 case 4: 90 00 after the data, no GET RESPONSE', (t) => checkApdu(t, t0Cases, 7).then(() => {}));
+test('ISO 7816-3 §12.2.3 T=0 6Cxx: the reader resends the same header with P3 = xx', (t) => checkApdu(t, t0Cases, 8).then(() => {}));
+test('ISO 7816-3 §10.3.3 T=0 INS ⊕ FF: one data byte at a time, then INS for the rest (sending)',
+  (t) => checkApdu(t, t0Cases, 9).then(() => {}));
+test('ISO 7816-3 §10.3.3 T=0 INS ⊕ FF: one data byte at a time, then INS for the rest (receiving)',
+  (t) => checkApdu(t, t0Cases, 10).then(() => {}));
+test('ISO 7816-3 §10.3.3 + §10.2 T=0 NULL 60: each NULL restarts WT (2 × 9000 etu of silence), NULL after data', async (t) => {
+  const r = await checkApdu(t, t0Cases, 11);
+  t.true(durationUs(r, 11) >= 18000 * ETU_US, `duration ${durationUs(r, 11)} µs`);
+});
+test('ISO 7816-3 §10 / §12.2: every transmission of the reader matched the script (t0-cases)', (t) =>
+  checkScriptCompleted(t, t0Cases).then(() => {}));
+
+test('ISO 7816-3 §10.3.3 T=0: an invalid procedure byte (A5) → PROCEDURE_BYTE_CONFLICT', async (t) => {
+  await checkApdu(t, t0ProcedureConflict, 0);
+  await checkScriptCompleted(t, t0ProcedureConflict);
+});
+
+test('ISO 7816-3 §10.2 T=0: card silent mid-command → ICC_MUTE, not before WT = 9600 etu', async (t) => {
+  const r = await checkApdu(t, t0Mute, 0);
+  t.true(durationUs(r, 0) >= WT_ETU * ETU_US, `duration ${durationUs(r, 0)} µs < WT ${WT_ETU * ETU_US} µs`);
+  // And not absurdly later either (WT plus the transfer itself, with margin).
+  t.true(durationUs(r, 0) <= (WT_ETU + 200) * ETU_US * 1.1, `duration ${durationUs(r, 0)} µs`);
+  await checkScriptCompleted(t, t0Mute);
+});
+
+test('ISO 7816-3 §7.3 T=0: a character that keeps its parity error → bounded repetitions → XFR_PARITY_ERROR', async (t) => {
+  await checkApdu(t, t0Parity, 0);
+});
+
+test('Scripted card contract (DESIGN.md) with ISO 7816-3 §12.2.3 P3 = Le: a wrong expectation fails the script at step 2', async (t) => {
+  const r = await checkApdu(t, t0WrongExpectation, 0);
+  await checkApdu(t, t0WrongExpectation, 1);
+  t.is(r.script?.completed, false);
+  t.is(r.script?.failedStep, 2);
+  t.truthy(r.script?.reason);
+});
+
+test('ISO 7816-3 §10.2 T=0: TC2 = 01 → WT = 960 etu: 900 etu silences pass (behind NULLs)', async (t) => {
+  const r = await checkApdu(t, t0Wi, 0);
+  t.is(r.atr, '3B804001');
+});
+test('ISO 7816-3 §10.2 T=0: TC2 = 01 → WT = 960 etu: an 1100 etu silence → ICC_MUTE, after WT', async (t) => {
+  const r = await checkApdu(t, t0Wi, 1);
+  t.true(durationUs(r, 1) >= 960 * ETU_US, `duration ${durationUs(r, 1)} µs`);
+  t.true(durationUs(r, 1) < 1100 * ETU_US, `duration ${durationUs(r, 1)} µs: WT not taken from TC2`);
+});

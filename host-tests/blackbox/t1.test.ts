@@ -1,0 +1,58 @@
+// Black-box checks of T=1 (ISO/IEC 7816-3 §11) through `ccid-reader sim --json` with the scripted
+// cards of cards.ts (scripts/t1-*.json). Block bytes (LRC, CRC, TCK) come from iso.ts.
+import test from 'ava';
+import { T1_BWT_ETU, scenarios } from './cards.js';
+import { checkApdu, checkScriptCompleted, durationUs } from './check.js';
+
+const ETU_US = (372 / 1 / 4_000_000) * 1e6; // 93 µs
+const { t1Exchanges, t1Errors, t1Mute, t1Crc, t1BadTck } = scenarios;
+
+test('ISO 7816-3 §8.2.5 + §11.4: ATR offering T=1 with a valid TCK → protocol 1; first block S(IFS request) IFSD 254 (00 C1 01 FE 3E)', async (t) => {
+  const r = await checkScriptCompleted(t, t1Exchanges); // step 1 is the S(IFS request)
+  t.is(r.atr, '3B808131FE458B');
+  t.is(r.protocol, 1);
+});
+test('ISO 7816-3 §11.6.2 T=1: I(0) carries the APDU, the card\'s I(0) carries the response', (t) => checkApdu(t, t1Exchanges, 0).then(() => {}));
+test('ISO 7816-3 §11.6.2.3 T=1 chaining from the card: M bit, reader acknowledges each link with R(N(R))', (t) => checkApdu(t, t1Exchanges, 1).then(() => {}));
+test('ISO 7816-3 §11.6.2.2 T=1: card S(IFS request) IFSC 32 → reader S(IFS response) with the same INF', (t) => checkApdu(t, t1Exchanges, 2).then(() => {}));
+test('ISO 7816-3 §11.6.2.3 + §11.4.2 T=1 chaining from the reader: blocks no longer than the new IFSC 32', (t) => checkApdu(t, t1Exchanges, 3).then(() => {}));
+
+test('ISO 7816-3 §11.6.2.2 T=1: card S(WTX request) → S(WTX response) with the same INF; the next BWT is extended', async (t) => {
+  const r = await checkApdu(t, t1Errors, 0);
+  t.true(durationUs(r, 0) >= 20000 * ETU_US, `duration ${durationUs(r, 0)} µs`);
+});
+test('ISO 7816-3 §11.6.3.2 rule 7.1 T=1: bad LRC from the card → R-block with the EDC error bit, repeated block delivered intact',
+  (t) => checkApdu(t, t1Errors, 1).then(() => {}));
+test('ISO 7816-3 §11.6.3 T=1: card R-block naming the reader\'s last I-block → that I-block is retransmitted',
+  (t) => checkApdu(t, t1Errors, 2).then(() => {}));
+test('ISO 7816-3 §11.6.3.2 rule 7.1 T=1: no block within BWT → R-block (other error), then the card\'s block is delivered', async (t) => {
+  const r = await checkApdu(t, t1Errors, 3);
+  t.true(durationUs(r, 3) >= T1_BWT_ETU * ETU_US, `duration ${durationUs(r, 3)} µs < BWT`);
+});
+test('ISO 7816-3 §11.6 T=1: every transmission of the reader matched the script (t1-exchanges, t1-errors)', async (t) => {
+  await checkScriptCompleted(t, t1Exchanges);
+  await checkScriptCompleted(t, t1Errors);
+});
+
+test('ISO 7816-3 §11.6.3.2 rules 7.1/7.2/7.4 + rule 6 T=1: mute card → 3 R-blocks, 3 S(RESYNCH request), then an error and no data', async (t) => {
+  const r = await checkApdu(t, t1Mute, 0);
+  await checkScriptCompleted(t, t1Mute);
+  // 7 transmissions each followed by a full BWT of silence.
+  t.true(durationUs(r, 0) >= 7 * T1_BWT_ETU * ETU_US, `duration ${durationUs(r, 0)} µs`);
+});
+
+test('ISO 7816-3 §11.4.4 T=1: TC3 = 01 selects CRC: S(IFS), I-blocks and chaining with 2-byte CRC', async (t) => {
+  const r = await checkApdu(t, t1Crc, 0);
+  t.is(r.protocol, 1);
+  await checkApdu(t, t1Crc, 1);
+});
+test('ISO 7816-3 §11.4.4 + §11.6.3.2 rule 7.1 T=1: bad CRC → R-block with the EDC error bit, then the block intact', async (t) => {
+  await checkApdu(t, t1Crc, 2);
+  await checkScriptCompleted(t, t1Crc);
+});
+
+test('ISO 7816-3 §8.2.5: T=1 ATR with a wrong TCK is rejected: no protocol, the APDU fails', async (t) => {
+  const r = await checkApdu(t, t1BadTck, 0);
+  t.not(r.protocol, 1);
+  t.is(r.script?.failedStep ?? null, null, 'the card never received a block');
+});
