@@ -11,7 +11,7 @@ export type SessionState =
   | 'absent'
   /** Card present, contacts released. */
   | 'unpowered'
-  /** VCC and CLK on, RST low for RESET_LOW_CYCLES (cold §6.2.2 or warm §6.2.3 reset). */
+  /** VCC and CLK on, RST low for the timing profile's reset time (cold §6.2.2 or warm §6.2.3 reset). */
   | 'resetting'
   /** RST high, receiving the ATR (§8.1). */
   | 'atr'

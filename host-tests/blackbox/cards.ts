@@ -53,6 +53,15 @@ const t0Cases: Scenario = {
       step('§10.3.3 remaining data after INS', '33', '90 00'),
       step('§10.3.3 case 2 receive: 4F (= B0 ⊕ FF) then one byte, then B0 then the remaining two bytes',
         '00 B0 00 00 03', '4F 01 B0 02 03 90 00'),
+      step('§10.3.3 + §12.2.4: SW1 SW2 6A 82 right after a case 3 header: the reader must not send the data', '00 D6 00 00 03', '6A 82'),
+      step('§10.3.3 + §12.2.5: 6A 82 right after a case 4 header: no data, no GET RESPONSE', '00 A4 04 00 02', '6A 82'),
+      step('§12.2.5 case 4, Le = 00: data, then 61 00 (256 bytes available)', '00 A4 04 00 02', 'A4'),
+      step('§10.3.3 data after INS; 61 00', '3F 00', '61 00'),
+      step('§12.2.5 case 4S.3: GET RESPONSE P3 = min(256, 256) → 00', '00 C0 00 00 00', H(cat('C0', seq(256, 0x33), '90 00'))),
+      step('§12.2.5 case 4, Le = 10: data, then 61 00', '00 A4 04 00 02', 'A4'),
+      step('§10.3.3 data after INS; 61 00', '3F 00', '61 00'),
+      step('§12.2.5 case 4S.3: GET RESPONSE P3 = min(256, 16) → 10', '00 C0 00 00 10', H(cat('C0', seq(16, 0x77), '90 00'))),
+      step('§10.3.3: data then a warning status 62 82 (SW1 = 6X)', '00 B0 00 00 02', 'B0 01 02 62 82'),
       step('§10.3.3 NULL 60 restarts WT (§10.2, 9600 etu): 2 × 9000 etu of silence behind NULLs, NULL after data',
         '00 B0 00 00 02', '60', { waitEtu: 9000 }, '60', { waitEtu: 9000 }, 'B0 AA BB', '60', { waitEtu: 5000 }, '90 00'),
     ],
@@ -69,6 +78,11 @@ const t0Cases: Scenario = {
     { command: '00 B0 00 00 00', clause: '§12.2.3 6Cxx', response: hx(cat(seq(8, 0x80), '90 00')) },
     { command: '00 D6 00 00 03 11 22 33', clause: '§10.3.3 INS ⊕ FF send', response: '90 00' },
     { command: '00 B0 00 00 03', clause: '§10.3.3 INS ⊕ FF receive', response: '01 02 03 90 00' },
+    { command: '00 D6 00 00 03 AA BB CC', clause: '§12.2.4 case 3 refused', response: '6A 82' },
+    { command: '00 A4 04 00 02 3F 00 00', clause: '§12.2.5 case 4 refused', response: '6A 82' },
+    { command: '00 A4 04 00 02 3F 00 00', clause: '§12.2.5 61 00, Ne 256', response: hx(cat(seq(256, 0x33), '90 00')) },
+    { command: '00 A4 04 00 02 3F 00 10', clause: '§12.2.5 61 00, Ne 16', response: hx(cat(seq(16, 0x77), '90 00')) },
+    { command: '00 B0 00 00 02', clause: '§10.3.3 warning', response: '01 02 62 82' },
     { command: '00 B0 00 00 02', clause: '§10.3.3 NULL', response: 'AA BB 90 00' },
   ],
 };
@@ -361,10 +375,131 @@ const ppsT1: Scenario = {
   apdus: [{ command: '00 B0 00 00 04', clause: '§9 + §11.4.3', response: hx(cat(seq(4, 0xa0), '90 00')) }],
 };
 
+
+// ───────────────────────────── more T=1 error handling (§11.6.3) ─────────────────────────────
+const t1Big = [...fromHex('00 D6 00 00 FF'), ...seq(255, 0x11)]; // 260-byte TPDU > IFSC 254 → 2 I-blocks
+const t1AA = cat('00 00 04 AA'); // I(0) prologue + first INF byte; BB follows with bad parity
+const t1AARest = cat('90 00'); // then the rest of INF and a LRC computed over the true bytes
+const t1AABlock = iBlock(0, false, fromHex('AA BB 90 00'));
+const t1Recovery: Scenario = {
+  file: 't1-recovery.json',
+  card: {
+    name: 'blackbox t1-recovery: ISO 7816-3 §11.6.3.2 rule 7.1 inside chains, parity errors in T=1, wrong N(S)',
+    comment: `ATR ${toHex(T1_ATR)}. Sequence numbers per §11.6.2; every error below is recoverable and the APDU must succeed.`,
+    atr: toHex(T1_ATR),
+    steps: [
+      ifs(),
+      step('§11.6.2.3: card chain, first link I(0, M)', iBlock(0, false, fromHex('00 B0 00 00 00')), H(iBlock(0, true, seq(20)))),
+      step('§11.6.2.3: R(1); the second link arrives with a bad LRC', rBlock(1), H(corrupt(iBlock(1, true, seq(20, 20))))),
+      step('§11.6.3.2 rule 7.2: after sending an R-block, an invalid block makes the reader resend that R-block (R(1), ee = 00, as libccid does; an R(1) with ee = 01 would be rule 7.1 and asks for the same block — see FINDINGS.md); the card repeats the link', rBlock(1), H(iBlock(1, true, seq(20, 20)))),
+      step('§11.6.2.3: R(0); last link', rBlock(0), H(iBlock(0, false, cat(seq(4, 40), '90 00')))),
+      step('§11.6.2.3: reader chain, 260-byte TPDU: I(1, M) with 254 bytes; the card asks again (R(1), EDC error)',
+        iBlock(1, true, t1Big.slice(0, 254)), H(rBlock(1, 1))),
+      step('§11.6.3: the reader retransmits I(1, M) unchanged; card R(0)', iBlock(1, true, t1Big.slice(0, 254)), H(rBlock(0))),
+      step('§11.6.2.3: last link I(0) with 6 bytes; card I(1)', iBlock(0, false, t1Big.slice(254)), H(iBlock(1, false, fromHex('90 00')))),
+      step('§11 (character level) + rule 7.1: a parity error in a T=1 block is not repeated at character level; the block is invalid',
+        iBlock(1, false, fromHex('00 B0 00 00 02')), H(t1AA), { badParity: 'BB' }, H([...t1AARest, t1AABlock[t1AABlock.length - 1]])),
+      step('rule 7.1 + §11.3.2.2: R(0) with ee = 01 (parity error); the card repeats I(0) correctly', rBlock(0, 1), H(t1AABlock)),
+      step('§11.6.2.1: the card answers I(0) again although N(S) = 1 was due (a wrong N(S))',
+        iBlock(0, false, fromHex('00 B0 00 00 01')), H(iBlock(0, false, fromHex('42 90 00')))),
+      step('§11.6.3.2 rule 7.1 (ISO Annex A): a block with a wrong N(S) is invalid → R(1) "other error"; the card sends I(1)',
+        rBlock(1, 2), H(iBlock(1, false, fromHex('43 90 00')))),
+    ],
+  },
+  apdus: [
+    { command: '00 B0 00 00 00', clause: 'rule 7.2 in a card chain', response: hx(cat(seq(44), '90 00')) },
+    { command: hx(t1Big), clause: 'card R-block in a reader chain', response: '90 00' },
+    { command: '00 B0 00 00 02', clause: 'T=1 parity error', response: 'AA BB 90 00' },
+    { command: '00 B0 00 00 01', clause: 'wrong N(S)', response: '43 90 00' },
+  ],
+};
+
+// ───────────────────────────── ATR interface bytes that set the rate (§8.3) ─────────────────────────────
+const t0Guard: Scenario = {
+  file: 't0-guard.json',
+  card: {
+    name: 'blackbox t0-guard: ISO 7816-3 §8.3 TC1 = 0A → extra guard time N = 10 etu on the reader\'s characters',
+    comment: 'ATR 3B 40 0A: T0 = 40 (TC1 follows), N = 10 → GT = 12 + 10 = 22 etu between the reader\'s characters (§7.2, §8.3).',
+    atr: '3B 40 0A',
+    steps: [
+      step('§12.2.4 case 3 with 200 data bytes', '00 D6 00 00 C8', 'D6'),
+      step('§8.3: 200 data bytes, each at ≥ 22 etu from the previous', seq(200), '90 00'),
+    ],
+  },
+  apdus: [{ command: hx(cat('00 D6 00 00 C8', seq(200))), clause: '§8.3 TC1', response: '90 00' }],
+};
+
+const ppsSpecific: Scenario = {
+  file: 'pps-specific.json',
+  card: {
+    name: 'blackbox pps-specific: ISO 7816-3 §8.3 TA2 = 00 (specific mode T=0, TA1 parameters) → no PPS, Fi 512 / Di 16 at once',
+    comment: 'ATR 3B 90 95 10 00: TA1 = 95, TD1 = 10 (TA2 follows, T=0), TA2 = 00. §9: PPS only in negotiable mode. The card is mute on PPS: a PPS attempt would show as a fallback to 372/1.',
+    atr: '3B 90 95 10 00', pps: 'mute',
+    steps: [
+      step('§12.2.2 case 1 at Fi 512 / Di 16', '00 20 00 81 00', '90 00'),
+      step('§12.2.3 case 2 at Fi 512 / Di 16', '00 B0 00 00 02', 'B0 01 02 90 00'),
+    ],
+  },
+  apdus: ppsApdus,
+};
+
+const ppsImplicit: Scenario = {
+  file: 'pps-implicit.json',
+  card: {
+    name: 'blackbox pps-implicit: ISO 7816-3 §8.3 TA2 = 10 (specific mode, b5 = 1 implicit) → no PPS, Fd / Dd',
+    comment: 'ATR 3B 90 95 10 10: TA2 b5 = 1: parameters are implicit, TA1 is not used: Fd 372 / Dd 1; no PPS (card mute on PPS).',
+    atr: '3B 90 95 10 10', pps: 'mute', steps: ppsDefaultSteps(),
+  },
+  apdus: ppsApdus,
+};
+
+const ppsFallbackCard = (file: string, what: string, reply: string): Scenario => ({
+  file,
+  card: {
+    name: `blackbox ${file.replace('.json', '')}: ISO 7816-3 §9.3 unsuccessful PPS (${what}) → Fd/Dd`,
+    comment: `Request FF 10 95 7A; response ${reply}: ${what}, so the exchange is unsuccessful (§9.3); the reader deactivates and may continue at Fd/Dd without PPS.`,
+    atr: PPS_ATR, pps: reply, steps: ppsDefaultSteps(),
+  },
+  apdus: ppsApdus,
+});
+const ppsOtherPps1 = ppsFallbackCard('pps-other-pps1.json', 'PPS1 = 94 differs from the requested 95', 'FF 10 94 7B');
+const ppsUnrequestedPps2 = ppsFallbackCard('pps-unrequested-pps2.json', 'PPS2 present but not requested', 'FF 30 95 00 5A');
+const ppsOtherProtocol = ppsFallbackCard('pps-other-protocol.json', 'PPS0 names T=1, not the requested T=0', 'FF 11 95 7B');
+
+const t1IfsRetry: Scenario = {
+  file: 't1-ifs-retry.json',
+  card: {
+    name: 'blackbox t1-ifs-retry: ISO 7816-3 §11.6.2.2 + §11.6.3.2 rule 7.3: an S(IFS response) with another INF is not the response → S(IFS request) again',
+    comment: `ATR ${toHex(T1_ATR)}. The S(IFS response) must carry the INF of the request (§11.3.2.3); a different one leaves the request unanswered.`,
+    atr: toHex(T1_ATR),
+    steps: [
+      step('§11.6.2.2: S(IFS request) FE; the card answers S(IFS response) with INF 20 (wrong)', sBlock(S.IFS, false, [0xfe]),
+        H(sBlock(S.IFS, true, [0x20]))),
+      step('rule 7.3: the reader resends S(IFS request) FE; now answered correctly', sBlock(S.IFS, false, [0xfe]),
+        H(sBlock(S.IFS, true, [0xfe]))),
+      step('§11.6.2: I(0) exchange', iBlock(0, false, fromHex('00 B0 00 00 04')), H(iBlock(0, false, cat(seq(4, 0xa0), '90 00')))),
+    ],
+  },
+  apdus: [{ command: '00 B0 00 00 04', clause: 'rule 7.3', response: hx(cat(seq(4, 0xa0), '90 00')) }],
+};
+
+const t1MissingTck: Scenario = {
+  file: 't1-missing-tck.json',
+  card: {
+    name: 'blackbox t1-missing-tck: ISO 7816-3 §8.2.5 TCK absent although T=1 is offered',
+    comment: 'ATR 3B 80 01: TD1 = 01 offers T=1, so TCK shall follow; the card stops after TD1. The ATR is incomplete (§8.2.5; §8.1 initial waiting time); no exchange may succeed.',
+    atr: '3B 80 01',
+    steps: [step('never reached: the ATR is incomplete', '*', H(iBlock(0, false, fromHex('90 00'))))],
+  },
+  apdus: [{ command: '00 B0 00 00 04', clause: '§8.2.5', error: '*' }],
+};
+
 export const scenarios = {
   t0Cases, t0ProcedureConflict, t0Mute, t0Parity, t0WrongExpectation, t0Wi,
   t1Exchanges, t1Errors, t1Mute, t1Crc, t1BadTck,
   ppsEcho, ppsMute, ppsNoPps1, ppsBadPck, ppsT1,
+  t1Recovery, t0Guard, ppsSpecific, ppsImplicit, ppsOtherPps1, ppsUnrequestedPps2, ppsOtherProtocol,
+  t1IfsRetry, t1MissingTck,
 } satisfies Record<string, Scenario>;
 export type ScenarioName = keyof typeof scenarios;
 

@@ -4,7 +4,7 @@ import test from 'ava';
 import { scenarios } from './cards.js';
 import { checkApdu, checkScriptCompleted, durationUs } from './check.js';
 
-const { ppsEcho, ppsMute, ppsNoPps1, ppsBadPck, ppsT1 } = scenarios;
+const { ppsEcho, ppsMute, ppsNoPps1, ppsBadPck, ppsT1, ppsSpecific, ppsImplicit, ppsOtherPps1, ppsUnrequestedPps2, ppsOtherProtocol } = scenarios;
 
 test('ISO 7816-3 §9.3: PPS echoed for TA1 = 95 → fi 512, di 16; f within fmax 5 MHz; APDUs work', async (t) => {
   const r = await checkScriptCompleted(t, ppsEcho);
@@ -49,3 +49,29 @@ test('ISO 7816-3 §9.3 + §11.4.3: PPS for T=1 (TA1 = 13) → fi 372, di 4; BWT 
   t.is(r.di, 4);
   await checkApdu(t, ppsT1, 0);
 });
+
+test('ISO 7816-3 §8.3 TA2 + §9.1: specific mode (TA2 = 00) → no PPS, TA1 values used at once (fi 512, di 16)', async (t) => {
+  const r = await checkScriptCompleted(t, ppsSpecific);
+  t.is(r.fi, 512);
+  t.is(r.di, 16);
+  await checkApdu(t, ppsSpecific, 0);
+  await checkApdu(t, ppsSpecific, 1);
+  t.true(durationUs(r, 0) < 2000, `case 1 took ${durationUs(r, 0)} µs: not at Fi 512 / Di 16`);
+});
+test('ISO 7816-3 §8.3 TA2 b5 = 1 + §9.1: specific mode with implicit parameters → no PPS, Fd/Dd (fi 372, di 1)', async (t) => {
+  const r = await checkScriptCompleted(t, ppsImplicit);
+  t.is(r.fi, 372);
+  t.is(r.di, 1);
+  await checkApdu(t, ppsImplicit, 0);
+  await checkApdu(t, ppsImplicit, 1);
+});
+for (const [s, what] of [[ppsOtherPps1, 'PPS1 different from the request'], [ppsUnrequestedPps2, 'PPS2 not requested'],
+  [ppsOtherProtocol, 'another protocol in PPS0']] as const) {
+  test(`ISO 7816-3 §9.3: PPS response with ${what} is unsuccessful → Fd/Dd (fi 372, di 1), APDUs work`, async (t) => {
+    const r = await checkScriptCompleted(t, s);
+    t.is(r.fi, 372);
+    t.is(r.di, 1);
+    await checkApdu(t, s, 0);
+    await checkApdu(t, s, 1);
+  });
+}

@@ -5,7 +5,7 @@ import { T1_BWT_ETU, scenarios } from './cards.js';
 import { checkApdu, checkScriptCompleted, durationUs } from './check.js';
 
 const ETU_US = (372 / 1 / 4_000_000) * 1e6; // 93 µs
-const { t1Exchanges, t1Errors, t1Mute, t1Crc, t1BadTck } = scenarios;
+const { t1Exchanges, t1Errors, t1Mute, t1Crc, t1BadTck, t1Recovery, t1IfsRetry, t1MissingTck } = scenarios;
 
 test('ISO 7816-3 §8.2.5 + §11.4: ATR offering T=1 with a valid TCK → protocol 1; first block S(IFS request) IFSD 254 (00 C1 01 FE 3E)', async (t) => {
   const r = await checkScriptCompleted(t, t1Exchanges); // step 1 is the S(IFS request)
@@ -55,4 +55,23 @@ test('ISO 7816-3 §8.2.5: T=1 ATR with a wrong TCK is rejected: no protocol, the
   const r = await checkApdu(t, t1BadTck, 0);
   t.not(r.protocol, 1);
   t.is(r.script?.failedStep ?? null, null, 'the card never received a block');
+});
+
+test('ISO 7816-3 §11.6.3.2 rule 7.2 T=1: bad LRC on a chained block after the reader\'s R-block → that R-block resent, chain delivered intact',
+  (t) => checkApdu(t, t1Recovery, 0).then(() => {}));
+test('ISO 7816-3 §11.6.3 T=1 chaining from the reader (260-byte TPDU, IFSC 254): card R-block with error → same link retransmitted',
+  (t) => checkApdu(t, t1Recovery, 1).then(() => {}));
+test('ISO 7816-3 §11 + §11.6.3.2 rule 7.1 T=1: a parity error inside a block → R-block with ee = 01, block repeated and delivered intact',
+  (t) => checkApdu(t, t1Recovery, 2).then(() => {}));
+test('ISO 7816-3 §11.6.3.2 rule 7.1 T=1: card I-block with the wrong N(S) → R-block naming the expected N(S)', async (t) => {
+  await checkApdu(t, t1Recovery, 3);
+  await checkScriptCompleted(t, t1Recovery);
+});
+test('ISO 7816-3 §11.6.3.2 rule 7.3 T=1: S(IFS response) with a different INF → S(IFS request) resent', async (t) => {
+  await checkApdu(t, t1IfsRetry, 0);
+  await checkScriptCompleted(t, t1IfsRetry);
+});
+test('ISO 7816-3 §8.2.5: T=1 offered but TCK absent → the ATR is incomplete: no protocol, the APDU fails', async (t) => {
+  const r = await checkApdu(t, t1MissingTck, 0);
+  t.not(r.protocol, 1);
 });

@@ -125,6 +125,20 @@ export const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'session host PPS: ISO 7816-3 §9 PPS-asking T=0 card: raw PPS FF 10 18 F7, then T=0 TPDUs at Di 12',
+    run() {
+      const r = rig(builtIn('t0-pps'), CLASS_A);
+      same(hostPowerOn(r).error, null, 'power on');
+      same(hex(tpdu(r, 'FF1018F7').response), 'FF1018F7', 'PPS echoed');
+      same(setParameters(r, { protocol: 0, fiIndex: 1, diIndex: 8 }), null, 'SetParameters with PPS1');
+      const first = r.board.line.events.length;
+      same(hex(tpdu(r, '00A4000C02 0001').response), '9000', 'SELECT EF 0001');
+      same(hex(tpdu(r, '00B0000004').response), '010203049000', 'READ BINARY');
+      const etu = (372 / (12 * CLOCK)) * 1e9;
+      check(r.board.line.events.slice(first).every((e) => Math.abs(e.etuNs - etu) < 1e-6), 'both sides at Di 12');
+    },
+  },
+  {
     name: 'session host PPS: ISO 7816-3 §9 without PPS the first TPDU means the default protocol at Fd/Dd',
     run() {
       const r = rig(builtIn('t0-pps'), CLASS_A);

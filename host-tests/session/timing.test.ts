@@ -1,5 +1,5 @@
 import test from 'ava';
-import { cyclesToEtu, cyclesToNs, etuNs, guardTimeEtu, workWaitingEtu } from '../../firmware/iso7816/timing.js';
+import { cyclesToEtu, cyclesToNs, etuNs, guardTimeEtu, TIMING_PROFILES, workWaitingEtu } from '../../firmware/iso7816/timing.js';
 
 test('ISO 7816-3 §7.1: 1 etu = F / (D · f)', (t) => {
   t.is(etuNs(372, 1, 3_720_000), 100_000);
@@ -22,4 +22,17 @@ test('ISO 7816-3 §8.3 TC1: GT = 12 etu + N etu; N = 255 is 12 etu in T=0, 11 et
   t.is(guardTimeEtu(2, 1), 14);
   t.is(guardTimeEtu(255, 0), 12);
   t.is(guardTimeEtu(255, 1), 11);
+});
+
+test('ISO 7816-3 §6.2.2 and EMV Book 1 timing profiles: RST low ≥ 400 / 40 000–45 000 cycles, ATR window 40 000 / 42 001, EMV ATR ≤ 20 160 etu', (t) => {
+  const { iso, emv } = TIMING_PROFILES;
+  t.true(iso.resetLowCycles >= 400);
+  t.is(iso.atrWindowCycles, 40_000);
+  t.is(iso.atrTotalEtu, 0);
+  t.true(iso.muteRetries);
+  t.true(emv.resetLowCycles >= 40_000 && emv.resetLowCycles <= 45_000);
+  t.is(emv.atrWindowCycles, 42_001);
+  t.is(emv.atrTotalEtu, 20_160);
+  t.false(emv.muteRetries);
+  t.true(Object.isFrozen(TIMING_PROFILES) && Object.isFrozen(emv));
 });

@@ -1,0 +1,113 @@
+/**
+ * Simulator cost bench: how much host CPU the simulated line costs per microsecond of virtual time,
+ * and how many scheduler events it schedules per character on the line, for ~4 KB through the whole
+ * reader stack (session → protocol → simulated UART ↔ line ↔ card):
+ * - t0: the `t0-fs` card at Fd/Dd (T=0), 8 ECHO APDUs of 255 bytes (case 4: data out, GET RESPONSE in);
+ * - t1: the `t1` card at the rate PPS negotiates (Fi 372, Di 4), one 4096-byte extended ECHO APDU.
+ *
+ * cpuNsPerVirtualUs: process CPU time (user + system) over virtual time, for the exchange alone.
+ * eventsPerChar: scheduler `at()` calls during the exchange over the characters the line carried.
+ *
+ * `npx tsx host-tests/bench/sim-bench.ts` prints the table.
+ */
+import { createSimBoard } from '../../hal/sim/board.js';
+import { findCard } from '../../hal/sim/cards/registry.js';
+import { createCardSlot } from '../../firmware/iso7816/session.js';
+import type { PowerOnResult, TransmitResult } from '../../firmware/iso7816/slot.js';
+
+export interface SimBenchRow {
+  name: string;
+  cpuNsPerVirtualUs: number;
+  eventsPerChar: number;
+}
+
+function echo(size: number): Uint8Array {
+  const extended = size > 255;
+  const head = extended ? [0x80, 0xee, 0, 0, 0, size >> 8, size & 0xff] : [0x80, 0xee, 0, 0, size];
+  const tail = extended ? [size >> 8, size & 0xff] : [size & 0xff];
+  const apdu = new Uint8Array(head.length + size + tail.length);
+  apdu.set(head);
+  for (let i = 0; i < size; i++) apdu[head.length + i] = (i * 31 + 7) & 0xff;
+  apdu.set(tail, head.length + size);
+  return apdu;
+}
+
+function cpuNs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) * 1000;
+}
+
+async function run(name: string, card: string, apdus: Uint8Array[], protocol: 0 | 1, rounds: number): Promise<SimBenchRow> {
+  let cpu = 0;
+  let virtualNs = 0;
+  let events = 0;
+  let chars = 0;
+  for (let round = 0; round < rounds; round++) {
+    const board = createSimBoard({ card: findCard(card)!.create(1) });
+    const scheduler = board.scheduler;
+    const slot = createCardSlot({ contacts: board.contacts, uart: board.uart, scheduler });
+    const until = <T>(get: () => T | null): T => {
+      let value = get();
+      while (value === null) {
+        const next = scheduler.nextTime;
+        if (next === undefined) throw new Error(`${name}: the simulation went idle`);
+        scheduler.runUntil(next);
+        value = get();
+      }
+      return value;
+    };
+    scheduler.runUntil(20e6);
+    let power: PowerOnResult | null = null;
+    slot.powerOn('auto', (r) => (power = r));
+    const p = until(() => power);
+    if (p.error !== null || slot.attributes.protocol !== protocol) throw new Error(`${name}: power-on failed (${p.error})`);
+    scheduler.runUntil(scheduler.now() + 1e6);
+    // Count scheduled events by wrapping this board's scheduler instance (not its class).
+    let scheduled = 0;
+    const at = scheduler.at.bind(scheduler);
+    scheduler.at = (time, callback) => {
+      scheduled++;
+      return at(time, callback);
+    };
+    const firstChar = board.line.events.length;
+    const startNs = scheduler.now();
+    const startCpu = cpuNs();
+    for (const apdu of apdus) {
+      let result: TransmitResult | null = null;
+      slot.transmitApdu(apdu, (x) => (result = x));
+      const res = until(() => result);
+      if (res.error !== null || res.response === null) throw new Error(`${name}: exchange failed (${res.error})`);
+    }
+    cpu += cpuNs() - startCpu;
+    virtualNs += scheduler.now() - startNs;
+    events += scheduled;
+    chars += board.line.events.length - firstChar;
+  }
+  return {
+    name,
+    cpuNsPerVirtualUs: Math.round((cpu / (virtualNs / 1000)) * 10) / 10,
+    eventsPerChar: Math.round((events / chars) * 100) / 100,
+  };
+}
+
+export async function benchSim(): Promise<SimBenchRow[]> {
+  const t0 = Array.from({ length: 8 }, () => echo(255));
+  const t1 = [echo(4096)];
+  // A warm-up round each, so the JIT has compiled the hot paths before anything is measured.
+  await run('warm-up', 't0-fs', t0, 0, 1);
+  await run('warm-up', 't1', t1, 1, 1);
+  return [
+    await run('t0-fs 8 × ECHO 255 (Fd/Dd)', 't0-fs', t0, 0, 5),
+    await run('t1 ECHO 4096 (Di 4)', 't1', t1, 1, 5),
+  ];
+}
+
+const invokedDirectly = typeof process !== 'undefined' && process.argv[1] !== undefined && /sim-bench\.ts$/.test(process.argv[1]);
+if (invokedDirectly) {
+  benchSim().then((rows) => {
+    console.log('exchange                       CPU ns / virtual µs   events / char');
+    for (const row of rows) {
+      console.log(`${row.name.padEnd(30)} ${row.cpuNsPerVirtualUs.toFixed(1).padStart(20)} ${row.eventsPerChar.toFixed(2).padStart(15)}`);
+    }
+  });
+}
