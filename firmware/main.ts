@@ -52,6 +52,6 @@ export default function main(): void {
     exchangeLevel: 'extended-apdu',
     maxApduLength: MAX_COMMAND_APDU,
   };
-  new CcidClass({ usb: board.usb.io, slots: [slot], config: reader, trace });
+  new CcidClass({ usb: board.usb.io, slots: [slot], config: reader, scheduler, trace });
   if (trace.mask & TraceCategory.INFO) trace.log(TraceCategory.INFO, `${board.name}: CCID reader ready`);
 }

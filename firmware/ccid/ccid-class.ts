@@ -3,11 +3,12 @@
  * reassembly, dispatch to one SlotEngine per slot, bulk IN scheduling, the class-specific control
  * requests (§5.3) and the interrupt messages (§6.3).
  *
- *   new CcidClass({ usb: board.usb.io, usbOptions: board.usb.options, slots, config, trace })
+ *   new CcidClass({ usb: board.usb.io, usbOptions: board.usb.options, slots, config, scheduler, trace })
  *
  * The class builds the UsbDevice itself (ECMA-419: the IO constructor is injected, its options
  * are fixed at construction), so the descriptors and callbacks it passes are the whole contract.
  */
+import type { Scheduler } from '../../hal/interfaces/scheduler.js';
 import type { SetupPacket, ControlReply, UsbDevice, UsbDeviceConstructor, UsbDeviceOptions } from '../../hal/interfaces/usb-device.js';
 import { silentTrace, TraceCategory, type Trace } from '../../hal/interfaces/trace.js';
 import type { Slot } from '../iso7816/slot.js';
@@ -26,6 +27,8 @@ export interface CcidClassOptions<Extra extends object = object> {
   /** One Slot per card slot, index = bSlot. The class takes over their onPresence and onFault. */
   slots: readonly Slot[];
   config: ReaderConfig;
+  /** The slots' clock: the reader's own time extensions during long card commands (time-extension.ts). */
+  scheduler: Scheduler;
   trace?: Trace;
 }
 
@@ -62,6 +65,7 @@ export class CcidClass<Extra extends object = object> {
       config,
       description,
       queue: this.#queue,
+      scheduler: options.scheduler,
       trace: this.#trace,
       presenceChanged: (index) => this.#presenceChanged(index),
       hardwareError: (index, bSeq) => this.#hardwareError(index, bSeq),

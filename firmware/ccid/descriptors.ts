@@ -104,15 +104,25 @@ export function supportedDataRates(clocksHz: readonly number[], maxBaud: number)
   return rates;
 }
 
-/** §5.1 dwFeatures: only what this firmware does. */
+/**
+ * §5.1 dwFeatures: only what this firmware does. The session parses the ATR, picks the voltage
+ * class and changes the UART rate when PPS succeeds, at every level.
+ *
+ * Who negotiates (libccid 1.5.2 IFDHSetProtocolParameters): with 0x40 it sends neither PPS nor
+ * SetParameters; with 0x80 SetParameters but no PPS; with neither it sends the raw PPS request in an
+ * XfrBlock (when it wants another protocol than the default or TA1's rate), then SetParameters.
+ * - APDU levels: 0x40. The session runs PPS and the protocol set-up on IccPowerOn, T=1 with its
+ *   S(IFS request) (0x400), so the card is SPECIFIC before the host's first APDU.
+ * - TPDU level: neither 0x40 nor 0x80. libccid speaks T=1 blocks itself and picks the protocol
+ *   per connection (a T=0/T=1 card may be asked for either), so the card waits in NEGOTIABLE for
+ *   the host's PPS (slot.ts PowerOnOptions 'host'); 0x80 would leave such a card at its default
+ *   protocol, and 0x40 would also skip the SetParameters that tells the reader the host's T=1 values.
+ */
 export function readerFeatures(config: ReaderConfig): number {
-  // The session parses the ATR, picks the voltage class, and runs PPS and the protocol set-up
-  // itself on IccPowerOn, then changes the UART rate: hosts send neither PPS nor SetParameters.
-  let features = Feature.autoConfigFromAtr | Feature.autoVoltage | Feature.autoBaud | Feature.autoParameterNegotiation;
+  let features = Feature.autoConfigFromAtr | Feature.autoVoltage | Feature.autoBaud;
   if (config.clockStop) features |= Feature.clockStop;
   if (config.exchangeLevel === 'tpdu') return features | Feature.levelTpdu;
-  // At the APDU levels the session runs T=1 and its IFSD exchange.
-  features |= Feature.autoIfsd;
+  features |= Feature.autoParameterNegotiation | Feature.autoIfsd;
   return features | (config.exchangeLevel === 'short-apdu' ? Feature.levelShortApdu : Feature.levelExtendedApdu);
 }
 

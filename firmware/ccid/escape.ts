@@ -17,6 +17,7 @@
 import type { Trace } from '../../hal/interfaces/trace.js';
 import type { ReaderState, SlotAttributes } from '../iso7816/slot.js';
 import { Offset } from './constants.js';
+import { blockWaitingNs, workWaitingNs } from './time-extension.js';
 import { writeU32 } from './messages.js';
 
 export const EscapeCode = Object.freeze({
@@ -61,10 +62,8 @@ function writeAttributes(out: Uint8Array, a: SlotAttributes): number {
   writeU32(out, 16, a.clockHz);
   out[20] = a.clockStopped ? 1 : 0;
   writeU32(out, 21, 11 + (1 << a.cwi));
-  const f = a.clockHz;
-  const etuUs = f > 0 ? (a.F / a.D / f) * 1e6 : 0;
-  writeU32(out, 25, f > 0 ? Math.round(11 * etuUs + ((1 << a.bwi) * 960 * 372 * 1e6) / f) : 0);
-  writeU32(out, 29, f > 0 ? Math.round((960 * a.WI * a.F * 1e6) / f) : 0);
+  writeU32(out, 25, Math.round(blockWaitingNs(a) / 1000));
+  writeU32(out, 29, Math.round(workWaitingNs(a) / 1000));
   return ATTRIBUTE_LAYOUT_LENGTH;
 }
 

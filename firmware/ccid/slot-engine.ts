@@ -5,6 +5,7 @@
  * disturbing the first.
  */
 import type { VoltageClass } from '../../hal/interfaces/card-contacts.js';
+import type { Scheduler, TimerHandle } from '../../hal/interfaces/scheduler.js';
 import { TraceCategory, type Trace } from '../../hal/interfaces/trace.js';
 import type { Slot, SlotError, SlotParameters, TransmitResult } from '../iso7816/slot.js';
 import {
@@ -32,12 +33,14 @@ import {
 } from './messages.js';
 import { DEFAULT_PARAMETERS, decodeProtocolData, encodeProtocolData, parametersFromAttributes } from './parameters.js';
 import { ReplyQueue } from './reply-queue.js';
+import { extensionPeriodNs } from './time-extension.js';
 
 /** What a slot engine needs from the class around it. */
 export interface EngineContext {
   readonly config: ReaderConfig;
   readonly description: ReaderDescription;
   readonly queue: ReplyQueue;
+  readonly scheduler: Scheduler;
   readonly trace: Trace;
   presenceChanged(index: number): void;
   hardwareError(index: number, bSeq: number): void;
@@ -108,6 +111,10 @@ export class SlotEngine {
   /** §6.1.10 T0APDU class bytes. */
   #classGetResponse: number;
   #classEnvelope: number;
+
+  /** Phase busy with an XfrBlock: the reader's own next time extension (time-extension.ts), and its period. */
+  #extensionTimer: TimerHandle | null = null;
+  #extensionPeriodNs = 0;
 
   constructor(index: number, slot: Slot, context: EngineContext) {
     this.#index = index;
@@ -230,6 +237,8 @@ export class SlotEngine {
     if (!TRANSITIONS[from].includes(next)) throw new Error(`CCID slot ${this.#index}: ${from} → ${next} is not a transition`);
     if (from === 'commandChain' && next !== 'commandChain') this.#commandLength = 0;
     if (from === 'responseChain' && next !== 'responseChain') this.#response = null;
+    // Whatever ends a card command (its answer, abort, removal, de-configuration) ends its time extensions.
+    if (from === 'busy' && next !== 'busy') this.#disarmExtension();
     this.#phase = next;
     const trace = this.#context.trace;
     if (from !== next && trace.mask & TraceCategory.CCID) trace.log(TraceCategory.CCID, `slot ${this.#index} ${from} → ${next}`);
@@ -270,6 +279,8 @@ export class SlotEngine {
     // A different class needs a cold reset; the same class (or auto) on a powered card is a warm reset.
     if (voltage !== 'auto' && current !== null && current !== voltage) this.#slot.powerOff();
     const token = this.#start('PC_to_RDR_IccPowerOn', bSeq);
+    // readerFeatures (descriptors.ts): at the TPDU level the host sends PPS and SetParameters itself.
+    const negotiation = this.#context.description.exchangeLevel === 'tpdu' ? 'host' : 'reader';
     this.#slot.powerOn(voltage, (result) => {
       if (!this.#settle(token)) return;
       if (result.error !== null || result.atr === null) {
@@ -278,7 +289,7 @@ export class SlotEngine {
       const attributes = this.#slot.attributes;
       this.#parameters = this.#defaults = parametersFromAttributes(attributes, attributes.clockStop ?? 'not-supported');
       this.#dataBlock(bSeq, CommandStatus.ok, 0, Chain.whole, result.atr);
-    });
+    }, { negotiation });
   }
 
   /** §6.1.2 PC_to_RDR_IccPowerOff: harmless when repeated. */
@@ -344,6 +355,8 @@ export class SlotEngine {
       return;
     }
     const token = this.#start('PC_to_RDR_XfrBlock', bSeq);
+    this.#extensionPeriodNs = extensionPeriodNs(this.#slot.attributes);
+    this.#armExtension();
     const extended = this.#context.description.exchangeLevel === 'extended-apdu';
     const done = (result: TransmitResult): void => {
       const response = result.error === null ? result.response : null;
@@ -490,16 +503,37 @@ export class SlotEngine {
     this.#queue.commit(this.#index, encodeDataRateAndClockFrequency(buffer, this.#index, bSeq, status, bError, clockKHz, rate));
   }
 
+  /**
+   * §6.2.6 bmCommandStatus 2 in the pending command's own reply type (Windows rejects any other),
+   * bError = the card's multiplier (T=1 WTX), 1 when the reader asks on its own; the periodic one
+   * starts counting again. Only XfrBlock waits on the card here (Escape answers at once, Secure is
+   * not supported): libccid honours time extensions for XfrBlock, Secure and Escape only, so
+   * IccPowerOn and SetParameters (a long PPS) are answered directly.
+   */
   #timeExtension(bSeq: number, multiplier: number): void {
     const pending = this.#pending;
-    // §6.2.6 bmCommandStatus 2 in the pending command's own reply type (Windows rejects any other).
-    // Only XfrBlock waits on the card here: libccid honours time extensions for XfrBlock, Secure
-    // and Escape only, so IccPowerOn and SetParameters (a long PPS) are answered directly.
     if (pending !== 'PC_to_RDR_XfrBlock') return;
     const buffer = this.#queue.extensionBuffer(this.#index);
     const bError = Math.max(1, Math.min(255, Math.round(multiplier)));
     encodeRdrToPc(buffer, ResponseCode[pending], this.#index, bSeq, bStatus(this.#iccStatus(), CommandStatus.timeExtension), bError, 0, null);
     this.#queue.commitExtension(this.#index);
+    this.#armExtension();
+  }
+
+  /** The next time extension of the reader's own, one period from now (time-extension.ts). */
+  #armExtension(): void {
+    this.#disarmExtension();
+    const scheduler = this.#context.scheduler;
+    this.#extensionTimer = scheduler.at(scheduler.now() + this.#extensionPeriodNs, () => {
+      this.#extensionTimer = null;
+      if (this.#phase === 'busy') this.#timeExtension(this.#pendingSeq, 1);
+    });
+  }
+
+  #disarmExtension(): void {
+    if (this.#extensionTimer === null) return;
+    this.#context.scheduler.cancel(this.#extensionTimer);
+    this.#extensionTimer = null;
   }
 
   #errorCode(error: SlotError): number {

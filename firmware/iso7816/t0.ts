@@ -3,6 +3,16 @@
  * one command APDU becomes one or more command TPDUs (CLA INS P1 P2 P3 [data]) paced by the card's
  * procedure bytes. Work waiting time and character repetition are the card UART's (deadlines in etu,
  * `repetitions`); this file keeps the byte-level phases, the mapping and the response buffer.
+ *
+ * Extended APDUs (the case table of ISO/IEC 7816-4:1995 Annex A, which §12.2 carries on):
+ * - 2E with Ne ≤ 256, 3E and 4E with Nc ≤ 255: the short TPDU (P3 = Ne mod 256, or Lc), then 61xx →
+ *   GET RESPONSE until Ne bytes have come.
+ * - 3E and 4E with Nc > 255: the whole APDU in ENVELOPEs, then GET RESPONSE.
+ * - 2E with Ne > 256: a short header can only ask for 256 bytes (P3 = 00), and a card cannot tell
+ *   that from a short Le = 256, so it ends after 256 bytes with 9000 (Annex A case 2E.2c). The whole
+ *   APDU goes in an ENVELOPE instead, so the card sees Ne and announces the rest with 61xx. A card
+ *   that refuses ENVELOPE (6Dxx, 6Exx) has run nothing: the Annex A mapping follows (P3 = 00, then
+ *   61xx → GET RESPONSE, case 2E.2d).
  */
 import type { CardCharError, CardUart } from '../../hal/interfaces/card-uart.js';
 import type { Scheduler, TimerHandle } from '../../hal/interfaces/scheduler.js';
@@ -14,11 +24,20 @@ import type { Transport } from './transport.js';
 
 /** §10.3.3 procedure byte NULL: the card asks for more time; WT restarts. */
 const NULL_BYTE = 0x60;
-/** ISO/IEC 7816-4 §7.6.2 GET RESPONSE and §7.6.3 ENVELOPE instruction bytes. */
+/** ISO/IEC 7816-4:2005 §7.6.1 GET RESPONSE and §7.6.2 ENVELOPE instruction bytes. */
 const INS_GET_RESPONSE = 0xc0;
 const INS_ENVELOPE = 0xc2;
-/** ISO/IEC 7816-4 §5.4.1: CLA b5 of an interindustry class: "not the last command of a chain". */
+/**
+ * ISO/IEC 7816-4 §5.4.1 class byte: b8 = 1 is a proprietary class. In an interindustry class b5 means
+ * "not the last command of a chain"; b7 = 1 marks the further values (logical channel in b4–b1, SM in
+ * b6), otherwise the channel is in b2–b1 and SM in b4–b3.
+ */
+const CLA_PROPRIETARY = 0x80;
 const CLA_CHAINING = 0x10;
+const CLA_FURTHER = 0x40;
+/** ISO/IEC 7816-4 status bytes 6D00 (instruction not supported) and 6E00 (class not supported). */
+const SW1_INS_NOT_SUPPORTED = 0x6d;
+const SW1_CLA_NOT_SUPPORTED = 0x6e;
 /** CCID bClassGetResponse / bClassEnvelope value meaning "echo the command's class". */
 export const ECHO_CLASS = 0xff;
 /** Short TPDUs carry at most 255 command bytes and 256 response bytes (P3 = 00). */
@@ -47,6 +66,19 @@ export interface T0TransportOptions {
 type TpduKind = 'command' | 'envelope' | 'get-response';
 /** Data direction of the TPDU in progress (§12.2: case 1, case 3 style, case 2 style). */
 type Direction = 'none' | 'out' | 'in';
+
+/**
+ * The class of an ENVELOPE that echoes the command's class (CCID bClassEnvelope FF). ENVELOPE is an
+ * interindustry command: it goes to the command's logical channel, without
+ * the secure messaging indication (SM protects the enveloped bytes, not the ENVELOPE) and without the
+ * chaining bit (set per piece). A proprietary class has no bits ISO defines to carry over, and on real
+ * cards a proprietary C2 is another command (ETSI TS 102 221 CAT ENVELOPE 80 C2, GSM 11.14 A0 C2):
+ * such a command is enveloped on the basic channel, class 00.
+ */
+function envelopeClass(cla: number): number {
+  if (cla & CLA_PROPRIETARY) return 0x00;
+  return cla & CLA_FURTHER ? cla & 0x4f : cla & 0x03;
+}
 
 const CHAR_ERRORS: Readonly<Record<CardCharError, SlotError>> = Object.freeze({
   parity: 'XFR_PARITY_ERROR',
@@ -91,6 +123,8 @@ export class T0Transport implements Transport {
   #tpduStart = 0;
   #resentFor6C = false;
   #envelopeOffset = 0;
+  /** Class of the command or ENVELOPE whose response GET RESPONSE fetches, for the echoed class. */
+  #responseClass = 0;
   #sw1 = 0;
   /** TPDU exchange level: the header and data go out as given; SW1 SW2 end the exchange, no mapping. */
   #raw = false;
@@ -114,8 +148,8 @@ export class T0Transport implements Transport {
       return this.#later(done, 'CMD_ABORTED');
     }
     this.#begin(apdu, parsed, false, 1, done, onWaiting);
-    if (parsed.nc > MAX_SHORT_NC) {
-      // ISO/IEC 7816-4 §7.6.3: a command too long for a short TPDU travels, whole, in ENVELOPEs.
+    if (parsed.nc > MAX_SHORT_NC || (parsed.nc === 0 && parsed.ne > MAX_SHORT_NE)) {
+      // Cases 3E/4E with Nc > 255 and 2E with Ne > 256: the whole APDU in ENVELOPEs (see the top).
       this.#envelopeOffset = 0;
       this.#startEnvelope();
     } else {
@@ -213,6 +247,7 @@ export class T0Transport implements Transport {
   #startCommand(command: CommandApdu): void {
     const apdu = this.#apdu!;
     this.#kind = 'command';
+    this.#responseClass = apdu[0];
     this.#header.set(apdu.subarray(0, 4));
     if (command.nc > 0) {
       this.#setTpdu('out', command.nc);
@@ -227,17 +262,19 @@ export class T0Transport implements Transport {
   }
 
   /**
-   * ISO/IEC 7816-4 §7.6.3 ENVELOPE carrying the next ≤ 255 bytes of the whole command APDU. With an
-   * interindustry class every ENVELOPE but the last is marked as chained (§5.4.1), so the card knows
-   * where the enveloped command ends even before parsing it; proprietary classes keep their CLA.
+   * ENVELOPE carrying the next ≤ 255 bytes of the whole command APDU. With an
+   * interindustry class every ENVELOPE but the last is marked as chained, so the card knows
+   * where the enveloped command ends even before parsing it; a proprietary class the host chose with
+   * bClassEnvelope goes out as given.
    */
   #startEnvelope(): void {
     const apdu = this.#apdu!;
     const chunk = Math.min(MAX_SHORT_NC, apdu.length - this.#envelopeOffset);
-    const cla = this.#classEnvelope === ECHO_CLASS ? apdu[0] : this.#classEnvelope;
+    const cla = this.#classEnvelope === ECHO_CLASS ? envelopeClass(apdu[0]) : this.#classEnvelope;
     const last = this.#envelopeOffset + chunk === apdu.length;
     this.#kind = 'envelope';
-    this.#header[0] = last || (cla & 0x80) !== 0 ? cla : cla | CLA_CHAINING;
+    this.#responseClass = cla;
+    this.#header[0] = last || (cla & CLA_PROPRIETARY) !== 0 ? cla : cla | CLA_CHAINING;
     this.#header[1] = INS_ENVELOPE;
     this.#header[2] = 0;
     this.#header[3] = 0;
@@ -247,10 +284,14 @@ export class T0Transport implements Transport {
     this.#sendHeader();
   }
 
-  /** §12.2.3: GET RESPONSE for `count` (1…256) of the bytes the card announced with 61xx. */
+  /**
+   * §12.2.3: GET RESPONSE for `count` (1…256) of the bytes the card announced with 61xx. The echoed
+   * class is that of the TPDU the card answered: the command's (a GSM SIM knows only A0 C0), or the
+   * ENVELOPE's when the command went enveloped.
+   */
   #startGetResponse(count: number): void {
     this.#kind = 'get-response';
-    this.#header[0] = this.#classGetResponse === ECHO_CLASS ? this.#apdu![0] : this.#classGetResponse;
+    this.#header[0] = this.#classGetResponse === ECHO_CLASS ? this.#responseClass : this.#classGetResponse;
     this.#header[1] = INS_GET_RESPONSE;
     this.#header[2] = 0;
     this.#header[3] = 0;
@@ -347,6 +388,11 @@ export class T0Transport implements Transport {
     const command = this.#command!;
     if (this.#kind === 'envelope' && this.#envelopeOffset < this.#apdu!.length && sw1 === 0x90 && sw2 === 0x00) {
       this.#startEnvelope();
+      return;
+    }
+    if (this.#kind === 'envelope' && command.nc === 0 && (sw1 === SW1_INS_NOT_SUPPORTED || sw1 === SW1_CLA_NOT_SUPPORTED)) {
+      // Case 2E.2 and a card without ENVELOPE: nothing ran, so the Annex A mapping follows (P3 = 00).
+      this.#startCommand(command);
       return;
     }
     if (sw1 === 0x6c && this.#direction === 'in' && !this.#resentFor6C) {

@@ -2,10 +2,18 @@
  * The simulated contact side of the socket: VCC, CLK, RST and the open-drain I/O line (ISO 7816-3
  * §5, §7.1: I/O is pulled high; whoever drives it low wins). It records every level change with its
  * virtual time, and every character as an event, for tests, traces and VCD files.
+ *
+ * Cost: a character's bit edges are not scheduler events. A sender hands the line the whole frame
+ * (`plan`) at its leading edge; the line applies the planned edges lazily, in the (time, sequence)
+ * order their events would have had (their sequence numbers are reserved), whenever anything looks
+ * at the line (`io`, `levelAt`, `record`, another drive). Only a falling edge that a listener
+ * waiting for a start bit must hear at its exact time becomes an event. The result, record and
+ * callbacks included, is the same as driving every edge from its own event.
  * No Node APIs.
  */
 import type { Scheduler } from '../interfaces/scheduler.js';
 import type { Convention } from '../interfaces/card-uart.js';
+import type { VirtualScheduler } from './scheduler.js';
 
 export type LineSignal = 'vcc' | 'clk' | 'rst' | 'io';
 
@@ -43,41 +51,98 @@ export interface LineCharacter {
 
 /** Something that drives I/O and listens to it (a reader UART or the card's side). */
 export interface LineListener {
+  /**
+   * True when a falling edge now would start a reception. The line delivers falling edges to
+   * `ioChanged` at their exact time while any listener says so; otherwise planned edges (see
+   * `SimLine.plan`) reach no listener, as no listener would act on them.
+   */
+  readonly awaitingStart: boolean;
   /** The I/O level changed (already recorded). Called synchronously, inside the simulator core. */
   ioChanged(level: 0 | 1): void;
 }
 
-/** How much I/O history receivers need to sample a character after its end. */
+/**
+ * How much I/O history receivers need to sample a character after its end: the last HISTORY to
+ * 2·HISTORY edges are kept (levelAt before them answers 1).
+ */
 const HISTORY = 256;
+/** A frame has at most 10 edges after its leading edge (start, 8 data, parity, stop). */
+const MAX_PLAN = 10;
+
+/** One driver of I/O: its current level and the edges it has planned but the line has not applied. */
+interface Driver {
+  low: boolean;
+  readonly times: Float64Array;
+  readonly seqs: Float64Array;
+  readonly levels: Uint8Array;
+  count: number;
+  /** Index of the first planned edge not applied yet (`count` when none is left). */
+  next: number;
+}
 
 export class SimLine {
   readonly scheduler: Scheduler;
-  /** Every level change (test and trace backdoor). */
-  readonly record: LineChange[] = [];
   /** Every character put on I/O (test and trace backdoor). */
   readonly events: LineCharacter[] = [];
 
+  readonly #scheduler: VirtualScheduler;
+  readonly #record: LineChange[] = [];
+  /**
+   * I/O changes not yet in #record, in order (the record's changes objects are only made when
+   * someone reads it); a VCC, CLK or RST change moves them there first, to keep the order.
+   */
+  #ioTimes = new Float64Array(1024);
+  #ioLevels = new Uint8Array(1024);
+  #ioCount = 0;
   #io: 0 | 1 = 1;
-  #lowDrivers = new Set<object>();
+  /** Drivers pulling I/O low now. */
+  #lows = 0;
+  #drivers = new Map<object, Driver>();
+  /** Drivers with planned edges left (a few at most: one frame per side, rarely overlapping). */
+  #planned: Driver[] = [];
   #listeners = new Set<LineListener>();
-  #historyTime: number[] = [];
-  #historyLevel: (0 | 1)[] = [];
+  #historyTime = new Float64Array(2 * HISTORY + 1);
+  #historyLevel = new Uint8Array(2 * HISTORY + 1);
+  #historyCount = 0;
+  /** (time, seq) of the last planned edge that changed I/O. */
+  #changeTime = NaN;
+  #changeSeq = NaN;
+  /** The pending event delivering a planned falling edge to listeners, and that edge's (time, seq). */
+  #wake: number | undefined;
+  #wakeTime = NaN;
+  #wakeSeq = NaN;
+  /** #nextFall's answer, and its scratch: per planned driver, the next edge and whether it pulls low. */
+  #foundTime = NaN;
+  #foundSeq = NaN;
+  #cursor: number[] = [];
+  #low: number[] = [];
   #lastEdge: Record<LineSide, number> = { reader: -Infinity, card: -Infinity };
   #vcc = 0;
   #clk = 0;
   #rst: 0 | 1 = 0;
 
-  constructor(scheduler: Scheduler) {
+  constructor(scheduler: VirtualScheduler) {
     this.scheduler = scheduler;
+    this.#scheduler = scheduler;
+  }
+
+  /** Every level change (test and trace backdoor); planned edges appear once their time has come. */
+  get record(): LineChange[] {
+    this.#settle();
+    this.#flushIo();
+    return this.#record;
   }
 
   /** Forget the recorded changes and characters (the line's state stays). */
   clear(): void {
-    this.record.length = 0;
+    this.#settle();
+    this.#ioCount = 0;
+    this.#record.length = 0;
     this.events.length = 0;
   }
 
   get io(): 0 | 1 {
+    this.#settle();
     return this.#io;
   }
   get vcc(): number {
@@ -114,6 +179,7 @@ export class SimLine {
 
   listen(listener: LineListener): void {
     this.#listeners.add(listener);
+    this.watch();
   }
 
   unlisten(listener: LineListener): void {
@@ -121,35 +187,100 @@ export class SimLine {
     this.drive(listener, 1);
   }
 
-  /** `driver` pulls I/O low (0) or releases it (1). Open drain: low wins. */
+  /** `driver` pulls I/O low (0) or releases it (1) now. Open drain: low wins. */
   drive(driver: object, level: 0 | 1): void {
-    if (level === 0) this.#lowDrivers.add(driver);
-    else this.#lowDrivers.delete(driver);
-    const io: 0 | 1 = this.#lowDrivers.size > 0 ? 0 : 1;
-    if (io === this.#io) return;
-    this.#io = io;
-    const now = this.scheduler.now();
-    this.#push({ timeNs: now, signal: 'io', value: io });
-    this.#historyTime.push(now);
-    this.#historyLevel.push(io);
-    if (this.#historyTime.length > 2 * HISTORY) {
-      this.#historyTime.splice(0, HISTORY);
-      this.#historyLevel.splice(0, HISTORY);
+    this.#settle();
+    const d = this.#driver(driver);
+    const low = level === 0;
+    if (low !== d.low) {
+      d.low = low;
+      this.#lows += low ? 1 : -1;
+      const io: 0 | 1 = this.#lows > 0 ? 0 : 1;
+      if (io !== this.#io) {
+        this.#change(this.scheduler.now(), io);
+        for (const listener of [...this.#listeners]) listener.ioChanged(io);
+      }
     }
-    for (const listener of [...this.#listeners]) listener.ioChanged(io);
+    this.watch();
+  }
+
+  /**
+   * `driver` will set I/O to the levels of bits 1…9 of `frame` (bit k = level k etu after
+   * `startNs`), then release it at 10 etu: the rest of a character whose leading edge it has just
+   * driven. Each level change takes the sequence number its own scheduler event would have had.
+   */
+  plan(driver: object, startNs: number, etuNs: number, frame: number): void {
+    this.#settle();
+    const d = this.#driver(driver);
+    let count = 0;
+    let level = 0;
+    for (let k = 1; k <= 10; k++) {
+      const bit = k < 10 ? (frame >> k) & 1 : 1;
+      if (bit === level) continue;
+      level = bit;
+      d.times[count] = startNs + k * etuNs;
+      d.levels[count] = bit;
+      count++;
+    }
+    const first = this.#scheduler.reserve(count);
+    for (let i = 0; i < count; i++) d.seqs[i] = first + i;
+    if (d.next >= d.count) this.#planned.push(d);
+    d.count = count;
+    d.next = 0;
+    this.watch();
+  }
+
+  /** Drop the edges `driver` planned that have not happened yet (its character is cut). */
+  abandon(driver: object): void {
+    this.#settle();
+    const d = this.#drivers.get(driver);
+    if (d === undefined || d.next >= d.count) return;
+    d.next = d.count;
+    this.#planned.splice(this.#planned.indexOf(d), 1);
+    this.watch();
+  }
+
+  /**
+   * A listener's `awaitingStart` may have changed: make sure the next planned falling edge reaches
+   * the listeners at its own time if any of them waits for a start bit.
+   */
+  watch(): void {
+    let wanted = false;
+    for (const listener of this.#listeners) {
+      if (listener.awaitingStart) {
+        wanted = true;
+        break;
+      }
+    }
+    const found = wanted && this.#nextFall();
+    if (found && this.#wake !== undefined && this.#foundTime === this.#wakeTime && this.#foundSeq === this.#wakeSeq) return;
+    if (this.#wake !== undefined) this.#scheduler.cancel(this.#wake);
+    this.#wake = undefined;
+    if (!found) return;
+    this.#wakeTime = this.#foundTime;
+    this.#wakeSeq = this.#foundSeq;
+    this.#wake = this.#scheduler.atReserved(this.#wakeTime, this.#wakeSeq, () => {
+      this.#wake = undefined;
+      this.#settle();
+      if (this.#io === 0 && this.#changeTime === this.#wakeTime && this.#changeSeq === this.#wakeSeq) {
+        for (const listener of [...this.#listeners]) listener.ioChanged(0);
+      }
+      this.watch();
+    });
   }
 
   /** I/O level at `timeNs` (a past time within the recent history, or now). */
   levelAt(timeNs: number): 0 | 1 {
+    this.#settle();
     const times = this.#historyTime;
     let lo = 0;
-    let hi = times.length;
+    let hi = this.#historyCount;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (times[mid] <= timeNs) lo = mid + 1;
       else hi = mid;
     }
-    return lo === 0 ? 1 : this.#historyLevel[lo - 1];
+    return lo === 0 ? 1 : (this.#historyLevel[lo - 1] as 0 | 1);
   }
 
   /** A character's leading edge: recorded, and remembered for turnaround timing. */
@@ -163,7 +294,128 @@ export class SimLine {
     return this.#lastEdge[side];
   }
 
-  #push(change: LineChange): void {
-    this.record.push(change);
+  #driver(driver: object): Driver {
+    let d = this.#drivers.get(driver);
+    if (d === undefined) {
+      d = { low: false, times: new Float64Array(MAX_PLAN), seqs: new Float64Array(MAX_PLAN), levels: new Uint8Array(MAX_PLAN), count: 0, next: 0 };
+      this.#drivers.set(driver, d);
+    }
+    return d;
   }
+
+  /** The planned driver whose next edge comes first, in (time, seq) order, or undefined. */
+  #first(): Driver | undefined {
+    const planned = this.#planned;
+    let best: Driver | undefined;
+    for (let i = 0; i < planned.length; i++) {
+      const d = planned[i];
+      if (best === undefined || before(d.times[d.next], d.seqs[d.next], best.times[best.next], best.seqs[best.next])) best = d;
+    }
+    return best;
+  }
+
+  /** Apply, in order, every planned edge whose event would have run by now. */
+  #settle(): void {
+    if (this.#planned.length === 0) return;
+    const now = this.#scheduler.now();
+    const running = this.#scheduler.runningSeq;
+    for (;;) {
+      const d = this.#first();
+      if (d === undefined) return;
+      const time = d.times[d.next];
+      const seq = d.seqs[d.next];
+      if (time > now || (time === now && seq > running)) return;
+      const low = d.levels[d.next] === 0;
+      if (++d.next >= d.count) this.#planned.splice(this.#planned.indexOf(d), 1);
+      if (low === d.low) continue;
+      d.low = low;
+      this.#lows += low ? 1 : -1;
+      const io: 0 | 1 = this.#lows > 0 ? 0 : 1;
+      if (io === this.#io) continue;
+      this.#change(time, io);
+      this.#changeTime = time;
+      this.#changeSeq = seq;
+    }
+  }
+
+  /**
+   * Find the first planned edge that will pull I/O from high to low, replaying the plans on copies
+   * of the drivers' levels; its (time, seq) in #foundTime/#foundSeq. False when there is none.
+   */
+  #nextFall(): boolean {
+    const planned = this.#planned;
+    if (planned.length === 0) return false;
+    this.#settle();
+    const n = planned.length;
+    const cursor = this.#cursor;
+    const low = this.#low;
+    for (let i = 0; i < n; i++) {
+      cursor[i] = planned[i].next;
+      low[i] = planned[i].low ? 1 : 0;
+    }
+    let lows = this.#lows;
+    for (;;) {
+      let best = -1;
+      for (let i = 0; i < n; i++) {
+        const d = planned[i];
+        const c = cursor[i];
+        if (c >= d.count) continue;
+        if (best < 0 || before(d.times[c], d.seqs[c], planned[best].times[cursor[best]], planned[best].seqs[cursor[best]])) best = i;
+      }
+      if (best < 0) return false;
+      const d = planned[best];
+      const c = cursor[best]++;
+      const l = d.levels[c] === 0 ? 1 : 0;
+      if (l === low[best]) continue;
+      low[best] = l;
+      const wasHigh = lows === 0;
+      lows += l ? 1 : -1;
+      if (wasHigh && lows > 0) {
+        this.#foundTime = d.times[c];
+        this.#foundSeq = d.seqs[c];
+        return true;
+      }
+    }
+  }
+
+  #change(timeNs: number, io: 0 | 1): void {
+    this.#io = io;
+    let n = this.#ioCount;
+    if (n === this.#ioTimes.length) {
+      const times = new Float64Array(2 * n);
+      const levels = new Uint8Array(2 * n);
+      times.set(this.#ioTimes);
+      levels.set(this.#ioLevels);
+      this.#ioTimes = times;
+      this.#ioLevels = levels;
+    }
+    this.#ioTimes[n] = timeNs;
+    this.#ioLevels[n] = io;
+    this.#ioCount = n + 1;
+    n = this.#historyCount;
+    this.#historyTime[n] = timeNs;
+    this.#historyLevel[n] = io;
+    if (++n > 2 * HISTORY) {
+      this.#historyTime.copyWithin(0, HISTORY, n);
+      this.#historyLevel.copyWithin(0, HISTORY, n);
+      n -= HISTORY;
+    }
+    this.#historyCount = n;
+  }
+
+  #flushIo(): void {
+    const n = this.#ioCount;
+    for (let i = 0; i < n; i++) this.#record.push({ timeNs: this.#ioTimes[i], signal: 'io', value: this.#ioLevels[i] });
+    this.#ioCount = 0;
+  }
+
+  #push(change: LineChange): void {
+    this.#settle();
+    this.#flushIo();
+    this.#record.push(change);
+  }
+}
+
+function before(timeA: number, seqA: number, timeB: number, seqB: number): boolean {
+  return timeA < timeB || (timeA === timeB && seqA < seqB);
 }

@@ -4,6 +4,11 @@
  * middle of each of its own bit times, so a sender and a receiver that disagree on the rate or the
  * convention corrupt characters the way real hardware does. In T=0 mode it also does the error
  * signal and character repetition (§7.3). Shared by the reader's UART and the card's CardIo.
+ *
+ * A character costs a few scheduler events, not one per bit: the leading edge, the sender's end
+ * (10 etu, or its error-signal sample at 11 etu in T=0) and the receiver's decision (10.25 etu).
+ * The frame's other edges are planned on the line at the leading edge (`SimLine.plan`), and the
+ * receiver samples them from the line's history when it decides.
  */
 import type { Convention } from '../interfaces/card-uart.js';
 import type { LineListener, LineSide, SimLine, LineCharacter } from './line.js';
@@ -65,8 +70,7 @@ export class LinePort implements LineListener {
   guardEtu = 12;
   /** Minimum etu between the other side's last leading edge and this side's next one. */
   turnaroundEtu = 16;
-  /** Whether incoming characters are sampled at all (a card without power or in reset is deaf). */
-  listening = true;
+  #listening = true;
 
   #hooks: PortHooks;
   #queue: Outgoing[] = [];
@@ -81,8 +85,48 @@ export class LinePort implements LineListener {
   #attempts = 0;
   /** The pending start of the next character (it is not on the line yet). */
   #startTimer: number | undefined;
-  #timers = new Set<number>();
+  /** The character on the line: its end, error-signal sample or repetition, whichever is next. */
+  #txTimer: number | undefined;
+  #txChar: Outgoing | undefined;
+  #txEvent: LineCharacter | undefined;
+  #txStart = 0;
+  /** The decision on the character being received. */
+  #rxTimer: number | undefined;
+  /** This side's error signal (§7.3): pull I/O low, then release it. */
+  #signalTimer: number | undefined;
+  #releaseTimer: number | undefined;
   #closed = false;
+  // Timer callbacks made once: nothing is allocated per character (STYLE lesson 11).
+  readonly #onStart = (): void => {
+    this.#startTimer = undefined;
+    this.#transmit(this.#queue[0], false);
+  };
+  readonly #onEnd = (): void => {
+    this.#txTimer = undefined;
+    this.#done();
+  };
+  readonly #onErrorSample = (): void => {
+    this.#txTimer = undefined;
+    this.#checkErrorSignal();
+  };
+  readonly #onRepeat = (): void => {
+    this.#txTimer = undefined;
+    this.#transmit(this.#txChar!, true);
+  };
+  readonly #onEvaluate = (): void => {
+    this.#rxTimer = undefined;
+    this.#evaluate();
+  };
+  readonly #onSignal = (): void => {
+    this.#signalTimer = undefined;
+    this.line.drive(this, 0);
+  };
+  readonly #onRelease = (): void => {
+    this.#releaseTimer = undefined;
+    this.line.drive(this, 1);
+    this.#errorBusy = false;
+    this.line.watch();
+  };
 
   constructor(line: SimLine, side: LineSide, hooks: PortHooks, etuNs: number, convention: Convention | 'detect', repetitions: number) {
     this.line = line;
@@ -92,6 +136,19 @@ export class LinePort implements LineListener {
     this.convention = convention;
     this.repetitions = repetitions;
     line.listen(this);
+  }
+
+  /** Whether incoming characters are sampled at all (a card without power or in reset is deaf). */
+  get listening(): boolean {
+    return this.#listening;
+  }
+  set listening(on: boolean) {
+    this.#listening = on;
+    this.line.watch();
+  }
+
+  get awaitingStart(): boolean {
+    return this.#listening && !this.#txBusy && !this.#rxBusy && !this.#errorBusy && !this.#closed;
   }
 
   get queued(): number {
@@ -121,22 +178,26 @@ export class LinePort implements LineListener {
   dropQueue(): void {
     if (this.#startTimer !== undefined) {
       this.line.scheduler.cancel(this.#startTimer);
-      this.#timers.delete(this.#startTimer);
       this.#startTimer = undefined;
       this.#txBusy = false;
     }
     this.#queue.length = this.#txBusy ? 1 : 0;
+    this.line.watch();
   }
 
   /** Stop at once: abandon the character on the line, release I/O, forget timers and the queue. */
   reset(): void {
-    for (const t of this.#timers) this.line.scheduler.cancel(t);
-    this.#timers.clear();
+    const scheduler = this.line.scheduler;
+    for (const t of [this.#startTimer, this.#txTimer, this.#rxTimer, this.#signalTimer, this.#releaseTimer]) {
+      if (t !== undefined) scheduler.cancel(t);
+    }
+    this.#startTimer = this.#txTimer = this.#rxTimer = this.#signalTimer = this.#releaseTimer = undefined;
+    this.#txChar = this.#txEvent = undefined;
     this.#queue.length = 0;
     this.#txBusy = this.#rxBusy = this.#errorBusy = false;
     this.#consecutiveErrors = 0;
     this.#attempts = 0;
-    this.#startTimer = undefined;
+    this.line.abandon(this);
     this.line.drive(this, 1);
   }
 
@@ -148,22 +209,13 @@ export class LinePort implements LineListener {
   }
 
   ioChanged(level: 0 | 1): void {
-    if (level !== 0 || !this.listening || this.#txBusy || this.#rxBusy || this.#errorBusy) return;
+    if (level !== 0 || !this.#listening || this.#txBusy || this.#rxBusy || this.#errorBusy) return;
     const now = this.line.scheduler.now();
     this.#rxBusy = true;
     this.#rxStart = now;
     this.#rxEtu = this.etuNs;
     this.#hooks.leadingEdge(now);
-    this.#timer(now + STOP_SAMPLE * this.#rxEtu, () => this.#evaluate());
-  }
-
-  #timer(time: number, fn: () => void): number {
-    const handle = this.line.scheduler.at(time, () => {
-      this.#timers.delete(handle);
-      fn();
-    });
-    this.#timers.add(handle);
-    return handle;
+    this.#rxTimer = this.line.scheduler.at(now + STOP_SAMPLE * this.#rxEtu, this.#onEvaluate);
   }
 
   #pump(): void {
@@ -176,17 +228,14 @@ export class LinePort implements LineListener {
     const ref = Number.isNaN(next.queuedAt) ? this.#lastOwnEdge : next.queuedAt;
     start = Math.max(start, ref + next.delayEtu * etu);
     this.#txBusy = true;
-    this.#startTimer = this.#timer(start, () => {
-      this.#startTimer = undefined;
-      this.#transmit(next, false);
-    });
+    // The character stays first in the queue until it is done: #onStart sends #queue[0].
+    this.#startTimer = this.line.scheduler.at(start, this.#onStart);
   }
 
   #transmit(c: Outgoing, repeated: boolean): void {
     const now = this.line.scheduler.now();
     const bad = c.badParity > 0;
     if (bad) c.badParity--;
-    const levels = encode(c.byte, c.convention, bad);
     const event: LineCharacter = {
       timeNs: now, from: this.side, byte: c.byte, parityOk: !bad, repeated,
       convention: c.convention, etuNs: c.etuNs, errorSignalled: false,
@@ -195,28 +244,26 @@ export class LinePort implements LineListener {
     this.#lastOwnEdge = now;
     this.#hooks.sending(now, this.#queue.length === 1);
     this.line.drive(this, 0);
-    let level: 0 | 1 = 0;
-    for (let k = 1; k <= 10; k++) {
-      const bit: 0 | 1 = k < 10 ? levels[k] : 1;
-      if (bit === level) continue;
-      level = bit;
-      const l = bit;
-      this.#timer(now + k * c.etuNs, () => this.line.drive(this, l));
-    }
+    this.line.plan(this, now, c.etuNs, frame(c.byte, c.convention, bad));
+    this.#txChar = c;
+    this.#txEvent = event;
+    this.#txStart = now;
+    const scheduler = this.line.scheduler;
     if (this.protocol === 0 && this.repetitions > 0) {
-      this.#timer(now + ERROR_SAMPLE * c.etuNs, () => this.#checkErrorSignal(c, event, now));
+      this.#txTimer = scheduler.at(now + ERROR_SAMPLE * c.etuNs, this.#onErrorSample);
     } else {
-      this.#timer(now + 10 * c.etuNs, () => this.#done());
+      this.#txTimer = scheduler.at(now + 10 * c.etuNs, this.#onEnd);
     }
   }
 
-  #checkErrorSignal(c: Outgoing, event: LineCharacter, start: number): void {
+  #checkErrorSignal(): void {
     if (this.line.io === 0) {
-      event.errorSignalled = true;
+      const c = this.#txChar!;
+      this.#txEvent!.errorSignalled = true;
       const attempts = this.#attempts + 1;
       if (attempts <= this.repetitions) {
         this.#attempts = attempts;
-        this.#timer(start + REPEAT_AT * c.etuNs, () => this.#transmit(c, true));
+        this.#txTimer = this.line.scheduler.at(this.#txStart + REPEAT_AT * c.etuNs, this.#onRepeat);
         return;
       }
       this.#hooks.sendFailed(c.byte);
@@ -225,11 +272,13 @@ export class LinePort implements LineListener {
   }
 
   #done(): void {
+    this.#txChar = this.#txEvent = undefined;
     this.#attempts = 0;
     this.#txBusy = false;
     this.#queue.shift();
     this.#hooks.sent();
     this.#pump();
+    this.line.watch();
   }
 
   #evaluate(): void {
@@ -239,6 +288,7 @@ export class LinePort implements LineListener {
     const line = this.line;
     if (line.levelAt(start + 0.5 * etu) !== 0 || line.io !== 1) {
       this.#hooks.framing();
+      line.watch();
       return;
     }
     let raw = 0;
@@ -250,48 +300,60 @@ export class LinePort implements LineListener {
       convention = raw === 0x03 && parityLevel === 1 ? 'inverse' : 'direct';
       this.convention = convention;
     }
-    const { byte, parityOk } = decode(raw, parityLevel, convention);
+    const byte = convention === 'direct' ? raw : inverse(raw);
+    const parityOk = ((ones(byte) + (convention === 'direct' ? parityLevel : 1 - parityLevel)) & 1) === 0;
     if (!parityOk && this.protocol === 0 && this.#consecutiveErrors < this.repetitions) {
       this.#consecutiveErrors++;
       this.#errorBusy = true;
-      this.#timer(start + ERROR_SIGNAL_START * etu, () => line.drive(this, 0));
-      this.#timer(start + ERROR_SIGNAL_END * etu, () => {
-        line.drive(this, 1);
-        this.#errorBusy = false;
-      });
+      this.#signalTimer = line.scheduler.at(start + ERROR_SIGNAL_START * etu, this.#onSignal);
+      this.#releaseTimer = line.scheduler.at(start + ERROR_SIGNAL_END * etu, this.#onRelease);
       return;
     }
     this.#consecutiveErrors = 0;
     this.#hooks.received(byte, parityOk);
+    line.watch();
   }
 }
 
 /** Levels of bits 0..9 (start, data, parity) for a byte in a convention (§7.1, §7.2). */
 export function encode(byte: number, convention: Convention, badParity: boolean): (0 | 1)[] {
-  const levels: (0 | 1)[] = [0];
+  const f = frame(byte, convention, badParity);
+  const levels: (0 | 1)[] = [];
+  for (let k = 0; k < 10; k++) levels.push(((f >> k) & 1) as 0 | 1);
+  return levels;
+}
+
+/** The same levels packed: bit k of the result is the level of bit time k. */
+export function frame(byte: number, convention: Convention, badParity: boolean): number {
+  let levels = 0;
   let ones = 0;
   for (let i = 0; i < 8; i++) {
     // Direct: LSB first, logic one = high. Inverse: MSB first, logic one = low.
     const bit = convention === 'direct' ? (byte >> i) & 1 : (byte >> (7 - i)) & 1;
     ones += bit;
-    levels.push((convention === 'direct' ? bit : 1 - bit) as 0 | 1);
+    levels |= (convention === 'direct' ? bit : 1 - bit) << (i + 1);
   }
   let parity = ones & 1;
   if (badParity) parity ^= 1;
-  levels.push((convention === 'direct' ? parity : 1 - parity) as 0 | 1);
-  return levels;
+  return levels | ((convention === 'direct' ? parity : 1 - parity) << 9);
 }
 
 /** The byte and parity check from raw data levels (bit i = level of data bit time i). */
 export function decode(raw: number, parityLevel: number, convention: Convention): { byte: number; parityOk: boolean } {
+  const byte = convention === 'direct' ? raw : inverse(raw);
+  const parity = convention === 'direct' ? parityLevel : 1 - parityLevel;
+  return { byte, parityOk: ((ones(byte) + parity) & 1) === 0 };
+}
+
+/** The byte that inverse-convention data levels carry (§7.2: MSB first, logic one = low). */
+function inverse(raw: number): number {
   let byte = 0;
-  let parity = parityLevel;
-  if (convention === 'direct') byte = raw;
-  else {
-    for (let i = 0; i < 8; i++) if (((raw >> i) & 1) === 0) byte |= 0x80 >> i;
-    parity = 1 - parityLevel;
-  }
-  let ones = parity;
-  for (let v = byte; v; v >>= 1) ones += v & 1;
-  return { byte, parityOk: (ones & 1) === 0 };
+  for (let i = 0; i < 8; i++) if (((raw >> i) & 1) === 0) byte |= 0x80 >> i;
+  return byte;
+}
+
+function ones(byte: number): number {
+  let n = 0;
+  for (let v = byte; v; v >>= 1) n += v & 1;
+  return n;
 }

@@ -64,7 +64,7 @@ export function createSimReader(options: SimReaderOptions = {}): SimReader {
       super({ ...o, scheduler } satisfies SimUsbDeviceOptions);
     }
   };
-  const ccid = new CcidClass({ usb, slots: [slot], config, trace: options.trace });
+  const ccid = new CcidClass({ usb, slots: [slot], config, scheduler, trace: options.trace });
   return {
     board,
     slot,

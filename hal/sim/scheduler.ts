@@ -2,6 +2,9 @@
  * Virtual time for the simulator (STYLE lesson 9): the Scheduler interface plus the test/driver
  * controls `advance`, `runUntil` and `runUntilIdle`. Events run in (time, insertion sequence) order,
  * so equal times keep the order in which they were scheduled and every run is reproducible.
+ * Simulator parts that work out some events analytically instead of scheduling them (the line's
+ * bit edges) `reserve` their sequence numbers, so every other event keeps its place in that order,
+ * and compare against `runningSeq` to tell whether such an event has already happened.
  * No Node APIs: this also runs inside the XS engine.
  */
 import type { Scheduler, TimerHandle } from '../interfaces/scheduler.js';
@@ -15,6 +18,7 @@ interface Entry {
 export class VirtualScheduler implements Scheduler {
   #now = 0;
   #seq = 0;
+  #running = Infinity;
   /** Binary min-heap on (time, seq). Cancelled entries stay in the heap with a null callback. */
   #heap: Entry[] = [];
   #live = new Map<number, Entry>();
@@ -34,10 +38,40 @@ export class VirtualScheduler implements Scheduler {
     return this.#heap.length > 0 ? this.#heap[0].time : undefined;
   }
 
+  /**
+   * Sequence number of the event running now; Infinity between events, when every event due by
+   * `now()` has run. An event (time, seq) has happened iff time < now, or time = now and
+   * seq ≤ runningSeq.
+   */
+  get runningSeq(): number {
+    return this.#running;
+  }
+
   at(timeNs: number, callback: () => void): TimerHandle {
+    return this.#schedule(timeNs, ++this.#seq, callback);
+  }
+
+  /**
+   * Take `count` sequence numbers, as `count` calls of `at()` would, without scheduling anything;
+   * returns the first. An event computed instead of scheduled keeps its number, for `atReserved`.
+   */
+  reserve(count: number): number {
+    const first = this.#seq + 1;
+    this.#seq += count;
+    return first;
+  }
+
+  /**
+   * Schedule `callback` with a sequence number from `reserve()`: it runs where an event scheduled
+   * at the time of the reservation would have run.
+   */
+  atReserved(timeNs: number, seq: number, callback: () => void): TimerHandle {
+    return this.#schedule(timeNs, seq, callback);
+  }
+
+  #schedule(timeNs: number, seq: number, callback: () => void): TimerHandle {
     // A time in the past (or NaN) means "as soon as possible": never before now.
     const time = timeNs > this.#now ? timeNs : this.#now;
-    const seq = ++this.#seq;
     const entry: Entry = { time, seq, callback };
     this.#live.set(seq, entry);
     this.#push(entry);
@@ -80,7 +114,12 @@ export class VirtualScheduler implements Scheduler {
     const callback = top.callback!;
     this.#live.delete(top.seq);
     this.#now = top.time;
-    callback();
+    this.#running = top.seq;
+    try {
+      callback();
+    } finally {
+      this.#running = Infinity;
+    }
     return true;
   }
 
@@ -88,37 +127,40 @@ export class VirtualScheduler implements Scheduler {
     while (this.#heap.length > 0 && this.#heap[0].callback === null) this.#pop();
   }
 
-  #less(a: Entry, b: Entry): boolean {
-    return a.time < b.time || (a.time === b.time && a.seq < b.seq);
-  }
-
+  // Sift with a hole rather than swaps: no temporaries on the per-event path (STYLE lesson 11).
   #push(entry: Entry): void {
     const heap = this.#heap;
     let i = heap.length;
     heap.push(entry);
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.#less(heap[i], heap[parent])) break;
-      [heap[i], heap[parent]] = [heap[parent], heap[i]];
+      const p = heap[parent];
+      if (!less(entry, p)) break;
+      heap[i] = p;
       i = parent;
     }
+    heap[i] = entry;
   }
 
   #pop(): void {
     const heap = this.#heap;
     const last = heap.pop()!;
-    if (heap.length === 0) return;
-    heap[0] = last;
+    const n = heap.length;
+    if (n === 0) return;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
+      if (l >= n) break;
       const r = l + 1;
-      let m = i;
-      if (l < heap.length && this.#less(heap[l], heap[m])) m = l;
-      if (r < heap.length && this.#less(heap[r], heap[m])) m = r;
-      if (m === i) return;
-      [heap[i], heap[m]] = [heap[m], heap[i]];
+      const m = r < n && less(heap[r], heap[l]) ? r : l;
+      if (!less(heap[m], last)) break;
+      heap[i] = heap[m];
       i = m;
     }
+    heap[i] = last;
   }
+}
+
+function less(a: Entry, b: Entry): boolean {
+  return a.time < b.time || (a.time === b.time && a.seq < b.seq);
 }

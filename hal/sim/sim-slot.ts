@@ -7,6 +7,7 @@
 import type { ContactFault, VoltageClass } from '../interfaces/card-contacts.js';
 import type { Scheduler, TimerHandle } from '../interfaces/scheduler.js';
 import type {
+  PowerOnOptions,
   PowerOnResult,
   Slot,
   SlotAttributes,
@@ -41,6 +42,8 @@ export interface SimSlotOptions {
   clockHz?: number;
   /** Activation time (default 10 ms). */
   powerOnDelayNs?: number;
+  /** Time setParameters takes (default 2 ms). */
+  parametersDelayNs?: number;
   /** The answer to each APDU or TPDU; default: echo the command followed by SW 90 00. */
   respond?(command: Uint8Array): SimSlotReply;
   /** Leave out the optional Slot members, to test a reader without them. */
@@ -65,6 +68,8 @@ export class SimSlot implements Slot {
   /** Backdoor: what the CCID class asked for. */
   readonly log = {
     powerOns: [] as ('auto' | VoltageClass)[],
+    /** Who negotiates, as each powerOn asked (slot.ts PowerOnOptions; 'reader' when not given). */
+    negotiations: [] as ('reader' | 'host')[],
     powerOffs: 0,
     commands: [] as Uint8Array[],
     aborts: 0,
@@ -96,7 +101,7 @@ export class SimSlot implements Slot {
     const without = options.without ?? [];
     if (!without.includes('setParameters')) this.setParameters = (p, done) => this.#setParameters(p, done);
     if (!without.includes('transmitTpdu')) {
-      this.transmitTpdu = (tpdu, _bwi, done, onWaiting) => this.transmitApdu(tpdu, done, onWaiting);
+      this.transmitTpdu = (tpdu, _bwi, done, onWaiting) => this.#transmitTpdu(tpdu, done, onWaiting);
     }
     if (!without.includes('setClock')) this.setClock = (stopped, done) => this.#setClock(stopped, done);
     if (!without.includes('setClassBytes')) this.setClassBytes = (g, e) => this.log.classBytes.push([g, e]);
@@ -115,8 +120,14 @@ export class SimSlot implements Slot {
     return this.#cancel !== null;
   }
 
-  powerOn(voltage: 'auto' | VoltageClass, done: (result: PowerOnResult) => void): void {
+  /**
+   * With `negotiation: 'host'` the card rests in NEGOTIABLE (ISO 7816-3 §9) until the first TPDU or
+   * setParameters; a TPDU starting with PPSS 0xFF is then a PPS request, answered by echoing it.
+   */
+  powerOn(voltage: 'auto' | VoltageClass, done: (result: PowerOnResult) => void, options?: PowerOnOptions): void {
     this.log.powerOns.push(voltage);
+    const negotiation = options?.negotiation ?? 'reader';
+    this.log.negotiations.push(negotiation);
     this.#begin((error) => done({ error, atr: null }));
     this.#after(this.#options.powerOnDelayNs ?? 10e6, () => {
       if (!this.#present) return this.#end(() => done({ error: 'ICC_MUTE', atr: null }));
@@ -128,7 +139,7 @@ export class SimSlot implements Slot {
       }
       const a = this.#attributes;
       const atr = this.#options.atr ?? DEFAULT_ATR;
-      a.state = 'SPECIFIC';
+      a.state = negotiation === 'host' ? 'NEGOTIABLE' : 'SPECIFIC';
       a.voltage = voltage === 'auto' ? 'B' : voltage;
       a.atr = atr;
       a.protocol = this.#options.protocol ?? 1;
@@ -160,6 +171,29 @@ export class SimSlot implements Slot {
     this.#after(delay, () => {
       const error = reply.error ?? null;
       this.#end(() => done({ error, response: error === null ? (reply.response ?? new Uint8Array(0)) : null }));
+    });
+  }
+
+  #transmitTpdu(tpdu: Uint8Array, done: (result: TransmitResult) => void, onWaiting?: (multiplier: number) => void): void {
+    const a = this.#attributes;
+    if (a.state !== 'NEGOTIABLE' || tpdu.length < 3 || tpdu[0] !== 0xff) {
+      if (a.state === 'NEGOTIABLE') a.state = 'SPECIFIC';
+      return this.transmitApdu(tpdu, done, onWaiting);
+    }
+    // PPS0 names the protocol, PPS1 (when b5 of PPS0 says it is there) FI and DI.
+    const pps = tpdu.slice();
+    this.log.commands.push(pps);
+    this.#begin((error) => done({ error, response: null }));
+    this.#after(1e6, () => {
+      a.state = 'SPECIFIC';
+      a.protocol = (pps[1] & 0x0f) === 1 ? 1 : 0;
+      if (pps[1] & 0x10) {
+        a.fiIndex = pps[2] >> 4;
+        a.diIndex = pps[2] & 0x0f;
+        a.F = fiValue(a.fiIndex) ?? 372;
+        a.D = diValue(a.diIndex) ?? 1;
+      }
+      this.#end(() => done({ error: null, response: pps }));
     });
   }
 
@@ -202,7 +236,7 @@ export class SimSlot implements Slot {
   #setParameters(p: SlotParameters, done: (error: SlotError | null) => void): void {
     this.log.parameters.push(p);
     this.#begin(done);
-    this.#after(2e6, () => {
+    this.#after(this.#options.parametersDelayNs ?? 2e6, () => {
       const error = this.nextParametersError;
       this.nextParametersError = null;
       if (error !== null) return this.#end(() => done(error));
@@ -220,6 +254,7 @@ export class SimSlot implements Slot {
       a.edc = p.edc;
       a.nad = p.nad;
       a.convention = p.convention;
+      a.state = 'SPECIFIC';
       this.#end(() => done(null));
     });
   }

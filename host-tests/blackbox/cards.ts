@@ -2,7 +2,7 @@
 // `npx tsx host-tests/blackbox/write-scripts.ts` writes them to host-tests/blackbox/scripts/*.json;
 // iso.test.ts fails when the files on disk and this source disagree.
 import {
-  type Bytes, type Edc, S, corrupt, fromHex, hx, iBlock, rBlock, sBlock, seq, toHex, withTck,
+  type Bytes, type Edc, S, corrupt, fromHex, hx, iBlock, pps, rBlock, sBlock, seq, toHex, withTck,
 } from './iso.js';
 
 export type Reply = string | { waitEtu: number } | { badParity: string } | { mute: true };
@@ -61,6 +61,8 @@ const t0Cases: Scenario = {
       step('§12.2.5 case 4, Le = 10: data, then 61 00', '00 A4 04 00 02', 'A4'),
       step('§10.3.3 data after INS; 61 00', '3F 00', '61 00'),
       step('§12.2.5 case 4S.3: GET RESPONSE P3 = min(256, 16) → 10', '00 C0 00 00 10', H(cat('C0', seq(16, 0x77), '90 00'))),
+      step('§12.2.3 case 2S (restated by EMV Book 1 §9.3.1.2): 61 04 → GET RESPONSE with P3 = min(04, Ne 16) = 04', '00 B0 00 00 10', '61 04'),
+      step('GET RESPONSE P3 = 04', '00 C0 00 00 04', 'C0 01 02 03 04 90 00'),
       step('§10.3.3: data then a warning status 62 82 (SW1 = 6X)', '00 B0 00 00 02', 'B0 01 02 62 82'),
       step('§10.3.3 NULL 60 restarts WT (§10.2, 9600 etu): 2 × 9000 etu of silence behind NULLs, NULL after data',
         '00 B0 00 00 02', '60', { waitEtu: 9000 }, '60', { waitEtu: 9000 }, 'B0 AA BB', '60', { waitEtu: 5000 }, '90 00'),
@@ -82,6 +84,7 @@ const t0Cases: Scenario = {
     { command: '00 A4 04 00 02 3F 00 00', clause: '§12.2.5 case 4 refused', response: '6A 82' },
     { command: '00 A4 04 00 02 3F 00 00', clause: '§12.2.5 61 00, Ne 256', response: hx(cat(seq(256, 0x33), '90 00')) },
     { command: '00 A4 04 00 02 3F 00 10', clause: '§12.2.5 61 00, Ne 16', response: hx(cat(seq(16, 0x77), '90 00')) },
+    { command: '00 B0 00 00 10', clause: '§12.2.3 case 2, 61xx', response: '01 02 03 04 90 00' },
     { command: '00 B0 00 00 02', clause: '§10.3.3 warning', response: '01 02 62 82' },
     { command: '00 B0 00 00 02', clause: '§10.3.3 NULL', response: 'AA BB 90 00' },
   ],
@@ -141,24 +144,6 @@ const t0WrongExpectation: Scenario = {
   ],
 };
 
-const t0Wi: Scenario = {
-  file: 't0-wi.json',
-  card: {
-    name: 'blackbox t0-wi: ISO 7816-3 §10.2 WT = WI · 960 · Fi/f with TC2 = 01',
-    comment: 'ATR 3B 80 40 01: TD1 = 40 (TC2 follows, T=0), TC2 = 01 → WI = 1, WT = 960 etu (§8.3, §10.2).',
-    atr: '3B 80 40 01',
-    steps: [
-      step('§10.2: silences of 900 etu < WT behind NULL bytes', '00 B0 00 00 02',
-        '60', { waitEtu: 900 }, '60', { waitEtu: 900 }, 'B0 01 02 90 00'),
-      step('§10.2: silence of 1100 etu > WT = 960 etu → mute', '00 B0 00 00 02', { waitEtu: 1100 }, 'B0 01 02 90 00'),
-    ],
-  },
-  apdus: [
-    { command: '00 B0 00 00 02', clause: '§10.2 within WT', response: '01 02 90 00' },
-    { command: '00 B0 00 00 02', clause: '§10.2 WT exceeded', error: 'ICC_MUTE' },
-  ],
-};
-
 // ───────────────────────────── T=1 (§11) ─────────────────────────────
 // ATR: T0 = 80 (TD1), TD1 = 81 (TD2, T=1), TD2 = 31 (TA3 TB3, T=1), TA3 = FE (IFSC 254),
 // TB3 = 45 (BWI 4, CWI 5), TCK (§8.2.5, present because T=1 is offered).
@@ -173,6 +158,8 @@ const ifs = (edc: Edc = 'lrc'): Step =>
 const t1Write = fromHex('00 D6 00 00 28');
 const t1WriteData = seq(40, 0x30);
 const t1Tpdu = [...t1Write, ...t1WriteData]; // 45 bytes > IFSC 32 → two I-blocks
+const t1Tpdu32 = [...fromHex('00 D6 00 00 1B'), ...seq(27, 0x50)]; // exactly IFSC
+const t1Tpdu33 = [...fromHex('00 D6 00 00 1C'), ...seq(28, 0x50)]; // IFSC + 1
 
 const t1Exchanges: Scenario = {
   file: 't1-exchanges.json',
@@ -198,6 +185,12 @@ const t1Exchanges: Scenario = {
         H(rBlock(0))),
       step('§11.6.2.3: last link I(0, M=0) with 13 bytes; card answers I(1)', iBlock(0, false, t1Tpdu.slice(32)),
         H(iBlock(1, false, fromHex('90 00')))),
+      step('§11.4.2: a 32-byte TPDU fits IFSC 32: one I(1) without M', iBlock(1, false, t1Tpdu32),
+        H(iBlock(0, false, fromHex('90 00')))),
+      step('§11.4.2 + §11.6.2.3: a 33-byte TPDU does not: I(0, M) with 32 bytes', iBlock(0, true, t1Tpdu33.slice(0, 32)),
+        H(rBlock(1))),
+      step('§11.6.2.3: last link I(1) with 1 byte; card I(1)', iBlock(1, false, t1Tpdu33.slice(32)),
+        H(iBlock(1, false, fromHex('90 00')))),
     ],
   },
   apdus: [
@@ -205,6 +198,8 @@ const t1Exchanges: Scenario = {
     { command: '00 B0 00 00 00', clause: '§11.6.2.3 card chaining', response: hx(cat(seq(68), '90 00')) },
     { command: '00 B0 00 00 02', clause: '§11.6.2.2 card S(IFS request)', response: 'EE FF 90 00' },
     { command: hx(t1Tpdu), clause: '§11.6.2.3 reader chaining', response: '90 00' },
+    { command: hx(t1Tpdu32), clause: '§11.4.2 TPDU = IFSC', response: '90 00' },
+    { command: hx(t1Tpdu33), clause: '§11.4.2 TPDU = IFSC + 1', response: '90 00' },
   ],
 };
 
@@ -240,12 +235,15 @@ const t1Errors: Scenario = {
   ],
 };
 
+// Same as T1_ATR but TB3 = 25: BWI 2, CWI 5 → BWT = 11 + 2^2 · 960 = 3851 etu (§11.4.3), to check that TB3 is used.
+const T1_BWI2_ATR = withTck(fromHex('3B 80 81 31 FE 25'));
+export const T1_BWI2_BWT_ETU = 11 + 4 * 960;
 const t1Mute: Scenario = {
   file: 't1-mute.json',
   card: {
     name: 'blackbox t1-mute: ISO 7816-3 §11.6.3.2 rules 7.1/7.2/7.4 then rule 6 (RESYNCH), then deactivation',
-    comment: 'The card receives everything but never answers after IFS. The reader sends R-blocks (3 transmissions in all), then S(RESYNCH request) up to 3 times, then gives up: the exchange gets an error, no data.',
-    atr: toHex(T1_ATR),
+    comment: `ATR ${toHex(T1_BWI2_ATR)}: TB3 = 25 → BWI 2, BWT = ${T1_BWI2_BWT_ETU} etu. The card receives everything but never answers after IFS. The reader sends R-blocks (3 transmissions in all), then S(RESYNCH request) up to 3 times, then gives up: the exchange gets an error, no data.`,
+    atr: toHex(T1_BWI2_ATR),
     steps: [
       ifs(),
       step('§11.6.3.2: I(0) gets no answer within BWT', iBlock(0, false, fromHex('00 B0 00 00 04'))),
@@ -260,12 +258,14 @@ const t1Mute: Scenario = {
   apdus: [{ command: '00 B0 00 00 04', clause: '§11.6.3.2 rule 6', error: 'ICC_MUTE' }],
 };
 
-// T=1 with CRC: TD2 = 71 (TA3 TB3 TC3, T=1), TC3 = 01 → CRC (§11.4.4).
-const T1_CRC_ATR = withTck(fromHex('3B 80 81 71 FE 45 01'));
+// T=1 with CRC: T0 = C0 (TC1, TD1), TC1 = FF (N = 255: 11 etu between characters for T=1, §8.3),
+// TD1 = 81, TD2 = 71 (TA3 TB3 TC3, T=1), TA3 = FE, TB3 = 45, TC3 = 01 → CRC (§11.4.4), TCK.
+const T1_CRC_ATR = withTck(fromHex('3B C0 FF 81 71 FE 45 01'));
+const t1Write200 = [...fromHex('00 D6 00 00 C8'), ...seq(200)];
 const t1Crc: Scenario = {
   file: 't1-crc.json',
   card: {
-    name: 'blackbox t1-crc: ISO 7816-3 §11.4.4 CRC EDC selected by TC3 = 01',
+    name: 'blackbox t1-crc: ISO 7816-3 §11.4.4 CRC EDC selected by TC3 = 01 (and §8.3 TC1 = FF for T=1)',
     comment: `ATR ${toHex(T1_CRC_ATR)}. Every block ends with 2 CRC bytes (reflected CCITT, preset FFFF, high byte first, as libccid).`,
     atr: toHex(T1_CRC_ATR),
     steps: [
@@ -280,12 +280,15 @@ const t1Crc: Scenario = {
         H(corrupt(iBlock(1, false, fromHex('CC DD 90 00'), 'crc')))),
       step('rule 7.1: R(1) with ee = 01 and CRC; card repeats correctly', rBlock(1, 1, 'crc'),
         H(iBlock(1, false, fromHex('CC DD 90 00'), 'crc'))),
+      step('§8.3 TC1 = FF: a 205-byte I(1) sent with the minimum character delay (≤ 12 etu, not 12 + 255)',
+        iBlock(1, false, t1Write200, 'crc'), H(iBlock(0, false, fromHex('90 00'), 'crc'))),
     ],
   },
   apdus: [
     { command: '00 B0 00 00 04', clause: '§11.4.4 CRC I-block', response: hx(cat(seq(4, 0xa0), '90 00')) },
     { command: '00 B0 00 00 00', clause: '§11.4.4 CRC chaining', response: hx(cat(seq(48), '90 00')) },
     { command: '00 B0 00 00 02', clause: '§11.4.4 bad CRC', response: 'CC DD 90 00' },
+    { command: hx(t1Write200), clause: '§8.3 TC1 = FF, T=1', response: '90 00' },
   ],
 };
 
@@ -364,8 +367,8 @@ const ppsT1: Scenario = {
   file: 'pps-t1.json',
   card: {
     name: 'blackbox pps-t1: ISO 7816-3 §9 PPS for T=1 at Di 4; §11.4.3 BWT counted with Fd, not the current etu',
-    comment: `ATR ${toHex(PPS_T1_ATR)}. PPS FF 11 13 FD echoed. BWT = 11 etu + 2^4 · 960 · 372/f = 61451 etu at Di 4; the card answers after 40000 etu.`,
-    atr: toHex(PPS_T1_ATR), pps: 'echo',
+    comment: `ATR ${toHex(PPS_T1_ATR)}. The card answers PPS with the exact bytes the reader must send, FF 11 13 FD (§9.2: T=1, PPS1 = TA1): the reader accepts the answer only if it echoes its request (§9.3), so fi/di = 372/4 proves the request. BWT = 11 etu + 2^4 · 960 · 372/f ≈ 61451 etu at Di 4, whatever f; the card answers after 40000 etu.`,
+    atr: toHex(PPS_T1_ATR), pps: H(pps(1, 0x13)),
     steps: [
       ifs(),
       step('§11.4.3: BWT does not shrink with D: answer after 40000 etu (0.93 s < 1.43 s)',
@@ -404,6 +407,17 @@ const t1Recovery: Scenario = {
         iBlock(0, false, fromHex('00 B0 00 00 01')), H(iBlock(0, false, fromHex('42 90 00')))),
       step('§11.6.3.2 rule 7.1 (ISO Annex A): a block with a wrong N(S) is invalid → R(1) "other error"; the card sends I(1)',
         rBlock(1, 2), H(iBlock(1, false, fromHex('43 90 00')))),
+      step('§11.6.3.2: the card answers nothing (BWT)', iBlock(1, false, fromHex('00 B0 00 00 04'))),
+      step('rule 7.1: R(0), other error', rBlock(0, 2)),
+      step('rule 7.2: R(0) again', rBlock(0, 2)),
+      step('rule 7.2: R(0) again', rBlock(0, 2)),
+      step('rule 7.4 → rule 6: S(RESYNCH request); this time answered', sBlock(S.RESYNCH, false), H(sBlock(S.RESYNCH, true))),
+      step('rule 6.3: after RESYNCH the parameters are back to their initial values (IFSD 32): the reader raises IFSD again (its choice; see FINDINGS.md)',
+        sBlock(S.IFS, false, [0xfe]), H(sBlock(S.IFS, true, [0xfe]))),
+      step('rule 6.3: N(S) restarts at 0 on both sides: the interrupted APDU is sent again as I(0)', iBlock(0, false, fromHex('00 B0 00 00 04')),
+        H(iBlock(0, false, fromHex('44 45 46 47 90 00')))),
+      step('§11.6.2: the next APDU continues with I(1); card I(1)', iBlock(1, false, fromHex('00 B0 00 00 01')),
+        H(iBlock(1, false, fromHex('48 90 00')))),
     ],
   },
   apdus: [
@@ -411,22 +425,45 @@ const t1Recovery: Scenario = {
     { command: hx(t1Big), clause: 'card R-block in a reader chain', response: '90 00' },
     { command: '00 B0 00 00 02', clause: 'T=1 parity error', response: 'AA BB 90 00' },
     { command: '00 B0 00 00 01', clause: 'wrong N(S)', response: '43 90 00' },
+    { command: '00 B0 00 00 04', clause: 'rule 6 RESYNCH', response: '44 45 46 47 90 00' },
+    { command: '00 B0 00 00 01', clause: 'after RESYNCH', response: '48 90 00' },
   ],
 };
 
 // ───────────────────────────── ATR interface bytes that set the rate (§8.3) ─────────────────────────────
 const t0Guard: Scenario = {
-  file: 't0-guard.json',
+  file: 't0-guard-wi.json',
   card: {
-    name: 'blackbox t0-guard: ISO 7816-3 §8.3 TC1 = 0A → extra guard time N = 10 etu on the reader\'s characters',
-    comment: 'ATR 3B 40 0A: T0 = 40 (TC1 follows), N = 10 → GT = 12 + 10 = 22 etu between the reader\'s characters (§7.2, §8.3).',
-    atr: '3B 40 0A',
+    name: 'blackbox t0-guard-wi: ISO 7816-3 §8.3 TC1 = 0A (extra guard time N = 10) and TC2 = 01 (WI = 1, §10.2)',
+    comment: 'ATR 3B C0 0A 40 01: T0 = C0 (TC1, TD1), TC1 = 0A → GT = 12 + 10 = 22 etu between the reader\'s characters (§7.2, §8.3); TD1 = 40 (TC2 follows, T=0), TC2 = 01 → WI = 1, WT = 960 etu (§10.2).',
+    atr: '3B C0 0A 40 01',
     steps: [
       step('§12.2.4 case 3 with 200 data bytes', '00 D6 00 00 C8', 'D6'),
       step('§8.3: 200 data bytes, each at ≥ 22 etu from the previous', seq(200), '90 00'),
+      step('§10.2: silences of 900 etu < WT = 960 etu behind NULL bytes', '00 B0 00 00 02',
+        '60', { waitEtu: 900 }, '60', { waitEtu: 900 }, 'B0 01 02 90 00'),
+      step('§10.2: silence of 1100 etu > WT = 960 etu → mute', '00 B0 00 00 02', { waitEtu: 1100 }, 'B0 01 02 90 00'),
     ],
   },
-  apdus: [{ command: hx(cat('00 D6 00 00 C8', seq(200))), clause: '§8.3 TC1', response: '90 00' }],
+  apdus: [
+    { command: hx(cat('00 D6 00 00 C8', seq(200))), clause: '§8.3 TC1', response: '90 00' },
+    { command: '00 B0 00 00 02', clause: '§10.2 within WT', response: '01 02 90 00' },
+    { command: '00 B0 00 00 02', clause: '§10.2 WT exceeded', error: 'ICC_MUTE' },
+  ],
+};
+
+const t0Guard255: Scenario = {
+  file: 't0-guard-255.json',
+  card: {
+    name: 'blackbox t0-guard-255: ISO 7816-3 §8.3 TC1 = FF → N = 255 means the minimum delay, 12 etu for T=0',
+    comment: 'ATR 3B 40 FF: TC1 = FF. N = 255 is not 255 etu of extra guard time: the reader\'s characters are 12 etu apart (§7.2, §8.3).',
+    atr: '3B 40 FF',
+    steps: [
+      step('§12.2.4 case 3 with 200 data bytes', '00 D6 00 00 C8', 'D6'),
+      step('§8.3: 200 data bytes at 12 etu', seq(200), '90 00'),
+    ],
+  },
+  apdus: [{ command: hx(cat('00 D6 00 00 C8', seq(200))), clause: '§8.3 TC1 = FF', response: '90 00' }],
 };
 
 const ppsSpecific: Scenario = {
@@ -495,7 +532,7 @@ const t1MissingTck: Scenario = {
 };
 
 export const scenarios = {
-  t0Cases, t0ProcedureConflict, t0Mute, t0Parity, t0WrongExpectation, t0Wi,
+  t0Cases, t0ProcedureConflict, t0Mute, t0Parity, t0WrongExpectation, t0Guard255,
   t1Exchanges, t1Errors, t1Mute, t1Crc, t1BadTck,
   ppsEcho, ppsMute, ppsNoPps1, ppsBadPck, ppsT1,
   t1Recovery, t0Guard, ppsSpecific, ppsImplicit, ppsOtherPps1, ppsUnrequestedPps2, ppsOtherProtocol,

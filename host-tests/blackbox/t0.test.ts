@@ -6,7 +6,7 @@ import { checkApdu, checkScriptCompleted, durationUs } from './check.js';
 
 const ETU_US = (372 / 1 / 4_000_000) * 1e6; // Fd/Dd at the board's 4 MHz: 93 µs
 const WT_ETU = 10 * 960; // §10.2, WI = 10 by default
-const { t0Cases, t0ProcedureConflict, t0Mute, t0Parity, t0WrongExpectation, t0Wi, t0Guard } = scenarios;
+const { t0Cases, t0ProcedureConflict, t0Mute, t0Parity, t0WrongExpectation, t0Guard, t0Guard255 } = scenarios;
 
 test('ISO 7816-3 §8.2 + §10: ATR 3B 00 gives T=0 at Fd 372 / Dd 1', async (t) => {
   const r = await checkScriptCompleted(t, t0Cases);
@@ -40,10 +40,11 @@ test('ISO 7816-3 §12.2.5 + §10.3.3 T=0 case 4: error status right after the he
   (t) => checkApdu(t, t0Cases, 12).then(() => {}));
 test('ISO 7816-3 §12.2.5 T=0 case 4: 61 00 (256 available), Ne 256 → GET RESPONSE P3 = 00', (t) => checkApdu(t, t0Cases, 13).then(() => {}));
 test('ISO 7816-3 §12.2.5 T=0 case 4: 61 00 (256 available), Ne 16 → GET RESPONSE P3 = 10', (t) => checkApdu(t, t0Cases, 14).then(() => {}));
-test('ISO 7816-3 §10.3.3 T=0: data then a warning status (62 82) → data and status returned', (t) => checkApdu(t, t0Cases, 15).then(() => {}));
+test('ISO 7816-3 §12.2.3 T=0 case 2 (EMV Book 1 §9.3.1.2): 61 04 → GET RESPONSE with P3 = min(04, Ne)', (t) => checkApdu(t, t0Cases, 15).then(() => {}));
+test('ISO 7816-3 §10.3.3 T=0: data then a warning status (62 82) → data and status returned', (t) => checkApdu(t, t0Cases, 16).then(() => {}));
 test('ISO 7816-3 §10.3.3 + §10.2 T=0 NULL 60: each NULL restarts WT (2 × 9000 etu of silence), NULL after data', async (t) => {
-  const r = await checkApdu(t, t0Cases, 16);
-  t.true(durationUs(r, 16) >= 18000 * ETU_US, `duration ${durationUs(r, 16)} µs`);
+  const r = await checkApdu(t, t0Cases, 17);
+  t.true(durationUs(r, 17) >= 18000 * ETU_US, `duration ${durationUs(r, 17)} µs`);
 });
 test('ISO 7816-3 §10 / §12.2: every transmission of the reader matched the script (t0-cases)', (t) =>
   checkScriptCompleted(t, t0Cases).then(() => {}));
@@ -73,19 +74,25 @@ test('Scripted card contract (DESIGN.md) with ISO 7816-3 §12.2.3 P3 = Le: a wro
   t.truthy(r.script?.reason);
 });
 
-test('ISO 7816-3 §10.2 T=0: TC2 = 01 → WT = 960 etu: 900 etu silences pass (behind NULLs)', async (t) => {
-  const r = await checkApdu(t, t0Wi, 0);
-  t.is(r.atr, '3B804001');
-});
-test('ISO 7816-3 §10.2 T=0: TC2 = 01 → WT = 960 etu: an 1100 etu silence → ICC_MUTE, after WT', async (t) => {
-  const r = await checkApdu(t, t0Wi, 1);
-  t.true(durationUs(r, 1) >= 960 * ETU_US, `duration ${durationUs(r, 1)} µs`);
-  t.true(durationUs(r, 1) < 1100 * ETU_US, `duration ${durationUs(r, 1)} µs: WT not taken from TC2`);
-});
-
 test('ISO 7816-3 §8.3 TC1 = 0A: the reader spaces its characters by 12 + N = 22 etu (extra guard time)', async (t) => {
   const r = await checkApdu(t, t0Guard, 0);
-  await checkScriptCompleted(t, t0Guard);
   // 205 characters from the reader (header + 200 data bytes) at ≥ 22 etu each; at 12 etu this would be ≈ 229 ms.
   t.true(durationUs(r, 0) >= 205 * 22 * ETU_US * 0.99, `duration ${durationUs(r, 0)} µs: extra guard time not applied`);
+});
+test('ISO 7816-3 §10.2 T=0: TC2 = 01 → WT = 960 etu: 900 etu silences pass (behind NULLs)', async (t) => {
+  const r = await checkApdu(t, t0Guard, 1);
+  t.is(r.atr, '3BC00A4001');
+});
+test('ISO 7816-3 §10.2 T=0: TC2 = 01 → WT = 960 etu: an 1100 etu silence → ICC_MUTE, after WT', async (t) => {
+  const r = await checkApdu(t, t0Guard, 2);
+  t.true(durationUs(r, 2) >= 960 * ETU_US, `duration ${durationUs(r, 2)} µs`);
+  t.true(durationUs(r, 2) < 1100 * ETU_US, `duration ${durationUs(r, 2)} µs: WT not taken from TC2`);
+  await checkScriptCompleted(t, t0Guard);
+});
+test('ISO 7816-3 §8.3 TC1 = FF (N = 255) T=0: minimum delay 12 etu, not 12 + 255', async (t) => {
+  const r = await checkApdu(t, t0Guard255, 0);
+  await checkScriptCompleted(t, t0Guard255);
+  // 205 reader characters + 3 card characters at 12 etu, plus a little turnaround.
+  const etu = durationUs(r, 0) / ETU_US;
+  t.true(etu >= 205 * 12 && etu <= (208 * 12 + 50) * 1.02, `${etu} etu`);
 });

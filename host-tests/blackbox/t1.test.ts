@@ -1,7 +1,7 @@
 // Black-box checks of T=1 (ISO/IEC 7816-3 §11) through `ccid-reader sim --json` with the scripted
 // cards of cards.ts (scripts/t1-*.json). Block bytes (LRC, CRC, TCK) come from iso.ts.
 import test from 'ava';
-import { T1_BWT_ETU, scenarios } from './cards.js';
+import { T1_BWI2_BWT_ETU, T1_BWT_ETU, scenarios } from './cards.js';
 import { checkApdu, checkScriptCompleted, durationUs } from './check.js';
 
 const ETU_US = (372 / 1 / 4_000_000) * 1e6; // 93 µs
@@ -16,6 +16,11 @@ test('ISO 7816-3 §11.6.2 T=1: I(0) carries the APDU, the card\'s I(0) carries t
 test('ISO 7816-3 §11.6.2.3 T=1 chaining from the card: M bit, reader acknowledges each link with R(N(R))', (t) => checkApdu(t, t1Exchanges, 1).then(() => {}));
 test('ISO 7816-3 §11.6.2.2 T=1: card S(IFS request) IFSC 32 → reader S(IFS response) with the same INF', (t) => checkApdu(t, t1Exchanges, 2).then(() => {}));
 test('ISO 7816-3 §11.6.2.3 + §11.4.2 T=1 chaining from the reader: blocks no longer than the new IFSC 32', (t) => checkApdu(t, t1Exchanges, 3).then(() => {}));
+
+test('ISO 7816-3 §11.4.2 T=1: a TPDU of exactly IFSC bytes goes in one I-block; IFSC + 1 bytes are chained', async (t) => {
+  await checkApdu(t, t1Exchanges, 4);
+  await checkApdu(t, t1Exchanges, 5);
+});
 
 test('ISO 7816-3 §11.6.2.2 T=1: card S(WTX request) → S(WTX response) with the same INF; the next BWT is extended', async (t) => {
   const r = await checkApdu(t, t1Errors, 0);
@@ -37,8 +42,9 @@ test('ISO 7816-3 §11.6 T=1: every transmission of the reader matched the script
 test('ISO 7816-3 §11.6.3.2 rules 7.1/7.2/7.4 + rule 6 T=1: mute card → 3 R-blocks, 3 S(RESYNCH request), then an error and no data', async (t) => {
   const r = await checkApdu(t, t1Mute, 0);
   await checkScriptCompleted(t, t1Mute);
-  // 7 transmissions each followed by a full BWT of silence.
-  t.true(durationUs(r, 0) >= 7 * T1_BWT_ETU * ETU_US, `duration ${durationUs(r, 0)} µs`);
+  // 7 transmissions each followed by a full BWT of silence; BWT from TB3 (BWI 2), not the default BWI 4.
+  t.true(durationUs(r, 0) >= 7 * T1_BWI2_BWT_ETU * ETU_US, `duration ${durationUs(r, 0)} µs`);
+  t.true(durationUs(r, 0) <= 7 * (T1_BWI2_BWT_ETU + 200) * ETU_US * 1.1, `duration ${durationUs(r, 0)} µs: BWI from TB3 not used`);
 });
 
 test('ISO 7816-3 §11.4.4 T=1: TC3 = 01 selects CRC: S(IFS), I-blocks and chaining with 2-byte CRC', async (t) => {
@@ -49,6 +55,13 @@ test('ISO 7816-3 §11.4.4 T=1: TC3 = 01 selects CRC: S(IFS), I-blocks and chaini
 test('ISO 7816-3 §11.4.4 + §11.6.3.2 rule 7.1 T=1: bad CRC → R-block with the EDC error bit, then the block intact', async (t) => {
   await checkApdu(t, t1Crc, 2);
   await checkScriptCompleted(t, t1Crc);
+});
+
+test('ISO 7816-3 §8.3 TC1 = FF (N = 255) T=1: the reader\'s characters keep the minimum delay (11 etu; ≤ 12 accepted)', async (t) => {
+  const r = await checkApdu(t, t1Crc, 3);
+  // Reader block: 3 + 205 + 2 CRC = 210 characters; card block 3 + 2 + 2 = 7 characters; BGT 22 etu.
+  const etu = durationUs(r, 3) / ETU_US;
+  t.true(etu <= (217 * 12 + 22 + 50) * 1.02, `${etu} etu: N = 255 taken as extra guard time?`);
 });
 
 test('ISO 7816-3 §8.2.5: T=1 ATR with a wrong TCK is rejected: no protocol, the APDU fails', async (t) => {
@@ -74,4 +87,9 @@ test('ISO 7816-3 §11.6.3.2 rule 7.3 T=1: S(IFS response) with a different INF �
 test('ISO 7816-3 §8.2.5: T=1 offered but TCK absent → the ATR is incomplete: no protocol, the APDU fails', async (t) => {
   const r = await checkApdu(t, t1MissingTck, 0);
   t.not(r.protocol, 1);
+});
+test('ISO 7816-3 §11.6.3.2 rule 6 T=1: answered S(RESYNCH) → N(S) back to 0, the APDU is sent again and delivered; the next APDU continues', async (t) => {
+  await checkApdu(t, t1Recovery, 4);
+  await checkApdu(t, t1Recovery, 5);
+  await checkScriptCompleted(t, t1Recovery);
 });

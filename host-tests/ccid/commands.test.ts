@@ -126,14 +126,15 @@ test('CCID §6.1.4 slot errors become bError (XFR_PARITY_ERROR, PROCEDURE_BYTE_C
   }
 });
 
-test('CCID §6.2.6 time extension: DataBlock with bmCommandStatus 2 and bError = multiplier, then the answer', (t) => {
-  const reader = new TestReader({ slots: [{ respond: () => ({ response: bytes('9000'), delayNs: 3e9, waiting: [1, 3] }) }] });
+test('CCID §6.2.6 time extension: the card\'s WTX gives a DataBlock with bmCommandStatus 2 and bError = multiplier, then the answer', (t) => {
+  // Card requests at 0.3 s and 0.6 s, before the reader's own first one (half of BWT 1.43 s is over 0.5 s).
+  const reader = new TestReader({ slots: [{ respond: () => ({ response: bytes('9000'), delayNs: 0.9e9, waiting: [2, 3] }) }] });
   reader.powerOn();
   reader.send({ type: 'PC_to_RDR_XfrBlock', bSlot: 0, bSeq: 9, bBWI: 0, wLevelParameter: 0, abData: bytes('0088000000') });
   const first = reader.read();
   const second = reader.read();
   const final = reader.read();
-  for (const [reply, multiplier] of [[first, 1], [second, 3]] as const) {
+  for (const [reply, multiplier] of [[first, 2], [second, 3]] as const) {
     t.is(reply?.type, 'RDR_to_PC_DataBlock');
     if (reply?.type !== 'RDR_to_PC_DataBlock') return;
     t.is(reply.bSeq, 9);

@@ -132,7 +132,7 @@ export class TestReader extends UsbHostDriver {
     const config: ReaderConfig = { ...TEST_CONFIG, slots: slotOptions.length, ...options.config };
     const slots = slotOptions.map((o) => new SimSlot({ scheduler, ...o }));
     const usbOptions = { scheduler, outChunkSize: options.outChunkSize };
-    const ccid = new CcidClass({ usb: SimUsbDevice, usbOptions, slots, config, trace: options.trace });
+    const ccid = new CcidClass({ usb: SimUsbDevice, usbOptions, slots, config, scheduler, trace: options.trace });
     const device = ccid.usb as SimUsbDevice;
     super(device.host, scheduler, ccid.description.maxMessageLength);
     this.slots = slots;

@@ -134,19 +134,51 @@ test('ISO 7816-3 §12.2.3 case 4S: Le = 00 fetches everything the card announces
   t.is(hex(h.results[0].response), 'AABBCC9000');
 });
 
-test('ISO 7816-3 §12.2 case 2E over T=0: P3 = 00, then repeated 61xx accumulate up to Ne', (t) => {
+test('ISO 7816-4:1995 Annex A case 2E.1 (Ne ≤ 256): the short TPDU with P3 = Ne', (t) => {
   const h = harness();
-  h.send('00B00000 00012C'); // Ne = 300
+  h.send('00B00000 000100');
   t.is(h.take(), '00B0000000');
-  const first = '11'.repeat(256);
-  t.is(h.card(`B0 ${first} 6100`), '00C000002C');
+  h.card(`B0 ${'11'.repeat(256)} 9000`);
+  t.is(h.results[0].response!.length, 258);
+});
+
+test('ISO 7816-4:1995 Annex A case 2E.2 (Ne > 256): the whole APDU in one ENVELOPE, then 61xx → GET RESPONSE up to Ne', (t) => {
+  const h = harness();
+  h.send('00B00000 00012C'); // Ne = 300: P3 = 00 would let the card answer 256 bytes and 9000 (2E.2c)
+  t.is(h.take(), '00C2000007');
+  t.is(h.card('C2'), '00B0000000012C');
+  t.is(h.card('6100'), '00C0000000');
+  t.is(h.card(`C0 ${'11'.repeat(256)} 612C`), '00C000002C');
+  h.card(`C0 ${'22'.repeat(44)} 9000`);
+  const r = h.results[0].response!;
+  t.is(r.length, 302);
+  t.is(hex(r.subarray(254)), `${'11'.repeat(2)}${'22'.repeat(44)}9000`);
+});
+
+test('ISO 7816-4:1995 Annex A case 2E.2d: a card refusing ENVELOPE (6D00) gets P3 = 00, then repeated 61xx accumulate up to Ne', (t) => {
+  const h = harness();
+  h.send('00B00000 00012C');
+  t.is(h.take(), '00C2000007');
+  h.card('C2');
+  t.is(h.card('6D00'), '00B0000000');
+  t.is(h.card(`B0 ${'11'.repeat(256)} 6100`), '00C000002C');
   h.card(`C0 ${'22'.repeat(44)} 9000`);
   const r = h.results[0].response!;
   t.is(r.length, 302);
   t.is(hex(r.subarray(298)), '22229000');
 });
 
-test('ISO 7816-4 §7.6.3 case 3E over T=0: the whole command APDU in ENVELOPE chunks of ≤ 255 bytes, chained (§5.4.1)', (t) => {
+test('ISO 7816-4:1995 Annex A case 2E.2c: 256 bytes and 9000 after P3 = 00 end the command as they are', (t) => {
+  const h = harness();
+  h.send('00B00000 001000');
+  h.take();
+  h.card('C2');
+  t.is(h.card('6E00'), '00B0000000');
+  h.card(`B0 ${'11'.repeat(256)} 9000`);
+  t.is(h.results[0].response!.length, 258);
+});
+
+test('ISO 7816-4 §7.6.2 case 3E over T=0: the whole command APDU in ENVELOPE chunks of ≤ 255 bytes, chained (§5.4.1)', (t) => {
   const h = harness({ classEnvelope: 0x00 });
   const data = '5A'.repeat(300);
   const apdu = `80D60000 00012C ${data}`;
@@ -159,13 +191,55 @@ test('ISO 7816-4 §7.6.3 case 3E over T=0: the whole command APDU in ENVELOPE ch
   t.is(hex(h.results[0].response), '9000');
 });
 
-test('ISO 7816-4 §7.6.3 a refused ENVELOPE chunk ends the command with the card status; a proprietary CLA is not chained', (t) => {
+test('ISO 7816-4 §5.4.1 CCID bClassEnvelope FF: a proprietary command is enveloped in class 00/10, and GET RESPONSE echoes the ENVELOPE', (t) => {
   const h = harness();
+  const apdu = `80EE0000 00012C ${'5A'.repeat(300)} 012C`;
+  h.send(apdu);
+  t.is(h.take(), '10C20000FF');
+  h.card('C2');
+  t.is(h.card('9000'), '00C2000036');
+  h.card('C2');
+  t.is(h.card('6100'), '00C0000000');
+  t.is(h.card(`C0 ${'5A'.repeat(256)} 612C`), '00C000002C');
+  h.card(`C0 ${'5A'.repeat(44)} 9000`);
+  t.is(hex(h.results[0].response), `${'5A'.repeat(300)}9000`);
+});
+
+test('ISO 7816-4 §5.4.1 CCID bClassEnvelope FF: the ENVELOPE keeps the logical channel of an interindustry class, not its SM bits', (t) => {
+  const cases: [string, string, string][] = [
+    ['0D', '11', '01'], // first interindustry values: SM (b4–b3) dropped, channel 1 kept
+    ['65', '55', '45'], // further values: SM (b6) dropped, channel 9 (b4–b1 = 5) kept
+    ['A0', '10', '00'], // proprietary (GSM SIM class): basic channel, class 00
+  ];
+  for (const [cla, chained, last] of cases) {
+    const h = harness();
+    h.send(`${cla}D60000 00012C ${'5A'.repeat(300)}`);
+    t.is(h.take(), `${chained}C20000FF`, cla);
+    h.card('C2');
+    t.is(h.card('9000'), `${last}C2000034`, cla);
+  }
+});
+
+test('ISO 7816-4 §7.6.2 a refused ENVELOPE chunk ends the command with the card status; a proprietary bClassEnvelope goes out as given, unchained', (t) => {
+  const h = harness({ classEnvelope: 0x80 });
   h.send(`80D60000 00012C ${'5A'.repeat(300)}`);
   t.is(h.take(), '80C20000FF');
   h.card('C2');
   h.card('6D00');
   t.is(hex(h.results[0].response), '6D00');
+});
+
+test('ISO 7816-3 §12.2.3 case 4E with Nc ≤ 255 (Annex A 4E.1): the short case 3 TPDU, then GET RESPONSE in the command class up to Ne', (t) => {
+  const h = harness();
+  h.send('A0EE0000 000002 AABB 0200');
+  t.is(h.take(), 'A0EE000002');
+  t.is(h.card('EE'), 'AABB');
+  t.is(h.card('6100'), 'A0C0000000');
+  t.is(h.card(`C0 ${'11'.repeat(256)} 6100`), 'A0C0000000');
+  h.card(`C0 ${'22'.repeat(256)} 6110`);
+  const r = h.results[0].response!;
+  t.is(r.length, 514);
+  t.is(hex(r.subarray(510)), '22226110');
 });
 
 test('ISO 7816-3 §10.3.3 any other procedure byte is PROCEDURE_BYTE_CONFLICT', (t) => {

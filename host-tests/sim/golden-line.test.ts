@@ -75,9 +75,7 @@ function session(card: string, seed: number, apdus: Uint8Array[]): Trace {
     const r = until(() => result);
     notes.push(`${scheduler.now()} ${r.error} ${hex(r.response)}`);
   }
-  let off = false;
-  slot.powerOff(() => (off = true));
-  until(() => (off ? true : null));
+  slot.powerOff();
   scheduler.runUntilIdle(scheduler.now() + 1e9);
   notes.push(`${scheduler.now()} off`);
   return lineTrace(board, notes);

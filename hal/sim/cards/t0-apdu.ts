@@ -3,10 +3,13 @@
  * - case 2: P3 is Le (0 = 256); a response of another length gets 6Cxx with the exact length.
  * - case 3 / 4: the data comes in after INS; response data waits for GET RESPONSE behind 61xx
  *   (61 00 when 256 or more remain), chained until all is read; GET RESPONSE with a wrong Le gets 6Cxx.
- * - ENVELOPE (INS C2): pieces of a command APDU (short or extended) are collected; the chain ends with
- *   an ENVELOPE whose CLA has no chaining bit (b5) once the pieces form a complete APDU, or with an
- *   empty ENVELOPE. The enveloped command then runs; its response data comes back through GET
- *   RESPONSE, and its status word ends the last GET RESPONSE (or the ENVELOPE, if it has no data).
+ * - ENVELOPE (INS C2, interindustry class 0X/1X whatever the enveloped command's class): pieces of a
+ *   command APDU (short or extended) are collected; the chain ends with an ENVELOPE whose CLA has no
+ *   chaining bit (b5) once the pieces form a complete APDU, or with an empty ENVELOPE. The enveloped
+ *   command then runs with its own Ne; its response data comes back through GET RESPONSE, and its
+ *   status word ends the last GET RESPONSE (or the ENVELOPE, if it has no data). In a proprietary
+ *   class C2 is not ENVELOPE but whatever the application makes of it (as on real cards: 80 C2 is the
+ *   UICC's CAT ENVELOPE); this application refuses it after the header, before any data.
  */
 import { parseApdu, type CommandApdu } from './apdu.js';
 import type { ApduResponse } from './fs-applet.js';
@@ -46,7 +49,7 @@ export class T0ApduAdapter implements T0Application {
     if (ins === INS.GET_RESPONSE) return this.#getResponse(cla, p1, p2, p3);
     // ISO 7816-4 §5.3: response data is available to the command right after, or never.
     this.#pending = null;
-    if (ins === INS.ENVELOPE) {
+    if (ins === INS.ENVELOPE && (cla & 0xe0) === 0) {
       return { receive: p3, then: (data) => this.#envelopePiece(cla, data, p3 === 0) };
     }
     const refused = this.#app.refuse?.(cla, ins) ?? null;
@@ -102,7 +105,6 @@ export class T0ApduAdapter implements T0Application {
   }
 
   #envelopePiece(cla: number, data: Uint8Array, empty: boolean): T0Step {
-    if ((cla & 0xe0) !== 0) return { status: SW.CLA_NOT_SUPPORTED };
     for (const b of data) this.#envelope.push(b);
     if (cla & CHAINING && !empty) return { status: SW.OK };
     const parsed = parseApdu(Uint8Array.from(this.#envelope));

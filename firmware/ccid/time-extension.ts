@@ -1,0 +1,45 @@
+/**
+ * How often the reader asks the host for more time on its own (CCID Rev 1.1 §6.2.6: a reply with
+ * bmCommandStatus 2 tells the host the command goes on), and the card waiting times it derives
+ * that from.
+ *
+ * A host gives each bulk IN read a timeout, and a long exchange (a 4 KB APDU over T=1 is some
+ * 30 blocks) can outlast it while the card answers every block in time. The hosts' timeouts:
+ * - libccid 1.5.2 (ifdhandler.c T1_card_timeout / T0_card_timeout): T=1 260 character times + BWT
+ *   + 260 CWT + 1 s, T=0 at least 3 s; a time extension multiplies only the next read's timeout
+ *   by bError (commands.c CCID_Receive), so the extensions must keep coming;
+ * - a host deriving its timeout from the card's waiting time waits at least that time (BWT, WWT)
+ *   for any answer, since a card may take that long for one block or procedure byte.
+ * So the reader sends one whenever half of the card's waiting time has passed without a message
+ * to the host (a margin of 2 for USB and host latency), and at least every 500 ms (half of the
+ * second libccid adds, whatever BWT is). Never more often than every 50 ms: hosts also count the
+ * block's transmission in their timeout (libccid adds 1 s), so a tiny BWT is never a host's whole
+ * timeout, and the bus stays quiet.
+ */
+import type { SlotAttributes } from '../iso7816/slot.js';
+import { Fd, cyclesToNs, etuToNs } from '../iso7816/timing.js';
+
+export const EXTENSION_PERIOD_MIN_NS = 50e6;
+export const EXTENSION_PERIOD_MAX_NS = 500e6;
+
+/** ISO 7816-3 §11.4.3 BWT = 11 etu + 2^BWI × 960 × Fd / f, in ns; 0 while the clock is unknown. */
+export function blockWaitingNs(a: SlotAttributes): number {
+  if (a.clockHz <= 0) return 0;
+  return etuToNs(11, a.F, a.D, a.clockHz) + cyclesToNs((1 << a.bwi) * 960 * Fd, a.clockHz);
+}
+
+/**
+ * ISO 7816-3 §10.2 WWT = 960 × WI × Fi / f, in ns, with the F in force for Fi (never more than
+ * Fi, so never longer than the card's real WWT); 0 while the clock is unknown.
+ */
+export function workWaitingNs(a: SlotAttributes): number {
+  if (a.clockHz <= 0) return 0;
+  return cyclesToNs(960 * a.WI * a.F, a.clockHz);
+}
+
+/** The longest silence towards the host while a card command runs, from the protocol in force. */
+export function extensionPeriodNs(a: SlotAttributes): number {
+  const waiting = a.protocol === 1 ? blockWaitingNs(a) : a.protocol === 0 ? workWaitingNs(a) : 0;
+  if (waiting <= 0) return EXTENSION_PERIOD_MAX_NS;
+  return Math.min(EXTENSION_PERIOD_MAX_NS, Math.max(EXTENSION_PERIOD_MIN_NS, waiting / 2));
+}

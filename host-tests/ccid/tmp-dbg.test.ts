@@ -1,0 +1,22 @@
+import test from 'ava';
+import { findCard } from '../../hal/sim/cards/registry.js';
+import { createSimReader } from '../../hal/sim/reader.js';
+import { UsbHostDriver, bytes } from './harness.js';
+test('dbg', (t) => {
+  const lines: string[] = [];
+  let sched: { now(): number } | null = null;
+  const trace = { mask: 0xff, log: (c: number, text: string, b?: Uint8Array) => lines.push(`${((sched?.now() ?? 0)/1e6).toFixed(3)} ${c} ${text} ${b ? Buffer.from(b).toString('hex') : ''}`) };
+  const reader = createSimReader({ card: findCard('dual')!.create(1), exchangeLevel: 'tpdu', trace });
+  sched = reader.board.scheduler;
+  const bus = new UsbHostDriver(reader.usb.host, reader.board.scheduler, reader.ccid.description.maxMessageLength);
+  reader.board.scheduler.advance(50e6);
+  bus.configure();
+  bus.powerOn(0, 1, 10e9);
+  reader.board.scheduler.advance(2e9);
+  const r = bus.transact({ type: 'PC_to_RDR_XfrBlock', bSlot: 0, bSeq: 2, bBWI: 0, wLevelParameter: 0, abData: bytes('FF1118F6') }, 10e9);
+  const r2 = bus.read(10e9);
+  const r3 = bus.read(10e9);
+  console.log(lines.filter(l => !/bulk|CCID/.test(l) || true).slice(-60).join('\n'));
+  console.log(r, r2, r3);
+  t.pass();
+});

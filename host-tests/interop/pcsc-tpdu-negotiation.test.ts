@@ -1,0 +1,65 @@
+/**
+ * The TPDU level with a T=0/T=1 card on the real PC/SC stack: dwFeatures has neither 0x40 nor 0x80,
+ * so libccid 1.5.2 negotiates itself (ifdhandler.c IFDHSetProtocolParameters): the raw PPS request in
+ * an XfrBlock, SetParameters, then for T=1 its own S(IFS request) and I-blocks. The `dual` card's
+ * default protocol is T=0 (TD1) and its TA1 asks for Di 12, so libccid sends PPS for both protocols.
+ */
+import test from 'ava';
+import { startPcsc, type PcscEnv } from './pcscd.js';
+import { pyscard } from './pyscard.js';
+import { tsharkFields } from './tshark.js';
+
+const APDUS = `
+print(atr)
+print(tx('00A4000C023F00'))
+print(tx('00A4000C022F00'))
+print(tx('00B0000008'))
+print(len(tx('0084000008')) // 2)
+connection.disconnect()
+`;
+const ANSWERS = ['3BF71800008031FE45736674652D6E66C4', '9000', '9000', '00010203040506079000', '10'];
+
+let env: PcscEnv;
+
+test.before(async () => {
+  env = await startPcsc({ card: 'dual', pcap: true, serveArgs: ['--level', 'tpdu'] });
+});
+
+test.after.always(async () => {
+  await env?.close();
+});
+
+/** The bulk OUT commands and bulk IN replies in order: [bMessageType, bSeq, payload]. */
+async function messages(): Promise<string[][]> {
+  return tsharkFields(env.pcap, 'usbccid.bMessageType == 0x6f || usbccid.bMessageType == 0x80 || usbccid.bMessageType == 0x61 || usbccid.bMessageType == 0x82',
+    ['usbccid.bMessageType', 'usbccid.bSeq', 'data.data', 'usbccid.bProtocolNum']);
+}
+
+test.serial('TPDU level, T=0/T=1 card, T=1: libccid sends PPS FF 11 18 (T=1, Di 12), SetParameters T=1, S(IFS), then I-blocks', async (t) => {
+  t.deepEqual((await pyscard(env, APDUS, 'T1')).trim().split('\n'), ANSWERS);
+  const rows = await messages();
+  const first = rows.findIndex(([type]) => type === '0x6f');
+  // ISO 7816-3 §9.2: PPSS FF, PPS0 11 (PPS1 follows, T=1), PPS1 18, PCK F6; the card echoes it (§9.3).
+  t.deepEqual(rows.slice(first, first + 2).map(([type, , data]) => [type, data]), [['0x6f', 'ff1118f6'], ['0x80', 'ff1118f6']]);
+  // CCID §6.1.7 SetParameters for T=1 (bProtocolNum at offset 7 of the header; tshark 4.0 shows abProtocolData).
+  const set = rows.findIndex(([type], i) => i > first && type === '0x61');
+  t.true(set > first, JSON.stringify(rows));
+  t.is(rows[set][2].slice(0, 2), '18', 'bmFindexDindex of the PPS');
+  t.is(rows[set + 1][0], '0x82');
+  // §11.6.2.3: then libccid's own S(IFS request) with IFSD 254, and I-blocks.
+  const blocks = rows.slice(set + 2).filter(([type]) => type === '0x6f').map(([, , data]) => data);
+  t.is(blocks[0], '00c101fe3e');
+  t.is(blocks[1], '00000700a4000c023f0092');
+});
+
+test.serial('TPDU level, T=0/T=1 card, T=0: PPS FF 10 18 keeps T=0 at Di 12, SetParameters T=0, then T=0 TPDUs', async (t) => {
+  t.deepEqual((await pyscard(env, APDUS, 'T0')).trim().split('\n'), ANSWERS);
+  const rows = await messages();
+  const pps = rows.map(([type, , data]) => (type === '0x6f' ? data : '')).lastIndexOf('ff1018f7');
+  t.true(pps >= 0, JSON.stringify(rows));
+  t.is(rows[pps + 1][2], 'ff1018f7');
+  t.is(rows[pps + 2][0], '0x61');
+  t.is(rows[pps + 2][2], '1800000a00', 'bmFindexDindex 18, WI 10');
+  // The SELECT goes as a T=0 command TPDU (header and data), answered with SW1 SW2 only.
+  t.deepEqual(rows.slice(pps + 4, pps + 6).map(([, , data]) => data), ['00a4000c023f00', '9000']);
+});
