@@ -272,6 +272,31 @@ export class SimLine {
   /** I/O level at `timeNs` (a past time within the recent history, or now). */
   levelAt(timeNs: number): 0 | 1 {
     this.#settle();
+    const lo = this.#after(timeNs);
+    return lo === 0 ? 1 : (this.#historyLevel[lo - 1] as 0 | 1);
+  }
+
+  /**
+   * A receiver's samples of one frame: the levels at `startNs + (k + 0.5)·etuNs` for k = 0…9 (as
+   * `levelAt` gives them), bit k of the result. One pass over the history instead of ten searches.
+   */
+  sampleFrame(startNs: number, etuNs: number): number {
+    this.#settle();
+    const times = this.#historyTime;
+    const levels = this.#historyLevel;
+    const n = this.#historyCount;
+    let i = this.#after(startNs + 0.5 * etuNs);
+    let frame = 0;
+    for (let k = 0; k < 10; k++) {
+      const t = startNs + (k + 0.5) * etuNs;
+      while (i < n && times[i] <= t) i++;
+      frame |= (i === 0 ? 1 : levels[i - 1]) << k;
+    }
+    return frame;
+  }
+
+  /** Index of the first history entry later than `timeNs`. */
+  #after(timeNs: number): number {
     const times = this.#historyTime;
     let lo = 0;
     let hi = this.#historyCount;
@@ -280,7 +305,7 @@ export class SimLine {
       if (times[mid] <= timeNs) lo = mid + 1;
       else hi = mid;
     }
-    return lo === 0 ? 1 : (this.#historyLevel[lo - 1] as 0 | 1);
+    return lo;
   }
 
   /** A character's leading edge: recorded, and remembered for turnaround timing. */

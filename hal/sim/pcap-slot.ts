@@ -9,11 +9,11 @@ import type { Slot } from '../../firmware/iso7816/slot.js';
 import type { Iso7816PcapWriter } from './pcap.js';
 
 export function recordSlotApdus(slot: Slot, writer: Iso7816PcapWriter, scheduler: Scheduler): Slot {
-  const powerOn: Slot['powerOn'] = (voltage, done) =>
+  const powerOn: Slot['powerOn'] = (voltage, done, options) =>
     slot.powerOn(voltage, (result) => {
       if (result.atr !== null) writer.atr(result.atr, scheduler.now());
       done(result);
-    });
+    }, options);
   const transmitApdu: Slot['transmitApdu'] = (apdu, done, onWaiting) => {
     writer.command(apdu, scheduler.now());
     slot.transmitApdu(apdu, (result) => {

@@ -286,14 +286,14 @@ export class LinePort implements LineListener {
     const etu = this.#rxEtu;
     const start = this.#rxStart;
     const line = this.line;
-    if (line.levelAt(start + 0.5 * etu) !== 0 || line.io !== 1) {
+    const levels = line.sampleFrame(start, etu);
+    if ((levels & 1) !== 0 || line.io !== 1) {
       this.#hooks.framing();
       line.watch();
       return;
     }
-    let raw = 0;
-    for (let k = 1; k <= 8; k++) raw |= line.levelAt(start + (k + 0.5) * etu) << (k - 1);
-    const parityLevel = line.levelAt(start + 9.5 * etu);
+    const raw = (levels >> 1) & 0xff;
+    const parityLevel = (levels >> 9) & 1;
     let convention = this.convention;
     if (convention === 'detect') {
       // §8.1 TS: inverse convention's TS read in direct convention is 0x03 with a parity error.

@@ -30,6 +30,22 @@ export class SimCardUart implements CardUart {
   #nextEtu = 0;
   #deadline: number | undefined;
   #lastEdge = -Infinity;
+  // Callbacks made once: nothing is allocated per character (STYLE lesson 11).
+  readonly #onDeadline = (): void => {
+    this.#deadline = undefined;
+    this.#firstEtu = this.#nextEtu = 0;
+    if (!this.#closed) this.#options.onError?.('timeout');
+  };
+  readonly #onReadable = (): void => {
+    if (this.#closed) return;
+    this.#readablePosted = false;
+    if (this.#rx.length > 0) this.#options.onReadable?.(this.#rx.length);
+  };
+  readonly #onWritable = (): void => {
+    if (this.#closed) return;
+    this.#writablePosted = false;
+    this.#options.onWritable?.(this.writable);
+  };
 
   constructor(line: SimLine, options: CardUartOptions) {
     const { clockHz, F, D, N, protocol, repetitions } = options;
@@ -149,11 +165,7 @@ export class SimCardUart implements CardUart {
   }
 
   #armAt(time: number): void {
-    this.#deadline = this.#line.scheduler.at(time, () => {
-      this.#deadline = undefined;
-      this.#firstEtu = this.#nextEtu = 0;
-      if (!this.#closed) this.#options.onError?.('timeout');
-    });
+    this.#deadline = this.#line.scheduler.at(time, this.#onDeadline);
   }
 
   #cancelDeadline(): void {
@@ -170,18 +182,12 @@ export class SimCardUart implements CardUart {
   #postReadable(): void {
     if (this.#readablePosted || !this.#options.onReadable) return;
     this.#readablePosted = true;
-    this.#post(() => {
-      this.#readablePosted = false;
-      if (this.#rx.length > 0) this.#options.onReadable?.(this.#rx.length);
-    });
+    this.#line.scheduler.at(this.#line.scheduler.now(), this.#onReadable);
   }
 
   #postWritable(): void {
     if (this.#writablePosted || !this.#options.onWritable) return;
     this.#writablePosted = true;
-    this.#post(() => {
-      this.#writablePosted = false;
-      this.#options.onWritable?.(this.writable);
-    });
+    this.#line.scheduler.at(this.#line.scheduler.now(), this.#onWritable);
   }
 }

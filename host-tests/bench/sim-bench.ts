@@ -3,7 +3,9 @@
  * and how many scheduler events it schedules per character on the line, for ~4 KB through the whole
  * reader stack (session → protocol → simulated UART ↔ line ↔ card):
  * - t0: the `t0-fs` card at Fd/Dd (T=0), 8 ECHO APDUs of 255 bytes (case 4: data out, GET RESPONSE in);
- * - t1: the `t1` card at the rate PPS negotiates (Fi 372, Di 4), one 4096-byte extended ECHO APDU.
+ * - t1: the `t1` card at the rate PPS negotiates (Fi 372, Di 4), one 4096-byte extended ECHO APDU;
+ * - line: the line alone, 4096 characters from the reader's UART to a card that only counts them
+ *   (T=1 character mode at Di 4), so the firmware's and the card's own costs do not hide the line's.
  *
  * cpuNsPerVirtualUs: process CPU time (user + system) over virtual time, for the exchange alone; the
  * median of several rounds, as the machine is shared.
@@ -12,6 +14,7 @@
  * `npx tsx host-tests/bench/sim-bench.ts` prints the table.
  */
 import { createSimBoard } from '../../hal/sim/board.js';
+import type { CardIo, SimCard } from '../../hal/sim/card.js';
 import { findCard } from '../../hal/sim/cards/registry.js';
 import { createCardSlot } from '../../firmware/iso7816/session.js';
 import type { PowerOnResult, TransmitResult } from '../../firmware/iso7816/slot.js';
@@ -89,15 +92,81 @@ async function run(name: string, card: string, apdus: Uint8Array[], protocol: 0 
   };
 }
 
+/** A card that only counts what it receives. */
+class SinkCard implements SimCard {
+  readonly name = 'sink';
+  readonly description = 'counts characters';
+  received = 0;
+  io!: CardIo;
+  attach(io: CardIo): void {
+    this.io = io;
+  }
+  power(): void {}
+  reset(): void {}
+  resetAsserted(): void {}
+  receive(): void {
+    this.received++;
+  }
+  detach(): void {}
+}
+
+async function runLine(name: string, chars: number, rounds: number): Promise<SimBenchRow> {
+  const costs: number[] = [];
+  let events = 0;
+  let sent = 0;
+  for (let round = 0; round < rounds; round++) {
+    const card = new SinkCard();
+    const board = createSimBoard({ card });
+    const scheduler = board.scheduler;
+    const contacts = new board.contacts({});
+    scheduler.advance(20e6);
+    contacts.setSupply('C');
+    contacts.setClock(4e6);
+    scheduler.advance(1e6);
+    contacts.setReset(1);
+    scheduler.advance(1e6);
+    card.io.setRate(372, 4);
+    card.io.setProtocol(1);
+    let written = 0;
+    const uart = new board.uart({
+      clockHz: 4e6, F: 372, D: 4, convention: 'direct', N: 0, protocol: 1, repetitions: 0,
+      onWritable(n) {
+        for (let i = 0; i < n && written < chars; i++, written++) uart.write(written & 0xff);
+      },
+    });
+    let scheduled = 0;
+    const at = scheduler.at.bind(scheduler);
+    scheduler.at = (time, callback) => {
+      scheduled++;
+      return at(time, callback);
+    };
+    const firstChar = board.line.events.length;
+    const startNs = scheduler.now();
+    const startCpu = cpuNs();
+    scheduler.runUntilIdle();
+    costs.push((cpuNs() - startCpu) / ((scheduler.now() - startNs) / 1000));
+    if (card.received !== chars) throw new Error(`${name}: ${card.received} of ${chars} characters arrived`);
+    events += scheduled;
+    sent += board.line.events.length - firstChar;
+  }
+  return {
+    name,
+    cpuNsPerVirtualUs: Math.round(costs.sort((a, b) => a - b)[costs.length >> 1] * 10) / 10,
+    eventsPerChar: Math.round((events / sent) * 100) / 100,
+  };
+}
+
 export async function benchSim(): Promise<SimBenchRow[]> {
   const t0 = Array.from({ length: 8 }, () => echo(255));
   const t1 = [echo(4096)];
   // A warm-up round each, so the JIT has compiled the hot paths before anything is measured.
   await run('warm-up', 't0-fs', t0, 0, 1);
   await run('warm-up', 't1', t1, 1, 1);
+  await runLine('warm-up', 4096, 1);
   return [
     await run('t0-fs 8 × ECHO 255 (Fd/Dd)', 't0-fs', t0, 0, 9),
     await run('t1 ECHO 4096 (Di 4)', 't1', t1, 1, 9),
+    await runLine('line only: 4096 chars (Di 4)', 4096, 9),
   ];
 }
 

@@ -7,6 +7,7 @@
 import test from 'ava';
 import type { InvalidReply, RDR_to_PC } from '../../firmware/ccid/messages.js';
 import { findCard } from '../../hal/sim/cards/registry.js';
+import { createIso7816PcapWriter } from '../../hal/sim/pcap.js';
 import { createSimReader } from '../../hal/sim/reader.js';
 import { TestReader, UsbHostDriver, bytes } from './harness.js';
 
@@ -52,8 +53,10 @@ test('CCID §6.1.4 / ISO 7816-3 §9 TPDU level: the host\'s PPS goes through Xfr
   t.like(reader.slots[0].log.parameters[0], { protocol: 1, fiIndex: 1, diIndex: 8, bwi: 4, cwi: 5, ifsc: 254 });
 });
 
-function dualReader(): UsbHostDriver {
-  const reader = createSimReader({ card: findCard('dual')!.create(1), exchangeLevel: 'tpdu' });
+/** The reader as `serve --level tpdu` composes it; `capture` adds the contacts capture (`--contacts-pcap`) around the slot. */
+function dualReader(capture = false): UsbHostDriver {
+  const contacts = capture ? createIso7816PcapWriter({ sink: () => undefined }) : undefined;
+  const reader = createSimReader({ card: findCard('dual')!.create(1), exchangeLevel: 'tpdu', contacts });
   const bus = new UsbHostDriver(reader.usb.host, reader.board.scheduler, reader.ccid.description.maxMessageLength);
   reader.board.scheduler.advance(50e6);
   bus.configure();
@@ -97,4 +100,11 @@ test('ISO 7816-3 §9 over the session, TPDU level: no PPS (libccid\'s default pr
   t.is(parameters.bStatus, 0, `bError ${parameters.bError}`);
   t.is(readState(bus, 3), STATE.SPECIFIC);
   t.is(hex(xfr(bus, 4, '00A4000C023F00')), '9000');
+});
+
+test('CCID §6.1.1 TPDU level with the contacts capture around the slot: the card still waits NEGOTIABLE for the host\'s PPS', (t) => {
+  const bus = dualReader(true);
+  bus.powerOn(0, 1, 10e9);
+  t.is(readState(bus, 2), STATE.NEGOTIABLE);
+  t.is(hex(xfr(bus, 3, 'FF1118F6')), 'FF1118F6');
 });

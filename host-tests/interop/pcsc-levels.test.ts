@@ -28,17 +28,19 @@ async function xfrBlocks(pcap: string): Promise<{ command: string; reply: string
   return pairs;
 }
 
-test.serial('TPDU level: libccid runs T=1 itself (S(IFS), I-blocks, chained response acknowledged by R-blocks)', async (t) => {
+test.serial('TPDU level: libccid negotiates (PPS for TA1) and runs T=1 itself (S(IFS), I-blocks, chained response acknowledged by R-blocks)', async (t) => {
   const env = await startPcsc({ card: 't1', pcap: true, serveArgs: ['--level', 'tpdu'] });
   try {
     t.deepEqual((await pyscard(env, APDUS, 'T1')).trim().split('\n'), ANSWERS);
     const blocks = await xfrBlocks(env.pcap);
-    // ISO 7816-3 §11.6.2.3: the first block is S(IFS request) with IFSD 254, answered by S(IFS response).
-    t.deepEqual(blocks[0], { command: '00c101fe3e', reply: '00e101fe1e' });
+    // No dwFeatures 0x40/0x80 at this level: ISO 7816-3 §9 PPS from libccid for TA1 = 13 (Di 4), echoed by the card.
+    t.deepEqual(blocks[0], { command: 'ff1113fd', reply: 'ff1113fd' });
+    // §11.6.2.3: the first block is S(IFS request) with IFSD 254, answered by S(IFS response).
+    t.deepEqual(blocks[1], { command: '00c101fe3e', reply: '00e101fe1e' });
     // §11.3.2: I-blocks carry the APDU with alternating N(S); the card's answers too.
-    t.is(blocks[1].command, '00000700a4000c023f0092');
-    t.is(blocks[1].reply, '000002900092');
-    t.is(blocks[2].command.slice(0, 4), '0040');
+    t.is(blocks[2].command, '00000700a4000c023f0092');
+    t.is(blocks[2].reply, '000002900092');
+    t.is(blocks[3].command.slice(0, 4), '0040');
     // The 255-byte READ BINARY comes back chained: an I-block with M set (PCB 0x60) then R(N(R)) from libccid.
     const chained = blocks.findIndex((b) => b.reply.startsWith('0060'));
     t.true(chained > 0, JSON.stringify(blocks));

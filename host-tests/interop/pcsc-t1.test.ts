@@ -50,6 +50,33 @@ print(len(r) // 2, r[-4:], r[:-4] == data.hex().upper())
   t.true(chains.some(([c]) => c === '1' || c === '0x01'), JSON.stringify(chains));
 });
 
+test.serial('CCID §6.2.6 a true 4 KB ECHO both ways (CLA 80 INS EE) outlasts libccid\'s T=1 read timeout and succeeds through the reader\'s time extensions', async (t) => {
+  const out = await pyscard(env, `
+import time
+data = bytes((i * 13 + 5) & 0xFF for i in range(4096))
+start = time.monotonic()
+r = tx('80EE0000001000' + data.hex() + '1000')
+print(len(r) // 2, r[-4:], r[:-4] == data.hex().upper())
+print(round(time.monotonic() - start, 2))
+`, 'T1');
+  const [result, seconds] = out.trim().split('\n');
+  t.is(result, '4098 9000 True');
+  // The card exchange alone (4 KB each way at Di 4) takes longer than one libccid read timeout.
+  t.true(Number(seconds) > 1, `took ${seconds} s`);
+  const rows = await tsharkFields(env.pcap, 'usbccid.bMessageType == 0x6f || usbccid.bMessageType == 0x80',
+    ['usbccid.bMessageType', 'usbccid.bSeq', 'usbccid.bStatus.bmCommandStatus', 'usbccid.bError', 'usbccid.wLevelParameter']);
+  // The XfrBlock that ends the command chain (wLevelParameter 2) is the one the card works on.
+  const last = rows.filter(([type, , , , level]) => type === '0x6f' && Number(level) === 2).at(-1);
+  t.truthy(last, JSON.stringify(rows.slice(-20)));
+  const replies = rows.filter(([type, seq]) => type === '0x80' && seq === last![1]);
+  const extensions = replies.filter(([, , status]) => status === '2');
+  t.true(extensions.length >= 2, JSON.stringify(replies));
+  for (const [, , , bError] of extensions) t.is(Number(bError), 1);
+  // Time extensions first, then the answer (the first piece of the chained response), nothing after it.
+  t.is(replies.at(-1)![2], '0');
+  t.is(replies.findIndex(([, , status]) => status !== '2'), replies.length - 1);
+});
+
 test.serial('the contact-level capture holds the ATR and the APDUs as the card saw them', async (t) => {
   t.deepEqual(await tsharkProblems(env.contactsPcap), []);
   const atrs = await tsharkFields(env.contactsPcap, 'iso7816.atr.init_char', ['iso7816.atr.t0', 'iso7816.atr.historical_bytes']);
