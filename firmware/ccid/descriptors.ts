@@ -106,7 +106,9 @@ export function supportedDataRates(clocksHz: readonly number[], maxBaud: number)
 
 /**
  * §5.1 dwFeatures: only what this firmware does. The session parses the ATR, picks the voltage
- * class and changes the UART rate when PPS succeeds, at every level.
+ * class, and when PPS succeeds changes the rate and the clock itself (the ATR at the default clock,
+ * then the highest board clock within the card's f(max) whose rate the UART holds), at every level:
+ * 0x10 and 0x20, so a host (Windows usbccid) has no SetDataRateAndClockFrequency to send.
  *
  * Who negotiates (libccid 1.5.2 IFDHSetProtocolParameters): with 0x40 it sends neither PPS nor
  * SetParameters; with 0x80 SetParameters but no PPS; with neither it sends the raw PPS request in an
@@ -114,12 +116,14 @@ export function supportedDataRates(clocksHz: readonly number[], maxBaud: number)
  * - APDU levels: 0x40. The session runs PPS and the protocol set-up on IccPowerOn, T=1 with its
  *   S(IFS request) (0x400), so the card is SPECIFIC before the host's first APDU.
  * - TPDU level: neither 0x40 nor 0x80. libccid speaks T=1 blocks itself and picks the protocol
- *   per connection (a T=0/T=1 card may be asked for either), so the card waits in NEGOTIABLE for
- *   the host's PPS (slot.ts PowerOnOptions 'host'); 0x80 would leave such a card at its default
- *   protocol, and 0x40 would also skip the SetParameters that tells the reader the host's T=1 values.
+ *   per connection (a T=0/T=1 card may be asked for either), so the card waits in NEGOTIABLE
+ *   (slot.ts PowerOnOptions 'host') and gets the host's PPS as written, right after the ATR (§9.1);
+ *   SetParameters then sets only what PPS does not. With 0x40 a T=0/T=1 card would stay at its
+ *   default protocol (the host's T=1 blocks answered as T=0 commands); with 0x80 the reader would
+ *   have to turn SetParameters into a warm reset and its own PPS.
  */
 export function readerFeatures(config: ReaderConfig): number {
-  let features = Feature.autoConfigFromAtr | Feature.autoVoltage | Feature.autoBaud;
+  let features = Feature.autoConfigFromAtr | Feature.autoVoltage | Feature.autoClock | Feature.autoBaud;
   if (config.clockStop) features |= Feature.clockStop;
   if (config.exchangeLevel === 'tpdu') return features | Feature.levelTpdu;
   features |= Feature.autoParameterNegotiation | Feature.autoIfsd;

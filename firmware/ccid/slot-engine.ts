@@ -115,6 +115,10 @@ export class SlotEngine {
   /** Phase busy with an XfrBlock: the reader's own next time extension (time-extension.ts), and its period. */
   #extensionTimer: TimerHandle | null = null;
   #extensionPeriodNs = 0;
+  readonly #extensionDue = (): void => {
+    this.#extensionTimer = null;
+    if (this.#phase === 'busy') this.#timeExtension(this.#pendingSeq, 1);
+  };
 
   constructor(index: number, slot: Slot, context: EngineContext) {
     this.#index = index;
@@ -524,10 +528,7 @@ export class SlotEngine {
   #armExtension(): void {
     this.#disarmExtension();
     const scheduler = this.#context.scheduler;
-    this.#extensionTimer = scheduler.at(scheduler.now() + this.#extensionPeriodNs, () => {
-      this.#extensionTimer = null;
-      if (this.#phase === 'busy') this.#timeExtension(this.#pendingSeq, 1);
-    });
+    this.#extensionTimer = scheduler.at(scheduler.now() + this.#extensionPeriodNs, this.#extensionDue);
   }
 
   #disarmExtension(): void {

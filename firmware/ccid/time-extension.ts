@@ -3,7 +3,7 @@
  * bmCommandStatus 2 tells the host the command goes on), and the card waiting times it derives
  * that from.
  *
- * A host gives each bulk IN read a timeout, and a long exchange (a 4 KB APDU over T=1 is some
+ * A host gives each bulk IN read a timeout, and a long exchange (4 KB each way over T=1 is over
  * 30 blocks) can outlast it while the card answers every block in time. The hosts' timeouts:
  * - libccid 1.5.2 (ifdhandler.c T1_card_timeout / T0_card_timeout): T=1 260 character times + BWT
  *   + 260 CWT + 1 s, T=0 at least 3 s; a time extension multiplies only the next read's timeout

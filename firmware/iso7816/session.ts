@@ -829,7 +829,8 @@ export class CardSession implements Slot {
     if (!sessionAllows(from, to)) throw new Error(`session state ${from} → ${to} not in the table`);
     this.#state = to;
     this.#attrs.state = READER_STATE[to];
-    this.#log(TraceCategory.DRIVER, `${from} → ${to}`);
+    // Every APDU passes here twice: no string is built unless the trace wants it.
+    if (this.#trace.mask & TraceCategory.DRIVER) this.#trace.log(TraceCategory.DRIVER, `${from} → ${to}`);
   }
 
   #after(delayNs: number, callback: () => void): void {

@@ -69,11 +69,11 @@ type Direction = 'none' | 'out' | 'in';
 
 /**
  * The class of an ENVELOPE that echoes the command's class (CCID bClassEnvelope FF). ENVELOPE is an
- * interindustry command: it goes to the command's logical channel, without
- * the secure messaging indication (SM protects the enveloped bytes, not the ENVELOPE) and without the
- * chaining bit (set per piece). A proprietary class has no bits ISO defines to carry over, and on real
- * cards a proprietary C2 is another command (ETSI TS 102 221 CAT ENVELOPE 80 C2, GSM 11.14 A0 C2):
- * such a command is enveloped on the basic channel, class 00.
+ * interindustry command: it goes to the command's logical channel, without the secure messaging
+ * indication (SM protects the enveloped bytes, not the ENVELOPE) and without the chaining bit (set
+ * per piece). A proprietary class has no bits ISO defines to carry over, and on real cards a
+ * proprietary C2 is another command (ETSI TS 102 221 CAT ENVELOPE 80 C2, GSM 11.14 A0 C2): such a
+ * command is enveloped on the basic channel, class 00.
  */
 function envelopeClass(cla: number): number {
   if (cla & CLA_PROPRIETARY) return 0x00;
@@ -262,10 +262,10 @@ export class T0Transport implements Transport {
   }
 
   /**
-   * ENVELOPE carrying the next ≤ 255 bytes of the whole command APDU. With an
-   * interindustry class every ENVELOPE but the last is marked as chained, so the card knows
-   * where the enveloped command ends even before parsing it; a proprietary class the host chose with
-   * bClassEnvelope goes out as given.
+   * ENVELOPE carrying the next ≤ 255 bytes of the whole command APDU. With an interindustry class
+   * every ENVELOPE but the last is marked as chained, so the card knows where the enveloped command
+   * ends even before parsing it; a proprietary class the host chose with bClassEnvelope goes out as
+   * given.
    */
   #startEnvelope(): void {
     const apdu = this.#apdu!;

@@ -66,19 +66,38 @@ export interface LineListener {
  * 2·HISTORY edges are kept (levelAt before them answers 1).
  */
 const HISTORY = 256;
-/** A frame has at most 10 edges after its leading edge (start, 8 data, parity, stop). */
-const MAX_PLAN = 10;
-
-/** One driver of I/O: its current level and the edges it has planned but the line has not applied. */
+/**
+ * One driver of I/O: its current level and the frame it has planned. Edge i of the plan is at
+ * `start + ks[i]·etu`, has sequence number `seq0 + i`, and releases I/O for even i (the first one
+ * ends the start bit), pulls it low for odd i.
+ */
 interface Driver {
   low: boolean;
-  readonly times: Float64Array;
-  readonly seqs: Float64Array;
-  readonly levels: Uint8Array;
+  start: number;
+  etu: number;
+  ks: readonly number[];
+  seq0: number;
   count: number;
   /** Index of the first planned edge not applied yet (`count` when none is left). */
   next: number;
 }
+
+/**
+ * For bits 1…9 of a frame (index: frame >> 1), the bit times k = 1…10 where the level changes,
+ * starting low after the start bit and ending released at 10 etu. Built once, frozen.
+ */
+const TRANSITIONS: readonly (readonly number[])[] = Object.freeze(Array.from({ length: 512 }, (_, bits) => {
+  const ks: number[] = [];
+  let level = 0;
+  for (let k = 1; k <= 10; k++) {
+    const bit = k < 10 ? (bits >> (k - 1)) & 1 : 1;
+    if (bit !== level) {
+      level = bit;
+      ks.push(k);
+    }
+  }
+  return Object.freeze(ks);
+}));
 
 export class SimLine {
   readonly scheduler: Scheduler;
@@ -100,7 +119,8 @@ export class SimLine {
   #drivers = new Map<object, Driver>();
   /** Drivers with planned edges left (a few at most: one frame per side, rarely overlapping). */
   #planned: Driver[] = [];
-  #listeners = new Set<LineListener>();
+  /** Replaced, never changed in place: a dispatch in progress keeps going over the old array. */
+  #listeners: readonly LineListener[] = [];
   #historyTime = new Float64Array(2 * HISTORY + 1);
   #historyLevel = new Uint8Array(2 * HISTORY + 1);
   #historyCount = 0;
@@ -178,12 +198,12 @@ export class SimLine {
   }
 
   listen(listener: LineListener): void {
-    this.#listeners.add(listener);
+    if (!this.#listeners.includes(listener)) this.#listeners = [...this.#listeners, listener];
     this.watch();
   }
 
   unlisten(listener: LineListener): void {
-    this.#listeners.delete(listener);
+    this.#listeners = this.#listeners.filter((l) => l !== listener);
     this.drive(listener, 1);
   }
 
@@ -198,7 +218,7 @@ export class SimLine {
       const io: 0 | 1 = this.#lows > 0 ? 0 : 1;
       if (io !== this.#io) {
         this.#change(this.scheduler.now(), io);
-        for (const listener of [...this.#listeners]) listener.ioChanged(io);
+        for (const listener of this.#listeners) listener.ioChanged(io);
       }
     }
     this.watch();
@@ -212,20 +232,13 @@ export class SimLine {
   plan(driver: object, startNs: number, etuNs: number, frame: number): void {
     this.#settle();
     const d = this.#driver(driver);
-    let count = 0;
-    let level = 0;
-    for (let k = 1; k <= 10; k++) {
-      const bit = k < 10 ? (frame >> k) & 1 : 1;
-      if (bit === level) continue;
-      level = bit;
-      d.times[count] = startNs + k * etuNs;
-      d.levels[count] = bit;
-      count++;
-    }
-    const first = this.#scheduler.reserve(count);
-    for (let i = 0; i < count; i++) d.seqs[i] = first + i;
+    const ks = TRANSITIONS[(frame >> 1) & 0x1ff];
     if (d.next >= d.count) this.#planned.push(d);
-    d.count = count;
+    d.start = startNs;
+    d.etu = etuNs;
+    d.ks = ks;
+    d.seq0 = this.#scheduler.reserve(ks.length);
+    d.count = ks.length;
     d.next = 0;
     this.watch();
   }
@@ -246,12 +259,8 @@ export class SimLine {
    */
   watch(): void {
     let wanted = false;
-    for (const listener of this.#listeners) {
-      if (listener.awaitingStart) {
-        wanted = true;
-        break;
-      }
-    }
+    const listeners = this.#listeners;
+    for (let i = 0; i < listeners.length && !wanted; i++) wanted = listeners[i].awaitingStart;
     const found = wanted && this.#nextFall();
     if (found && this.#wake !== undefined && this.#foundTime === this.#wakeTime && this.#foundSeq === this.#wakeSeq) return;
     if (this.#wake !== undefined) this.#scheduler.cancel(this.#wake);
@@ -263,7 +272,7 @@ export class SimLine {
       this.#wake = undefined;
       this.#settle();
       if (this.#io === 0 && this.#changeTime === this.#wakeTime && this.#changeSeq === this.#wakeSeq) {
-        for (const listener of [...this.#listeners]) listener.ioChanged(0);
+        for (const listener of this.#listeners) listener.ioChanged(0);
       }
       this.watch();
     });
@@ -322,7 +331,7 @@ export class SimLine {
   #driver(driver: object): Driver {
     let d = this.#drivers.get(driver);
     if (d === undefined) {
-      d = { low: false, times: new Float64Array(MAX_PLAN), seqs: new Float64Array(MAX_PLAN), levels: new Uint8Array(MAX_PLAN), count: 0, next: 0 };
+      d = { low: false, start: 0, etu: 0, ks: TRANSITIONS[0], seq0: 0, count: 0, next: 0 };
       this.#drivers.set(driver, d);
     }
     return d;
@@ -334,23 +343,28 @@ export class SimLine {
     let best: Driver | undefined;
     for (let i = 0; i < planned.length; i++) {
       const d = planned[i];
-      if (best === undefined || before(d.times[d.next], d.seqs[d.next], best.times[best.next], best.seqs[best.next])) best = d;
+      if (best === undefined || before(edgeTime(d, d.next), d.seq0 + d.next, edgeTime(best, best.next), best.seq0 + best.next)) best = d;
     }
     return best;
   }
 
   /** Apply, in order, every planned edge whose event would have run by now. */
   #settle(): void {
-    if (this.#planned.length === 0) return;
+    const planned = this.#planned;
+    if (planned.length === 0) return;
     const now = this.#scheduler.now();
     const running = this.#scheduler.runningSeq;
+    if (planned.length === 1) {
+      this.#settleOne(planned[0], now, running);
+      return;
+    }
     for (;;) {
       const d = this.#first();
       if (d === undefined) return;
-      const time = d.times[d.next];
-      const seq = d.seqs[d.next];
+      const time = edgeTime(d, d.next);
+      const seq = d.seq0 + d.next;
       if (time > now || (time === now && seq > running)) return;
-      const low = d.levels[d.next] === 0;
+      const low = (d.next & 1) === 1;
       if (++d.next >= d.count) this.#planned.splice(this.#planned.indexOf(d), 1);
       if (low === d.low) continue;
       d.low = low;
@@ -361,6 +375,60 @@ export class SimLine {
       this.#changeTime = time;
       this.#changeSeq = seq;
     }
+  }
+
+  /**
+   * #settle for one frame on the line, the usual case, kept lean (it runs for every character):
+   * no other driver changes meanwhile, so each edge changes I/O unless another driver holds it low.
+   */
+  #settleOne(d: Driver, now: number, running: number): void {
+    const start = d.start;
+    const etu = d.etu;
+    const ks = d.ks;
+    const seq0 = d.seq0;
+    const count = d.count;
+    const first = d.next;
+    let end = first;
+    for (; end < count; end++) {
+      const time = start + ks[end] * etu;
+      if (time > now || (time === now && seq0 + end > running)) break;
+    }
+    if (end === first) return;
+    d.next = end;
+    if (end >= count) this.#planned.length = 0;
+    const othersLow = this.#lows - (d.low ? 1 : 0) > 0;
+    let low = d.low;
+    let ioCount = this.#ioCount;
+    if (ioCount + end - first > this.#ioTimes.length) this.#growIo(end - first);
+    const ioTimes = this.#ioTimes;
+    const ioLevels = this.#ioLevels;
+    const historyTime = this.#historyTime;
+    const historyLevel = this.#historyLevel;
+    let historyCount = this.#historyCount;
+    for (let k = first; k < end; k++) {
+      const edgeLow = (k & 1) === 1;
+      if (edgeLow === low) continue;
+      low = edgeLow;
+      if (othersLow) continue;
+      const io = low ? 0 : 1;
+      const time = start + ks[k] * etu;
+      ioTimes[ioCount] = time;
+      ioLevels[ioCount++] = io;
+      historyTime[historyCount] = time;
+      historyLevel[historyCount++] = io;
+      if (historyCount > 2 * HISTORY) {
+        historyTime.copyWithin(0, HISTORY, historyCount);
+        historyLevel.copyWithin(0, HISTORY, historyCount);
+        historyCount -= HISTORY;
+      }
+      this.#io = io;
+      this.#changeTime = time;
+      this.#changeSeq = seq0 + k;
+    }
+    this.#ioCount = ioCount;
+    this.#historyCount = historyCount;
+    if (low !== d.low) this.#lows += low ? 1 : -1;
+    d.low = low;
   }
 
   /**
@@ -385,19 +453,19 @@ export class SimLine {
         const d = planned[i];
         const c = cursor[i];
         if (c >= d.count) continue;
-        if (best < 0 || before(d.times[c], d.seqs[c], planned[best].times[cursor[best]], planned[best].seqs[cursor[best]])) best = i;
+        if (best < 0 || before(edgeTime(d, c), d.seq0 + c, edgeTime(planned[best], cursor[best]), planned[best].seq0 + cursor[best])) best = i;
       }
       if (best < 0) return false;
       const d = planned[best];
       const c = cursor[best]++;
-      const l = d.levels[c] === 0 ? 1 : 0;
+      const l = c & 1;
       if (l === low[best]) continue;
       low[best] = l;
       const wasHigh = lows === 0;
       lows += l ? 1 : -1;
       if (wasHigh && lows > 0) {
-        this.#foundTime = d.times[c];
-        this.#foundSeq = d.seqs[c];
+        this.#foundTime = edgeTime(d, c);
+        this.#foundSeq = d.seq0 + c;
         return true;
       }
     }
@@ -406,14 +474,7 @@ export class SimLine {
   #change(timeNs: number, io: 0 | 1): void {
     this.#io = io;
     let n = this.#ioCount;
-    if (n === this.#ioTimes.length) {
-      const times = new Float64Array(2 * n);
-      const levels = new Uint8Array(2 * n);
-      times.set(this.#ioTimes);
-      levels.set(this.#ioLevels);
-      this.#ioTimes = times;
-      this.#ioLevels = levels;
-    }
+    if (n === this.#ioTimes.length) this.#growIo(1);
     this.#ioTimes[n] = timeNs;
     this.#ioLevels[n] = io;
     this.#ioCount = n + 1;
@@ -428,6 +489,17 @@ export class SimLine {
     this.#historyCount = n;
   }
 
+  /** Make room for `more` unrecorded I/O changes. */
+  #growIo(more: number): void {
+    const size = 2 * (this.#ioTimes.length + more);
+    const times = new Float64Array(size);
+    const levels = new Uint8Array(size);
+    times.set(this.#ioTimes.subarray(0, this.#ioCount));
+    levels.set(this.#ioLevels.subarray(0, this.#ioCount));
+    this.#ioTimes = times;
+    this.#ioLevels = levels;
+  }
+
   #flushIo(): void {
     const n = this.#ioCount;
     for (let i = 0; i < n; i++) this.#record.push({ timeNs: this.#ioTimes[i], signal: 'io', value: this.#ioLevels[i] });
@@ -439,6 +511,11 @@ export class SimLine {
     this.#flushIo();
     this.#record.push(change);
   }
+}
+
+/** Time of planned edge i, computed as its own scheduler event's time was: start + k·etu. */
+function edgeTime(d: Driver, i: number): number {
+  return d.start + d.ks[i] * d.etu;
 }
 
 function before(timeA: number, seqA: number, timeB: number, seqB: number): boolean {

@@ -50,6 +50,42 @@ interface Outgoing {
   queuedAt: number;
 }
 
+/** The send queue: a ring of Outgoing records reused in place, so sending allocates nothing once it has grown. */
+class OutgoingQueue {
+  #slots: Outgoing[] = [];
+  #head = 0;
+  length = 0;
+
+  get first(): Outgoing {
+    return this.#slots[this.#head];
+  }
+
+  /** Append a record (the caller fills it in). */
+  push(): Outgoing {
+    const slots = this.#slots;
+    if (this.length === slots.length) {
+      const grown: Outgoing[] = [];
+      for (let i = 0; i < this.length; i++) grown.push(slots[(this.#head + i) % slots.length]);
+      for (let i = this.length; i < 2 * this.length + 4; i++) {
+        grown.push({ byte: 0, etuNs: 0, convention: 'direct', badParity: 0, delayEtu: 0, queuedAt: NaN });
+      }
+      this.#slots = grown;
+      this.#head = 0;
+    }
+    return this.#slots[(this.#head + this.length++) % this.#slots.length];
+  }
+
+  shift(): void {
+    this.#head = (this.#head + 1) % this.#slots.length;
+    this.length--;
+  }
+
+  /** Keep the first `n` records. */
+  truncate(n: number): void {
+    if (n < this.length) this.length = n;
+  }
+}
+
 export interface SendParameters {
   etuNs: number;
   convention: Convention;
@@ -73,7 +109,7 @@ export class LinePort implements LineListener {
   #listening = true;
 
   #hooks: PortHooks;
-  #queue: Outgoing[] = [];
+  #queue = new OutgoingQueue();
   #txBusy = false;
   #rxBusy = false;
   #errorBusy = false;
@@ -99,7 +135,7 @@ export class LinePort implements LineListener {
   // Timer callbacks made once: nothing is allocated per character (STYLE lesson 11).
   readonly #onStart = (): void => {
     this.#startTimer = undefined;
-    this.#transmit(this.#queue[0], false);
+    this.#transmit(this.#queue.first, false);
   };
   readonly #onEnd = (): void => {
     this.#txTimer = undefined;
@@ -163,14 +199,13 @@ export class LinePort implements LineListener {
   send(byte: number, p: SendParameters): void {
     if (this.#closed) return;
     const idle = !this.#txBusy && this.#queue.length === 0;
-    this.#queue.push({
-      byte: byte & 0xff,
-      etuNs: p.etuNs,
-      convention: p.convention,
-      badParity: p.badParity ?? 0,
-      delayEtu: p.delayEtu ?? 0,
-      queuedAt: idle ? this.line.scheduler.now() : NaN,
-    });
+    const c = this.#queue.push();
+    c.byte = byte & 0xff;
+    c.etuNs = p.etuNs;
+    c.convention = p.convention;
+    c.badParity = p.badParity ?? 0;
+    c.delayEtu = p.delayEtu ?? 0;
+    c.queuedAt = idle ? this.line.scheduler.now() : NaN;
     this.#pump();
   }
 
@@ -181,7 +216,7 @@ export class LinePort implements LineListener {
       this.#startTimer = undefined;
       this.#txBusy = false;
     }
-    this.#queue.length = this.#txBusy ? 1 : 0;
+    this.#queue.truncate(this.#txBusy ? 1 : 0);
     this.line.watch();
   }
 
@@ -193,7 +228,7 @@ export class LinePort implements LineListener {
     }
     this.#startTimer = this.#txTimer = this.#rxTimer = this.#signalTimer = this.#releaseTimer = undefined;
     this.#txChar = this.#txEvent = undefined;
-    this.#queue.length = 0;
+    this.#queue.truncate(0);
     this.#txBusy = this.#rxBusy = this.#errorBusy = false;
     this.#consecutiveErrors = 0;
     this.#attempts = 0;
@@ -220,7 +255,7 @@ export class LinePort implements LineListener {
 
   #pump(): void {
     if (this.#txBusy || this.#queue.length === 0 || this.#closed) return;
-    const next = this.#queue[0];
+    const next = this.#queue.first;
     const etu = next.etuNs;
     const now = this.line.scheduler.now();
     const other: LineSide = this.side === 'reader' ? 'card' : 'reader';
@@ -228,7 +263,7 @@ export class LinePort implements LineListener {
     const ref = Number.isNaN(next.queuedAt) ? this.#lastOwnEdge : next.queuedAt;
     start = Math.max(start, ref + next.delayEtu * etu);
     this.#txBusy = true;
-    // The character stays first in the queue until it is done: #onStart sends #queue[0].
+    // The character stays first in the queue until it is done: #onStart sends #queue.first.
     this.#startTimer = this.line.scheduler.at(start, this.#onStart);
   }
 
@@ -325,6 +360,12 @@ export function encode(byte: number, convention: Convention, badParity: boolean)
 
 /** The same levels packed: bit k of the result is the level of bit time k. */
 export function frame(byte: number, convention: Convention, badParity: boolean): number {
+  const f = (convention === 'direct' ? DIRECT_FRAMES : INVERSE_FRAMES)[byte & 0xff];
+  // The parity bit is bit 9; wrong parity is its other level.
+  return badParity ? f ^ 0x200 : f;
+}
+
+function buildFrame(byte: number, convention: Convention): number {
   let levels = 0;
   let ones = 0;
   for (let i = 0; i < 8; i++) {
@@ -333,10 +374,13 @@ export function frame(byte: number, convention: Convention, badParity: boolean):
     ones += bit;
     levels |= (convention === 'direct' ? bit : 1 - bit) << (i + 1);
   }
-  let parity = ones & 1;
-  if (badParity) parity ^= 1;
+  const parity = ones & 1;
   return levels | ((convention === 'direct' ? parity : 1 - parity) << 9);
 }
+
+/** Frames of all 256 bytes in each convention, built once (a frozen table: XS keeps it in flash). */
+const DIRECT_FRAMES: readonly number[] = Object.freeze(Array.from({ length: 256 }, (_, b) => buildFrame(b, 'direct')));
+const INVERSE_FRAMES: readonly number[] = Object.freeze(Array.from({ length: 256 }, (_, b) => buildFrame(b, 'inverse')));
 
 /** The byte and parity check from raw data levels (bit i = level of data bit time i). */
 export function decode(raw: number, parityLevel: number, convention: Convention): { byte: number; parityOk: boolean } {

@@ -21,6 +21,8 @@ export class VirtualScheduler implements Scheduler {
   #running = Infinity;
   /** Binary min-heap on (time, seq). Cancelled entries stay in the heap with a null callback. */
   #heap: Entry[] = [];
+  /** Entries that ran or were dropped, for reuse: no allocation per event (STYLE lesson 11). */
+  #free: Entry[] = [];
   #live = new Map<number, Entry>();
 
   now(): number {
@@ -72,7 +74,13 @@ export class VirtualScheduler implements Scheduler {
   #schedule(timeNs: number, seq: number, callback: () => void): TimerHandle {
     // A time in the past (or NaN) means "as soon as possible": never before now.
     const time = timeNs > this.#now ? timeNs : this.#now;
-    const entry: Entry = { time, seq, callback };
+    let entry = this.#free.pop();
+    if (entry === undefined) entry = { time, seq, callback };
+    else {
+      entry.time = time;
+      entry.seq = seq;
+      entry.callback = callback;
+    }
     this.#live.set(seq, entry);
     this.#push(entry);
     return seq;
@@ -113,6 +121,8 @@ export class VirtualScheduler implements Scheduler {
     this.#pop();
     const callback = top.callback!;
     this.#live.delete(top.seq);
+    top.callback = null;
+    this.#free.push(top);
     this.#now = top.time;
     this.#running = top.seq;
     try {
@@ -124,7 +134,11 @@ export class VirtualScheduler implements Scheduler {
   }
 
   #dropCancelled(): void {
-    while (this.#heap.length > 0 && this.#heap[0].callback === null) this.#pop();
+    const heap = this.#heap;
+    while (heap.length > 0 && heap[0].callback === null) {
+      this.#free.push(heap[0]);
+      this.#pop();
+    }
   }
 
   // Sift with a hole rather than swaps: no temporaries on the per-event path (STYLE lesson 11).

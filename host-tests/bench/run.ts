@@ -17,6 +17,7 @@ const BENCHES: readonly BenchSource[] = [
   { name: 't1', module: './t1-bench.js', exportName: 'benchT1' },
   { name: 'pcsc', module: './pcsc-bench.js', exportName: 'benchPcsc' },
   { name: 'xs', module: './xs-bench.js', exportName: 'benchXs' },
+  { name: 'firmware', module: './firmware-cost.js', exportName: 'benchFirmware' },
 ];
 
 type Outcome =

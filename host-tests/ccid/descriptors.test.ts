@@ -33,12 +33,12 @@ test('CCID §5.1 Table 5.1-1: the 54-byte class descriptor follows the interface
   t.is(endpoints[14 + 3], 3, 'interrupt');
 });
 
-test('CCID §5.1 dwFeatures is honest: automatic ATR/voltage/baud, negotiation (0x40) and IFSD (0x400) at the APDU levels, level from the config, clock stop only when the board can', (t) => {
+test('CCID §5.1 dwFeatures is honest: automatic ATR/voltage/clock/baud, negotiation (0x40) and IFSD (0x400) at the APDU levels, level from the config, clock stop only when the board can', (t) => {
   const extended = readU32(classDescriptor(describeReader(TEST_CONFIG).descriptors.configuration), 40);
-  t.is(extended, 0x02 | 0x08 | 0x20 | 0x40 | 0x100 | 0x400 | 0x40000);
+  t.is(extended, 0x02 | 0x08 | 0x10 | 0x20 | 0x40 | 0x100 | 0x400 | 0x40000);
   const tpdu = readU32(classDescriptor(describeReader({ ...TEST_CONFIG, exchangeLevel: 'tpdu', clockStop: false }).descriptors.configuration), 40);
   // The TPDU level leaves PPS and SetParameters to the host: neither 0x40 nor 0x80 (libccid then sends both).
-  t.is(tpdu, 0x02 | 0x08 | 0x20 | 0x10000);
+  t.is(tpdu, 0x02 | 0x08 | 0x10 | 0x20 | 0x10000);
   const short = readU32(classDescriptor(describeReader({ ...TEST_CONFIG, exchangeLevel: 'short-apdu' }).descriptors.configuration), 40);
   t.is(short & 0x70000, 0x20000);
 });

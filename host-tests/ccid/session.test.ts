@@ -63,3 +63,53 @@ test('CCID §6.1.3 over the session: no card gives ICC absent; §6.3.1 removal g
   const after = bus.transact({ type: 'PC_to_RDR_GetSlotStatus', bSlot: 0, bSeq: 2 });
   t.is(after.bStatus & 3, 2);
 });
+
+test('CCID §6.2.6 over the session: a 4 KB ECHO both ways on the T=1 card never leaves the host without a message for longer than half BWT (extended APDU level)', (t) => {
+  const { bus } = driver('t1');
+  bus.powerOn(0, 1, 10e9);
+  const data = new Uint8Array(4096).map((_, i) => (i * 13 + 5) & 0xff);
+  const apdu = new Uint8Array(7 + 4096 + 2);
+  apdu.set(bytes('80EE0000001000'));
+  apdu.set(data, 7);
+  apdu.set(bytes('1000'), 7 + 4096);
+  let bSeq = 2;
+  let offset = 0;
+  let reply = null as ReturnType<UsbHostDriver['read']>;
+  for (; offset < apdu.length; offset += 261, bSeq++) {
+    const piece = apdu.subarray(offset, offset + 261);
+    const last = offset + 261 >= apdu.length;
+    bus.send({ type: 'PC_to_RDR_XfrBlock', bSlot: 0, bSeq, bBWI: 0, wLevelParameter: offset === 0 ? 0x01 : last ? 0x02 : 0x03, abData: piece });
+    if (!last) t.is(bus.read()?.type, 'RDR_to_PC_DataBlock');
+  }
+  // The card works on the whole APDU now: only time extensions until the first piece of the answer.
+  let previous = bus.scheduler.now();
+  const started = previous;
+  let extensions = 0;
+  let longest = 0;
+  for (;;) {
+    reply = bus.read(10e9);
+    if (reply === null || reply.type !== 'RDR_to_PC_DataBlock') return t.fail('no answer');
+    longest = Math.max(longest, bus.scheduler.now() - previous);
+    previous = bus.scheduler.now();
+    if (reply.bStatus >> 6 !== 2) break;
+    t.is(reply.bError, 1);
+    t.is(reply.bSeq, bSeq - 1);
+    extensions++;
+  }
+  const seconds = (bus.scheduler.now() - started) / 1e9;
+  t.log(`card exchange ${seconds.toFixed(3)} s, ${extensions} time extensions, longest silence ${(longest / 1e6).toFixed(1)} ms`);
+  t.true(seconds > 1.5, `the exchange took ${seconds} s, more than libccid's read timeout for this card`);
+  t.true(extensions >= 10, `${extensions} time extensions`);
+  // t1 card: BWI 1 (TB3 = 15): BWT = 11 etu + 2 × 960 × 372 / f; half of it at most between two messages.
+  t.true(longest <= 0.5 * (2 * 960 * 372 / 4e6) * 1e9 + 1e6, `longest silence ${longest / 1e6} ms`);
+  const collected: number[] = [];
+  for (;;) {
+    if (reply === null || reply.type !== 'RDR_to_PC_DataBlock') return t.fail('chain broken');
+    collected.push(...reply.abData);
+    if (reply.bChainParameter === 0x00 || reply.bChainParameter === 0x02) break;
+    reply = bus.transact({ type: 'PC_to_RDR_XfrBlock', bSlot: 0, bSeq: bSeq++, bBWI: 0, wLevelParameter: 0x10, abData: new Uint8Array(0) });
+  }
+  t.is(collected.length, 4098);
+  t.deepEqual(Uint8Array.from(collected.slice(0, 4096)), data);
+  t.deepEqual(collected.slice(4096), [0x90, 0x00]);
+});

@@ -86,3 +86,25 @@ test('random: the same seed gives the same sequence; ranges hold', (t) => {
   }
   t.is(a.nextInt(0), 0);
 });
+
+test('scheduler: reserved sequence numbers keep an event computed later in the place it was reserved', (t) => {
+  const s = new VirtualScheduler();
+  const seen: string[] = [];
+  s.at(10, () => seen.push('before'));
+  const seq = s.reserve(2);
+  s.at(10, () => {
+    seen.push('after');
+    t.is(s.runningSeq, seq + 2);
+  });
+  // Scheduled last, but with the reserved numbers: they run between the two.
+  s.atReserved(10, seq + 1, () => seen.push('reserved 2'));
+  s.atReserved(10, seq, () => {
+    seen.push('reserved 1');
+    t.is(s.runningSeq, seq);
+  });
+  t.is(s.runningSeq, Infinity);
+  s.runUntilIdle();
+  t.deepEqual(seen, ['before', 'reserved 1', 'reserved 2', 'after']);
+  t.is(s.runningSeq, Infinity);
+  t.is(s.at(20, () => {}), seq + 3);
+});

@@ -203,7 +203,7 @@ test('ISO 7816-4 ENVELOPE: the proprietary ECHO of 300 bytes comes back through 
   t.is(tpdu('00C2000000'), '6700');
 });
 
-test('ISO 7816-4 ENVELOPE is interindustry: class 00/10 carries a proprietary command; in class 80, C2 is refused after the header', (t) => {
+test('ISO 7816-4 ENVELOPE is interindustry: class 00/10 carries a proprietary command; in class 80, C2 is refused after the header; another command breaks the chain', (t) => {
   const { tpdu } = fs();
   t.is(tpdu('80C2000008', '80EE000002AABB02'), '6E00');
   t.is(tpdu('00C2000008', '80EE000002AABB02'), 'C26102');
@@ -214,6 +214,10 @@ test('ISO 7816-4 ENVELOPE is interindustry: class 00/10 carries a proprietary co
   t.is(tpdu('00C2000007', '00B0000000012C'), 'C26100');
   t.is(tpdu('00C0000000').length, 2 * (1 + 256 + 2));
   t.is(tpdu('00C000002C'), 'C0' + hx(Uint8Array.from({ length: 44 }, (_, i) => (256 + i + 2) & 0xff)) + '9000');
+  // Another command breaks the chain: the empty ENVELOPE that would end it finds no pieces.
+  t.is(tpdu('10C2000004', '80EE0000'), 'C29000');
+  t.is(tpdu('00A4000C02', '3F00'), 'A49000');
+  t.is(tpdu('00C2000000'), '6700');
 });
 
 test('ISO 7816-4 §5.1: APDU encodings: cases 1–4 short and extended, prefixes and errors', (t) => {

@@ -464,15 +464,18 @@ export class T1Link implements Transport {
     if (this.#line !== 'guard') this.#setLine('guard');
     const now = this.#scheduler.now();
     const at = this.#lastRxNs + this.#guardAfterRxEtu * this.#etuNs;
-    this.#timer = this.#scheduler.at(at > now ? at : now, () => {
-      this.#timer = null;
-      this.#setLine('tx');
-      this.#txPos = 0;
-      this.#txStartNs = this.#scheduler.now();
-      this.#sentAny = true;
-      this.#pump();
-    });
+    this.#timer = this.#scheduler.at(at > now ? at : now, this.#guardEnded);
   }
+
+  /** BGT has passed: the queued block goes out. Made once: nothing is allocated per block. */
+  readonly #guardEnded = (): void => {
+    this.#timer = null;
+    this.#setLine('tx');
+    this.#txPos = 0;
+    this.#txStartNs = this.#scheduler.now();
+    this.#sentAny = true;
+    this.#pump();
+  };
 
   #pump(): void {
     const uart = this.#uart;

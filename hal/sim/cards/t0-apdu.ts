@@ -49,9 +49,12 @@ export class T0ApduAdapter implements T0Application {
     if (ins === INS.GET_RESPONSE) return this.#getResponse(cla, p1, p2, p3);
     // ISO 7816-4 §5.3: response data is available to the command right after, or never.
     this.#pending = null;
+    // The first interindustry class values (b8–b6 = 000) are the only ones this card knows.
     if (ins === INS.ENVELOPE && (cla & 0xe0) === 0) {
       return { receive: p3, then: (data) => this.#envelopePiece(cla, data, p3 === 0) };
     }
+    // Any other command breaks a chain of ENVELOPEs (ISO 7816-4 command chaining): its pieces are lost.
+    this.#envelope = [];
     const refused = this.#app.refuse?.(cla, ins) ?? null;
     if (refused !== null) return { status: refused };
     if (this.#outgoing(ins)) return this.#outgoingCase(this.#app.process({ cla, ins, p1, p2, data: h.subarray(5), ne: p3 || 256, extended: false }), p3 || 256);
