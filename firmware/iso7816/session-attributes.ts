@@ -19,6 +19,19 @@ export function offAttributes(state: ReaderState): MutableAttributes {
 }
 
 /**
+ * Whether a snapshot still shows every current value (`atr` is replaced, never edited, so references
+ * compare). Spelt out field by field: read on every CCID reply, it must cost a few operations, not
+ * a loop over keys. A test checks it notices a change in each attribute offAttributes lists.
+ */
+export function sameAttributes(a: SlotAttributes, b: MutableAttributes): boolean {
+  return a.state === b.state && a.voltage === b.voltage && a.atr === b.atr && a.protocol === b.protocol
+    && a.fiIndex === b.fiIndex && a.diIndex === b.diIndex && a.F === b.F && a.D === b.D && a.N === b.N && a.WI === b.WI
+    && a.clockHz === b.clockHz && a.clockStopped === b.clockStopped && a.ifsc === b.ifsc && a.ifsd === b.ifsd
+    && a.bwi === b.bwi && a.cwi === b.cwi && a.edc === b.edc && a.nad === b.nad && a.convention === b.convention
+    && a.clockStop === b.clockStop;
+}
+
+/**
  * §6.2.2: during the ATR f is within 1–5 MHz. The board's default clock (its first) when it is in
  * that range, else the highest clock in range, else the default.
  */

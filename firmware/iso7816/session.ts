@@ -16,7 +16,7 @@ import {
 } from './negotiation.js';
 import { hostRate, PPSS, type RateChoice } from './pps.js';
 import { PpsExchange } from './pps-exchange.js';
-import { atrClock, offAttributes, type MutableAttributes } from './session-attributes.js';
+import { atrClock, offAttributes, sameAttributes, type MutableAttributes } from './session-attributes.js';
 import { READER_STATE, sessionAllows, type SessionState } from './session-states.js';
 import type { PowerOnOptions, PowerOnResult, Slot, SlotAttributes, SlotError, SlotParameters, TransmitResult } from './slot.js';
 import { ECHO_CLASS, T0Transport } from './t0.js';
@@ -71,6 +71,7 @@ export class CardSession implements Slot {
 
   #state: SessionState;
   #attrs: MutableAttributes;
+  #snapshot: SlotAttributes | null = null;
   #uart: CardUart | null = null;
   #transport: Transport | null = null;
   /** The transport in force, by protocol (the TPDU level and class bytes need the concrete one). */
@@ -126,8 +127,14 @@ export class CardSession implements Slot {
     this.#attrs = offAttributes(READER_STATE[this.#state]);
   }
 
+  /**
+   * A frozen snapshot. The CCID layer reads it for every reply (bStatus) and time extension, so a
+   * new one is made only when a value has changed since the last.
+   */
   get attributes(): SlotAttributes {
-    return Object.freeze({ ...this.#attrs });
+    const snapshot = this.#snapshot;
+    if (snapshot !== null && sameAttributes(snapshot, this.#attrs)) return snapshot;
+    return (this.#snapshot = Object.freeze({ ...this.#attrs }));
   }
 
   get present(): boolean {

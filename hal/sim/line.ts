@@ -75,6 +75,8 @@ interface Driver {
   low: boolean;
   start: number;
   etu: number;
+  /** The planned frame's levels (bit k: bit time k). */
+  frame: number;
   ks: readonly number[];
   seq0: number;
   count: number;
@@ -124,6 +126,11 @@ export class SimLine {
   #historyTime = new Float64Array(2 * HISTORY + 1);
   #historyLevel = new Uint8Array(2 * HISTORY + 1);
   #historyCount = 0;
+  /**
+   * The driver whose frame is, whole and alone, the end of the history: its leading edge and then
+   * exactly its planned edges. A receiver sampling that frame at its rate reads the frame itself.
+   */
+  #clean: Driver | undefined;
   /** (time, seq) of the last planned edge that changed I/O. */
   #changeTime = NaN;
   #changeSeq = NaN;
@@ -234,8 +241,12 @@ export class SimLine {
     const d = this.#driver(driver);
     const ks = TRANSITIONS[(frame >> 1) & 0x1ff];
     if (d.next >= d.count) this.#planned.push(d);
+    const last = this.#historyCount - 1;
+    const alone = d.low && this.#lows === 1 && this.#planned.length === 1;
+    this.#clean = alone && last >= 0 && this.#historyTime[last] === startNs && this.#historyLevel[last] === 0 ? d : undefined;
     d.start = startNs;
     d.etu = etuNs;
+    d.frame = frame;
     d.ks = ks;
     d.seq0 = this.#scheduler.reserve(ks.length);
     d.count = ks.length;
@@ -249,6 +260,7 @@ export class SimLine {
     const d = this.#drivers.get(driver);
     if (d === undefined || d.next >= d.count) return;
     d.next = d.count;
+    if (this.#clean === d) this.#clean = undefined;
     this.#planned.splice(this.#planned.indexOf(d), 1);
     this.watch();
   }
@@ -258,6 +270,8 @@ export class SimLine {
    * the listeners at its own time if any of them waits for a start bit.
    */
   watch(): void {
+    // Falling edges still to come are planned ones; with none planned and no wake pending, nothing to do.
+    if (this.#planned.length === 0 && this.#wake === undefined) return;
     let wanted = false;
     const listeners = this.#listeners;
     for (let i = 0; i < listeners.length && !wanted; i++) wanted = listeners[i].awaitingStart;
@@ -291,10 +305,18 @@ export class SimLine {
    */
   sampleFrame(startNs: number, etuNs: number): number {
     this.#settle();
+    // The usual case: the frame of the last plan, sampled at its own rate from its own leading edge.
+    // Its edges are at start + k·etu and the samples 0.5 etu later (far more than the spacing of
+    // doubles at any virtual time), so each sample reads bit k of the frame.
+    const d = this.#clean;
+    if (d !== undefined && d.next === d.count && d.start === startNs && d.etu === etuNs) return d.frame & 0x3ff;
     const times = this.#historyTime;
     const levels = this.#historyLevel;
     const n = this.#historyCount;
-    let i = this.#after(startNs + 0.5 * etuNs);
+    // The frame is recent: scan back from the newest edge rather than search the whole history.
+    const first = startNs + 0.5 * etuNs;
+    let i = n;
+    while (i > 0 && times[i - 1] > first) i--;
     let frame = 0;
     for (let k = 0; k < 10; k++) {
       const t = startNs + (k + 0.5) * etuNs;
@@ -331,7 +353,7 @@ export class SimLine {
   #driver(driver: object): Driver {
     let d = this.#drivers.get(driver);
     if (d === undefined) {
-      d = { low: false, start: 0, etu: 0, ks: TRANSITIONS[0], seq0: 0, count: 0, next: 0 };
+      d = { low: false, start: 0, etu: 0, frame: 0, ks: TRANSITIONS[0], seq0: 0, count: 0, next: 0 };
       this.#drivers.set(driver, d);
     }
     return d;
@@ -387,31 +409,28 @@ export class SimLine {
     const ks = d.ks;
     const seq0 = d.seq0;
     const count = d.count;
-    const first = d.next;
-    let end = first;
-    for (; end < count; end++) {
-      const time = start + ks[end] * etu;
-      if (time > now || (time === now && seq0 + end > running)) break;
-    }
-    if (end === first) return;
-    d.next = end;
-    if (end >= count) this.#planned.length = 0;
+    let k = d.next;
+    if (k >= count) return;
     const othersLow = this.#lows - (d.low ? 1 : 0) > 0;
+    if (othersLow || this.#clean !== d) this.#clean = undefined;
     let low = d.low;
     let ioCount = this.#ioCount;
-    if (ioCount + end - first > this.#ioTimes.length) this.#growIo(end - first);
+    if (ioCount + count - k > this.#ioTimes.length) this.#growIo(count - k);
     const ioTimes = this.#ioTimes;
     const ioLevels = this.#ioLevels;
     const historyTime = this.#historyTime;
     const historyLevel = this.#historyLevel;
     let historyCount = this.#historyCount;
-    for (let k = first; k < end; k++) {
+    let changed = -1;
+    for (; k < count; k++) {
+      const time = start + ks[k] * etu;
+      if (time > now || (time === now && seq0 + k > running)) break;
       const edgeLow = (k & 1) === 1;
       if (edgeLow === low) continue;
       low = edgeLow;
       if (othersLow) continue;
       const io = low ? 0 : 1;
-      const time = start + ks[k] * etu;
+      changed = k;
       ioTimes[ioCount] = time;
       ioLevels[ioCount++] = io;
       historyTime[historyCount] = time;
@@ -421,10 +440,14 @@ export class SimLine {
         historyLevel.copyWithin(0, HISTORY, historyCount);
         historyCount -= HISTORY;
       }
-      this.#io = io;
-      this.#changeTime = time;
-      this.#changeSeq = seq0 + k;
     }
+    if (changed >= 0) {
+      this.#io = ioLevels[ioCount - 1] as 0 | 1;
+      this.#changeTime = ioTimes[ioCount - 1];
+      this.#changeSeq = seq0 + changed;
+    }
+    d.next = k;
+    if (k >= count) this.#planned.length = 0;
     this.#ioCount = ioCount;
     this.#historyCount = historyCount;
     if (low !== d.low) this.#lows += low ? 1 : -1;
@@ -473,6 +496,7 @@ export class SimLine {
 
   #change(timeNs: number, io: 0 | 1): void {
     this.#io = io;
+    this.#clean = undefined;
     let n = this.#ioCount;
     if (n === this.#ioTimes.length) this.#growIo(1);
     this.#ioTimes[n] = timeNs;

@@ -336,7 +336,8 @@ export class LinePort implements LineListener {
       this.convention = convention;
     }
     const byte = convention === 'direct' ? raw : inverse(raw);
-    const parityOk = ((ones(byte) + (convention === 'direct' ? parityLevel : 1 - parityLevel)) & 1) === 0;
+    // Even parity (§7.1): the parity bit's level is the one the byte's own frame has.
+    const parityOk = parityLevel === (((convention === 'direct' ? DIRECT_FRAMES : INVERSE_FRAMES)[byte] >> 9) & 1);
     if (!parityOk && this.protocol === 0 && this.#consecutiveErrors < this.repetitions) {
       this.#consecutiveErrors++;
       this.#errorBusy = true;
@@ -385,8 +386,7 @@ const INVERSE_FRAMES: readonly number[] = Object.freeze(Array.from({ length: 256
 /** The byte and parity check from raw data levels (bit i = level of data bit time i). */
 export function decode(raw: number, parityLevel: number, convention: Convention): { byte: number; parityOk: boolean } {
   const byte = convention === 'direct' ? raw : inverse(raw);
-  const parity = convention === 'direct' ? parityLevel : 1 - parityLevel;
-  return { byte, parityOk: ((ones(byte) + parity) & 1) === 0 };
+  return { byte, parityOk: parityLevel === ((frame(byte, convention, false) >> 9) & 1) };
 }
 
 /** The byte that inverse-convention data levels carry (§7.2: MSB first, logic one = low). */
@@ -396,8 +396,3 @@ function inverse(raw: number): number {
   return byte;
 }
 
-function ones(byte: number): number {
-  let n = 0;
-  for (let v = byte; v; v >>= 1) n += v & 1;
-  return n;
-}

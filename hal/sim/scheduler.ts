@@ -42,8 +42,8 @@ export class VirtualScheduler implements Scheduler {
 
   /**
    * Sequence number of the event running now; Infinity between events, when every event due by
-   * `now()` has run. An event (time, seq) has happened iff time < now, or time = now and
-   * seq ≤ runningSeq.
+   * `now()` has run (and from the next run on after a callback that threw). An event (time, seq)
+   * has happened iff time < now, or time = now and seq ≤ runningSeq.
    */
   get runningSeq(): number {
     return this.#running;
@@ -82,7 +82,19 @@ export class VirtualScheduler implements Scheduler {
       entry.callback = callback;
     }
     this.#live.set(seq, entry);
-    this.#push(entry);
+    // Sift up with a hole, the (time, seq) order written out: this runs for every event, and in XS
+    // a call costs more than the comparison.
+    const heap = this.#heap;
+    let i = heap.length;
+    heap.push(entry);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = heap[parent];
+      if (time > p.time || (time === p.time && seq > p.seq)) break;
+      heap[i] = p;
+      i = parent;
+    }
+    heap[i] = entry;
     return seq;
   }
 
@@ -91,6 +103,10 @@ export class VirtualScheduler implements Scheduler {
     if (entry === undefined) return;
     entry.callback = null;
     this.#live.delete(handle);
+    // Cancelled entries wait in the heap until they reach the top. Deadlines re-armed at every
+    // character would pile up far in the future and deepen the heap: drop them when they dominate.
+    const heap = this.#heap;
+    if (heap.length > 8 && heap.length > 2 * this.#live.size) this.#compact();
   }
 
   /** Run every event up to `now() + ns` inclusive, then set the clock there. */
@@ -100,7 +116,7 @@ export class VirtualScheduler implements Scheduler {
 
   /** Run every event with time ≤ `timeNs`, then set the clock to `timeNs` (never backwards). */
   runUntil(timeNs: number): void {
-    while (this.#runNext(timeNs));
+    this.#run(timeNs);
     if (timeNs > this.#now) this.#now = timeNs;
   }
 
@@ -109,28 +125,35 @@ export class VirtualScheduler implements Scheduler {
    * `limitNs` (the clock then stays at the last event run). Returns true when no event is left.
    */
   runUntilIdle(limitNs = Infinity): boolean {
-    while (this.#runNext(limitNs));
+    this.#run(limitNs);
     return this.#live.size === 0;
   }
 
-  /** Run the next event if it is due by `limit`; false when there is none. */
-  #runNext(limit: number): boolean {
-    this.#dropCancelled();
-    const top = this.#heap[0];
-    if (top === undefined || top.time > limit) return false;
-    this.#pop();
-    const callback = top.callback!;
-    this.#live.delete(top.seq);
-    top.callback = null;
-    this.#free.push(top);
-    this.#now = top.time;
-    this.#running = top.seq;
-    try {
+  /** Run events in (time, seq) order while the next one is due by `limit`, cancelled ones dropped. */
+  #run(limit: number): void {
+    const heap = this.#heap;
+    const free = this.#free;
+    this.#running = Infinity;
+    for (;;) {
+      const top = heap[0];
+      if (top === undefined) return;
+      const callback = top.callback;
+      if (callback !== null && top.time > limit) return;
+      const last = heap.pop()!;
+      if (heap.length > 0) this.#siftDown(0, last);
+      if (callback === null) {
+        free.push(top);
+        continue;
+      }
+      this.#live.delete(top.seq);
+      this.#now = top.time;
+      this.#running = top.seq;
+      top.callback = null;
+      free.push(top);
+      // Not in a finally (costly in XS): after a callback that threw, the next run resets it.
       callback();
-    } finally {
       this.#running = Infinity;
     }
-    return true;
   }
 
   #dropCancelled(): void {
@@ -141,40 +164,48 @@ export class VirtualScheduler implements Scheduler {
     }
   }
 
-  // Sift with a hole rather than swaps: no temporaries on the per-event path (STYLE lesson 11).
-  #push(entry: Entry): void {
-    const heap = this.#heap;
-    let i = heap.length;
-    heap.push(entry);
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const p = heap[parent];
-      if (!less(entry, p)) break;
-      heap[i] = p;
-      i = parent;
-    }
-    heap[i] = entry;
-  }
-
   #pop(): void {
     const heap = this.#heap;
     const last = heap.pop()!;
+    if (heap.length > 0) this.#siftDown(0, last);
+  }
+
+  /** Keep only live entries and restore the heap order ((time, seq) is total: the run order stays). */
+  #compact(): void {
+    const heap = this.#heap;
+    let n = 0;
+    for (let i = 0; i < heap.length; i++) {
+      const entry = heap[i];
+      if (entry.callback === null) this.#free.push(entry);
+      else heap[n++] = entry;
+    }
+    heap.length = n;
+    for (let i = (n >> 1) - 1; i >= 0; i--) this.#siftDown(i, heap[i]);
+  }
+
+  /** Put `last` in the hole at `start`, moving smaller children up. */
+  #siftDown(start: number, last: Entry): void {
+    const heap = this.#heap;
     const n = heap.length;
-    if (n === 0) return;
-    let i = 0;
+    const time = last.time;
+    const seq = last.seq;
+    let i = start;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
-      const r = l + 1;
-      const m = r < n && less(heap[r], heap[l]) ? r : l;
-      if (!less(heap[m], last)) break;
-      heap[i] = heap[m];
-      i = m;
+      let m = heap[l];
+      let mi = l;
+      if (l + 1 < n) {
+        const r = heap[l + 1];
+        if (r.time < m.time || (r.time === m.time && r.seq < m.seq)) {
+          m = r;
+          mi = l + 1;
+        }
+      }
+      if (m.time > time || (m.time === time && m.seq > seq)) break;
+      heap[i] = m;
+      i = mi;
     }
     heap[i] = last;
   }
-}
-
-function less(a: Entry, b: Entry): boolean {
-  return a.time < b.time || (a.time === b.time && a.seq < b.seq);
 }

@@ -46,13 +46,14 @@ test('DESIGN.md `ccid-reader atr --json HEX` (spawned): the contract object; col
   });
 });
 
-test('DESIGN.md `ccid-reader atr --json -` (spawned): one object per line, blank lines skipped, a non-hex line is exit 1', async (t) => {
+test('DESIGN.md `ccid-reader atr --json -` (spawned): one object per non-blank line, a non-hex line gets {input, error} and exit 1', async (t) => {
   const r = await spawnCli(['atr', '--json', '-'], '3B 02 14 50\n\n  \nnot hex\n3F 65 25 00 24 09 6B 90 00\n12 34\n3B 02 14 50 11\n');
   t.is(r.code, 1);
   t.regex(r.stderr, /stdin line 4: not hex/);
-  const out = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { atr: string; errors: string[] });
+  const out = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { atr?: string; errors?: string[]; input?: string; error?: string });
+  t.deepEqual(out[1], { input: 'not hex', error: 'not hex' });
   t.deepEqual(out.map((o) => [o.atr, o.errors]), [
-    ['3B021450', []], ['3F65250024096B9000', []], ['1234', ['bad-ts']], ['3B02145011', ['trailing-bytes']],
+    ['3B021450', []], [undefined, undefined], ['3F65250024096B9000', []], ['1234', ['bad-ts']], ['3B02145011', ['trailing-bytes']],
   ]);
 });
 

@@ -2,8 +2,10 @@
  * The firmware's own cost in XS: the firmware-cost rig (firmware-rig.ts: CCID class → slot engine →
  * session → T=0 / T=1 between a wire UART replaying a recorded card and a USB double) measured with
  * XS's meter, per APDU and per byte on the card line, for short and extended APDUs, and the live heap
- * over 10 000 APDUs. The rig's doubles allocate nothing per APDU, so what the meter sees is the
- * firmware's (plus the doubles' few computrons per event, stated in the output).
+ * over 10 000 APDUs. The rig's doubles allocate nothing per APDU, so the heap figures are the
+ * firmware's; their computrons are measured apart (rigShare) and subtracted, and the JavaScript half
+ * of the device's card UART measured on stand-ins (deviceUartShare) and added, for the estimate in
+ * ESP32S3-ESTIMATE.md.
  */
 import { fileURLToPath } from 'node:url';
 import { bundleForXs } from '../xs/bundle.js';
@@ -16,14 +18,14 @@ export interface CostCase {
   apdu: string;
 }
 
-const ECHO_4K_T1 = `80EE000000${'1000'}${'A5'.repeat(4096)}1000`;
-const ECHO_4K_T0 = ECHO_4K_T1;
+/** The simulated cards' ECHO (CLA 80 INS EE, fs-applet.ts): 4096 bytes out, the same back; extended Lc and Le. */
+const ECHO_4K = `80EE000000${'1000'}${'A5'.repeat(4096)}1000`;
 
 export const COST_CASES: readonly CostCase[] = [
   { name: 'T=0 short: READ BINARY 16', card: 't0-fs', prepare: ['00A4000C020001'], apdu: '00B0000010' },
   { name: 'T=1 short: READ BINARY 16', card: 't1', prepare: ['00A4000C020001'], apdu: '00B0000010' },
-  { name: 'T=1 extended: ECHO 4096 bytes each way', card: 't1', prepare: [], apdu: ECHO_4K_T1 },
-  { name: 'T=0 extended: ECHO 4096 bytes each way (ENVELOPE, GET RESPONSE)', card: 't0-fs', prepare: [], apdu: ECHO_4K_T0 },
+  { name: 'T=1 extended: ECHO 4096 bytes each way', card: 't1', prepare: [], apdu: ECHO_4K },
+  { name: 'T=0 extended: ECHO 4096 bytes each way (ENVELOPE, GET RESPONSE)', card: 't0-fs', prepare: [], apdu: ECHO_4K },
 ];
 
 const SAMPLES = 3;
@@ -31,7 +33,7 @@ const BATCH = 20;
 const ENDURANCE_APDUS = 10_000;
 const ENDURANCE_BATCHES = 10;
 
-/** An XS worker with the rig loaded: requests `setup`, `run`, `noop`. */
+/** An XS worker with the rig loaded: requests `setup`, `run`, `noop`, `calibrate`. */
 export async function startRigWorker(): Promise<XsWorker> {
   const driver = fileURLToPath(new URL('./firmware-rig.ts', import.meta.url));
   const script = await bundleForXs({ entry: { file: driver }, globalName: '__rig' });
@@ -55,20 +57,20 @@ interface SetupReply {
   clockHz: number;
   /** Characters on the card line per APDU, both ways (headers, procedure bytes, block framing included). */
   lineBytes: number;
+  /** Of those, the card's. */
+  cardBytes: number;
 }
 
 export interface CaseCost {
   setup: SetupReply;
   /** Computrons of one APDU (meter of a 1-APDU request minus an empty request's). */
   computrons: number;
-  /** Computrons per APDU over a batch, including garbage collections. */
-  computronsWithGc: number;
   /** Heap slots allocated by one APDU (live heap growth without GC), null if a GC ran meanwhile. */
   slots: number | null;
   /** Engine bytes allocated (`allocate`) growth over the batch. */
   engineBytes: number;
-  /** XS's speed on this machine over the batch, computrons per second (wall clock, IPC included). */
-  computronsPerSecond: number;
+  /** CCID time extensions the reader sent per APDU (a long exchange in virtual time sends some). */
+  extensions: number;
 }
 
 export async function measure(worker: XsWorker, c: CostCase, step: number): Promise<CaseCost> {
@@ -84,30 +86,41 @@ export async function measure(worker: XsWorker, c: CostCase, step: number): Prom
     if (grown >= 0 && empty.meter.currentHeapCount >= base.meter.currentHeapCount) slots.push(grown);
   }
   const before = await worker.request('noop', { collect: true });
-  const started = performance.now();
   const batch = await worker.request('run', { count: BATCH, collect: true });
-  const seconds = (performance.now() - started) / 1000;
   return {
     setup,
     computrons: Math.round(Math.min(...computes)),
-    computronsWithGc: Math.round(batch.meter.compute / BATCH),
     slots: slots.length > 0 ? Math.min(...slots) : null,
     engineBytes: batch.meter.allocate - before.meter.allocate,
-    computronsPerSecond: Math.round(batch.meter.compute / seconds),
+    extensions: (batch.reply as { extensions: number }).extensions / BATCH,
   };
 }
 
-/** Live heap (after GC) over many APDUs: must not grow once the first batch has run. */
-export async function endurance(worker: XsWorker, c: CostCase, apdus: number, batches: number): Promise<{ live: number[]; before: number; after: number; engineBytes: number; grows: boolean }> {
+/**
+ * Live heap (after GC) over many APDUs: must not grow once the first batch has run. Also XS's speed
+ * on this machine, computrons per wall-clock second (requests and GC included).
+ */
+export async function endurance(worker: XsWorker, c: CostCase, apdus: number, batches: number): Promise<{ live: number[]; before: number; after: number; engineBytes: number; grows: boolean; computronsPerSecond: number }> {
   await worker.request('setup', { card: c.card, prepare: c.prepare, apdu: c.apdu, step: 1 });
   const start = (await worker.request('noop', { collect: true })).meter;
   const live: number[] = [];
+  let compute = 0;
+  const started = performance.now();
   for (let i = 0; i < batches; i++) {
     const r = await worker.request('run', { count: apdus / batches, collect: true });
     live.push(r.meter.currentHeapCount);
+    compute += r.meter.compute;
   }
+  const seconds = (performance.now() - started) / 1000;
   const end = (await worker.request('noop', { collect: true })).meter;
-  return { live, before: start.currentHeapCount, after: end.currentHeapCount, engineBytes: end.allocate - start.allocate, grows: Math.max(...live.slice(1)) > live[0] };
+  return {
+    live,
+    before: start.currentHeapCount,
+    after: end.currentHeapCount,
+    engineBytes: end.allocate - start.allocate,
+    grows: Math.max(...live.slice(1)) > live[0],
+    computronsPerSecond: compute / seconds,
+  };
 }
 
 /** Computrons the doubles spend per line byte (one written, one read; see firmware-rig.ts calibrate). */
@@ -119,9 +132,61 @@ export async function rigShare(worker: XsWorker, step: number): Promise<number> 
   return (r.meter.compute - empty.meter.compute) / (4 * n);
 }
 
+/**
+ * Stand-ins for card-uart.c: a byte ring the writes fill and the reads drain, the convention
+ * direct, room always. Just enough for hal/moddable/card-uart.ts to run in XS.
+ */
+const NATIVE_STANDINS = `
+globalThis.Native = () => class {};
+const ring = new Uint8Array(1024); let head = 0; let tail = 0;
+const natives = {
+  xs_carduart(...args) { globalThis.__deliver = args[args.length - 1]; }, xs_carduart_close() {},
+  xs_carduart_read() { return head === tail ? undefined : ring[head++ & 1023]; },
+  xs_carduart_write(raw) { ring[tail++ & 1023] = raw; return true; },
+  xs_carduart_get_writable() { return 512; },
+  xs_carduart_get_convention() { return 1; },
+};
+globalThis.native = (name) => natives[name];
+`;
+
+/**
+ * The device's card UART wrapper in XS with stand-ins: computrons per line byte (one byte written
+ * and one read) and per delivery (card-uart.c calling into XS for one readable byte).
+ */
+export async function deviceUartShare(): Promise<{ perByte: number; perDelivery: number }> {
+  const entry = fileURLToPath(new URL('./device-uart-rig.ts', import.meta.url));
+  const script = await bundleForXs({ entry: { file: entry }, globalName: '__uart' });
+  const uartModule = await bundleForXs({
+    entry: { contents: "export { Esp32CardUart } from './hal/moddable/card-uart.js';", resolveDir: fileURLToPath(new URL('../../', import.meta.url)) },
+    globalName: '__device',
+  });
+  const worker = await startXsWorker({ name: 'device-uart' });
+  try {
+    const loadError = await worker.load('uart', `${NATIVE_STANDINS}${uartModule}
+globalThis.__Esp32CardUart = __device.Esp32CardUart;
+${script}
+globalThis.__xsHandlers.uartBytes = __uart.uartBytes;
+globalThis.__xsHandlers.uartDeliveries = __uart.uartDeliveries;
+globalThis.__xsHandlers.noop = () => null;`);
+    if (loadError !== null) throw new Error(`device UART rig did not load in XS: ${loadError}`);
+    const n = 4000;
+    const empty = (await worker.request('noop', {})).meter.compute;
+    const bytes = await worker.request('uartBytes', { n });
+    const deliveries = await worker.request('uartDeliveries', { n });
+    // Two rounds of n bytes each way; two rounds of n deliveries, less the bytes they carry.
+    const perByte = (bytes.meter.compute - empty) / (4 * n);
+    return { perByte, perDelivery: (deliveries.meter.compute - empty) / (2 * n) - 2 * perByte };
+  } finally {
+    await worker.close();
+  }
+}
+
 export async function benchFirmware(): Promise<Record<string, unknown>> {
   const worker = await startRigWorker();
   try {
+    const rigPerByte = await rigShare(worker, 1);
+    const rigPerTurn = await rigShare(worker, 0);
+    const device = await deviceUartShare();
     const perApdu = [];
     for (const c of COST_CASES) {
       const perByte = await measure(worker, c, 1);
@@ -130,16 +195,21 @@ export async function benchFirmware(): Promise<Record<string, unknown>> {
       perApdu.push({
         apdu: c.name,
         T: perByte.setup.protocol,
-        'F/D': `${perByte.setup.F}/${perByte.setup.D}`,
+        'F/D @ MHz': `${perByte.setup.F}/${perByte.setup.D} @ ${perByte.setup.clockHz / 1e6}`,
         'line bytes': line,
+        'time ext.': perByte.extensions,
+        'slots/APDU': perByte.slots,
+        'engine bytes': perByte.engineBytes,
         computrons: perByte.computrons,
         'computrons/byte': Number((perByte.computrons / line).toFixed(1)),
-        'incl. GC': perByte.computronsWithGc,
-        'slots/APDU': perByte.slots,
-        'computrons (turn/onReadable)': perTurn.computrons,
+        'firmware/byte': Number((perByte.computrons / line - rigPerByte).toFixed(1)),
+        'computrons (turn)': perTurn.computrons,
         'computrons/byte (turn)': Number((perTurn.computrons / line).toFixed(1)),
+        'firmware/byte (turn)': Number((perTurn.computrons / line - rigPerTurn).toFixed(1)),
         'slots/APDU (turn)': perTurn.slots,
-        'x86 Mcomputrons/s': Number((perByte.computronsPerSecond / 1e6).toFixed(1)),
+        // The device: the firmware's share plus its card UART's JavaScript half, per line byte.
+        'device/byte (turn)': Math.round(perTurn.computrons / line - rigPerTurn + device.perByte),
+        'device/byte (delivery per card byte)': Math.round(perByte.computrons / line - rigPerByte + device.perByte + (device.perDelivery * perByte.setup.cardBytes) / line),
       });
     }
     const heap = [];
@@ -153,12 +223,18 @@ export async function benchFirmware(): Promise<Record<string, unknown>> {
         'live slots after': e.after,
         grows: e.grows,
         'engine bytes grown': e.engineBytes,
+        'x86 Mcomputrons/s': Number((e.computronsPerSecond / 1e6).toFixed(1)),
       });
     }
     return {
       engine: 'XS (@agoric/xsnap worker)',
       path: 'USB double → CCID class → slot engine → session → T=0/T=1 → wire UART → replayed card',
-      note: 'line bytes = command APDU + response APDU; onReadable per card byte unless "(turn)"; slots: 16-byte heap slots allocated per APDU, without GC',
+      'line bytes': 'characters on the card line per APDU, both ways (T=0 headers and procedure bytes, T=1 block framing included)',
+      'rig computrons/byte': Number(rigPerByte.toFixed(1)),
+      'rig computrons/byte (turn)': Number(rigPerTurn.toFixed(1)),
+      'device UART computrons/byte': Number(device.perByte.toFixed(1)),
+      'device UART computrons/delivery': Number(device.perDelivery.toFixed(1)),
+      note: '(turn): a card turn per onReadable, else one per card byte; firmware = computrons − rig; device = firmware + card-uart.ts (stand-ins); slots: per APDU, no GC',
       'per APDU': perApdu,
       'live heap over many APDUs (after GC)': heap,
     };

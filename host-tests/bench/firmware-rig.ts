@@ -101,22 +101,6 @@ export class PoolScheduler implements Scheduler {
     }
   }
 
-  /** Run events up to `timeNs`, then set the clock there. */
-  runUntil(timeNs: number): void {
-    while (this.#heapCount > 0 && this.#time[this.#heap[0]] <= timeNs) {
-      const e = this.#heap[0];
-      this.#pop();
-      const callback = this.#callback[e];
-      this.#callback[e] = null;
-      this.#handle[e] = 0;
-      this.#free[this.#freeCount++] = e;
-      if (callback === null) continue;
-      this.#now = this.#time[e];
-      callback();
-    }
-    if (timeNs > this.#now) this.#now = timeNs;
-  }
-
   #less(a: number, b: number): boolean {
     return this.#time[a] < this.#time[b] || (this.#time[a] === this.#time[b] && this.#order[a] < this.#order[b]);
   }
@@ -142,13 +126,11 @@ export class PoolScheduler implements Scheduler {
 
 const RING = 8192;
 
-/** Where the bytes the firmware writes go: the simulated card, or the replay of a recording. */
-interface Wire {
-  readerByte(byte: number): void;
-}
-
-/** The socket: one card, the open UART, contacts state; records and replays the exchange. */
-class Socket implements Wire {
+/**
+ * The socket: one card, the open UART, contacts state. Bytes the firmware writes go to the simulated
+ * card, or to the replay of a recording; it records and replays the exchange.
+ */
+class Socket {
   readonly scheduler: PoolScheduler;
   card: SimCard | null = null;
   io: WireCardIo | null = null;
@@ -173,9 +155,12 @@ class Socket implements Wire {
   #turn = 0;
   mismatches = 0;
 
-  /** Bytes on the card line (both ways) per recorded cycle. */
+  /** Bytes on the card line (both ways) per recorded cycle, and those the card sent. */
   get recordedBytes(): number {
     return this.#reader.length + this.#cardBytes.length;
+  }
+  get recordedCardBytes(): number {
+    return this.#cardBytes.length;
   }
 
   constructor(scheduler: PoolScheduler) {
@@ -482,6 +467,8 @@ class Host {
   /** When set, each response byte is compared with it; mismatches counted. */
   expect: Uint8Array | null = null;
   mismatches = 0;
+  /** Time extensions the reader sent (each costs the firmware a message). */
+  extensions = 0;
   /** Set by the last reply: the first response bytes (setup reads the ATR and responses from it). */
   readonly captured = new Uint8Array(70_000);
   capture = false;
@@ -504,7 +491,10 @@ class Host {
   /** A bulk IN message, read in place (the device holds it until onInComplete). Returns the next OUT message or null. */
   reply(m: Uint8Array): Uint8Array | null {
     const status = m[7] >> 6;
-    if (status === 2) return null; // time extension: the reply follows
+    if (status === 2) {
+      this.extensions++; // a time extension (CCID §6.2.6): the reply follows
+      return null;
+    }
     if (status === 1 || m[0] !== RDR_TO_PC_DATABLOCK) {
       this.error = m[8];
       this.done = true;
@@ -668,7 +658,7 @@ function exchange(r: Pick<Rig, 'host' | 'scheduler'>, pieces: Uint8Array[]): voi
  * run `prepare` and the APDU live, record two APDUs (T=1 sequence numbers come back to where they
  * were), and switch to the replay.
  */
-export function setup(args: RigSetup): { atr: string; protocol: number | null; responseLength: number; sw: string; F: number; D: number; clockHz: number; lineBytes: number } {
+export function setup(args: RigSetup): { atr: string; protocol: number | null; responseLength: number; sw: string; F: number; D: number; clockHz: number; lineBytes: number; cardBytes: number } {
   rig = null;
   const builtIn = findCard(args.card);
   if (!builtIn) throw new Error(`no built-in card ${args.card}`);
@@ -732,7 +722,7 @@ export function setup(args: RigSetup): { atr: string; protocol: number | null; r
   run({ count: 2, check: true });
   const a = slot.attributes;
   // Two APDUs were recorded.
-  return { atr, protocol: a.protocol, responseLength: response.length, sw: host.sw.toString(16).toUpperCase(), F: a.F, D: a.D, clockHz: a.clockHz, lineBytes: socket.recordedBytes / 2 };
+  return { atr, protocol: a.protocol, responseLength: response.length, sw: host.sw.toString(16).toUpperCase(), F: a.F, D: a.D, clockHz: a.clockHz, lineBytes: socket.recordedBytes / 2, cardBytes: socket.recordedCardBytes / 2 };
 }
 
 /**
@@ -740,10 +730,11 @@ export function setup(args: RigSetup): { atr: string; protocol: number | null; r
  * (with `check`) every byte the recorded one. `collect` runs the GC at the end (the meter's heap
  * count is then the live heap).
  */
-export function run(args: { count: number; check?: boolean; collect?: boolean }): { apdus: number } {
+export function run(args: { count: number; check?: boolean; collect?: boolean }): { apdus: number; extensions: number } {
   const r = rig;
   if (r === null) throw new Error('setup first');
   r.host.expect = args.check ? r.host.captured : null;
+  r.host.extensions = 0;
   for (let i = 0; i < args.count; i++) {
     exchange(r, r.pieces);
     if (r.host.length !== r.length || r.host.sw !== r.sw) throw new Error(`APDU ${i + 1}: ${r.host.length} bytes, SW ${r.host.sw.toString(16)}`);
@@ -752,7 +743,7 @@ export function run(args: { count: number; check?: boolean; collect?: boolean })
     throw new Error(`replay diverged: ${r.socket.mismatches} bytes to the card, ${r.host.mismatches} response bytes differ`);
   }
   if (args.collect) (globalThis as { gc?: () => void }).gc?.();
-  return { apdus: args.count };
+  return { apdus: args.count, extensions: r.host.extensions };
 }
 
 /** A request that does nothing: its meter is the cost of the request itself. */

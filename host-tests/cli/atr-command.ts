@@ -2,14 +2,17 @@
  * `ccid-reader atr [--json] HEX|-` (DESIGN.md): analyse ATRs with the firmware's own decoder.
  * `--json` prints the contract object, one per line; otherwise a readable analysis per ATR.
  * Exit 0 when every input was hex (ATR errors are results, not failures), 1 when some input line was
- * not hex, 2 for usage errors.
+ * not hex, 2 for usage errors. With `--json -` output lines pair with the non-blank input lines: a
+ * line that is not hex gets `{"input": LINE, "error": "not hex"}` (no ATR analysis, so none of the
+ * contract's ATR error codes applies to it).
  */
 import { createInterface } from 'node:readline';
 import { atrToJson, decodeAtr, toHex, type AtrInfo, type InterfaceByte } from '../../firmware/iso7816/atr.js';
 
 const USAGE = 'usage: ccid-reader atr [--json] HEX|-\n' +
   '  HEX  an ATR in hex (upper or lower case; spaces and colons allowed)\n' +
-  '  -    read one hex ATR per line from stdin (blank lines skipped)\n';
+  '  -    read one hex ATR per line from stdin (blank lines skipped); with --json every other line\n' +
+  '       gets one output line: the analysis, or {"input": LINE, "error": "not hex"} (exit 1)\n';
 
 /** Hex as readers and pcsc-tools print it; null when not an even number of hex digits. */
 export function parseHex(text: string): Uint8Array | null {
@@ -186,6 +189,7 @@ async function fromStdin(json: boolean): Promise<number> {
     const bytes = parseHex(text);
     if (bytes === null) {
       process.stderr.write(`ccid-reader atr: stdin line ${line}: not hex: ${text}\n`);
+      if (json) process.stdout.write(JSON.stringify({ input: text, error: 'not hex' }) + '\n');
       status = 1;
       continue;
     }

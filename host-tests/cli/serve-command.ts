@@ -28,7 +28,8 @@ to a kernel with vhci-hcd ('usbip attach -r HOST -b 1-1') on TCP (port 3240 by c
   --usbip ADDR       where to listen: unix:PATH or tcp:HOST:PORT
   --card NAME|FILE   a card inserted at start (see 'ccid-reader cards', or a scripted card JSON file)
   --control ADDR     a text socket (unix:PATH or tcp:HOST:PORT) taking lines 'insert NAME|FILE',
-                     'remove', 'status'; one answer line each
+                     'remove', 'status'; one answer line for every line ('ok …', or 'error: …'
+                     for an empty or unknown one)
   --pcap FILE        write every USB transfer as a usbmon capture (tshark -Y usbccid decodes it)
   --contacts-pcap FILE  write the ATRs and APDUs the card sees as an ISO 7816 capture (exported-PDU
                      link type; at the TPDU level only the ATRs)
@@ -89,6 +90,8 @@ export function controlCommand(reader: SimReader, line: string, seed: number): s
   const [verb, ...rest] = line.trim().split(/\s+/);
   const sim = reader.board.sim;
   switch (verb) {
+    case '':
+      return 'error: empty line (insert NAME|FILE, remove, status)';
     case 'insert': {
       if (rest.length === 0) return 'error: insert needs NAME or FILE';
       if (sim.card !== null) return `error: card '${sim.card.name}' is already inserted`;
@@ -126,7 +129,8 @@ function serveControl(socket: Socket, answer: (line: string) => string): void {
     while ((nl = pending.indexOf('\n')) >= 0) {
       const line = pending.slice(0, nl).replace(/\r$/, '');
       pending = pending.slice(nl + 1);
-      if (line.trim() !== '' && !socket.destroyed) socket.write(`${answer(line)}\n`);
+      // Every line gets its answer line, an empty one too: a client waits for one per line it sends.
+      if (!socket.destroyed) socket.write(`${answer(line)}\n`);
     }
   });
   socket.on('error', () => undefined);

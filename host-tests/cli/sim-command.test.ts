@@ -214,3 +214,38 @@ for (const [args, pattern] of [
     t.is(r.stdout, '');
   });
 }
+
+test('ISO 7816-4 §5.1 Ne: T=0 and T=1 cards give the same bytes — at most Ne, the rest behind 61xx for GET RESPONSE', async (t) => {
+  const apdus = ['00A40000022F0005', '00C000000B', '00A40000022F00', '00C0000000', '00C0000000'];
+  const expected = ['620E820101610B', '83022F00800200208A01059000', '6110', '620E82010183022F00800200208A01059000', '6985'];
+  const runs = await Promise.all(['t0-fs', 't1', 't1-crc', 'dual'].map((card) => sim(['--json', '--card', card, ...apdus.flatMap((a) => ['--apdu', a])])));
+  for (const r of runs) {
+    const j = parseJson(t, r);
+    t.deepEqual(j.exchanges.map((x) => x.response), expected, j.card);
+  }
+});
+
+test('CCID §6.2.6 / ISO 7816-3 §12.1: a command that is no APDU fails alike on T=0 and T=1 with bError 1 (dwLength), unsent', async (t) => {
+  const runs = await Promise.all(['t0-fs', 't1'].map((card) => sim(['--json', '--card', card, '--apdu', '00', '--apdu', '00A4', '--apdu', '00A40000022F00'])));
+  for (const r of runs) {
+    const j = parseJson(t, r);
+    t.deepEqual(j.exchanges.map((x) => [x.response, x.error]), [[null, 'BAD_FIELD_OFFSET_1'], [null, 'BAD_FIELD_OFFSET_1'], ['6110', null]], j.card);
+    // Refused in the reader: no time passes on the line.
+    t.is(j.exchanges[0].endUs, j.exchanges[0].startUs);
+  }
+});
+
+test('sim --trace: each command\'s heading precedes the firmware trace of it; a mute card gets no PPS line (ISO 7816-3 §9.1: no ATR, no PPS)', async (t) => {
+  const [t1, mute] = await Promise.all([sim(['--card', 't1', '--trace', '--apdu', '00A40000022F0005']), sim(['--card', 'mute', '--trace'])]);
+  t.is(t1.code, 0, t1.stderr);
+  const lines = t1.stdout.split('\n');
+  const heading = lines.findIndex((l) => /APDU SELECT$/.test(l));
+  const xfr = lines.findIndex((l) => /PC_to_RDR_XfrBlock bSeq/.test(l));
+  t.true(heading >= 0 && xfr > heading, `heading at ${heading}, XfrBlock trace at ${xfr}`);
+  const powerHeading = lines.findIndex((l) => /PC_to_RDR_IccPowerOn \(automatic/.test(l));
+  const powerTrace = lines.findIndex((l) => /slot 0 PC_to_RDR_IccPowerOn bSeq/.test(l));
+  t.true(powerHeading >= 0 && powerTrace > powerHeading);
+  t.regex(t1.stdout, /PPS: /);
+  t.regex(mute.stdout, /IccPowerOn failed: ICC_MUTE/);
+  t.notRegex(mute.stdout, /PPS/);
+});

@@ -48,6 +48,9 @@ export type SimEvent =
   | { kind: 'slot-change'; timeNs: number; present: boolean }
   | { kind: 'power-on'; startNs: number; endNs: number; error: string | null; atr: Uint8Array | null; contacts: LineChange[]; characters: LineCharacter[] }
   | { kind: 'parameters'; timeNs: number; protocol: 0 | 1 | null; fi: number; di: number; clockHz: number; voltage: string | null; state: string }
+  | { kind: 'power-on-start'; timeNs: number }
+  /** Emitted before the command runs, so its heading comes before the firmware's trace of it. */
+  | { kind: 'exchange-start'; timeNs: number; command: Uint8Array; label: string | null }
   | { kind: 'exchange'; exchange: SimExchange; label: string | null; characters: LineCharacter[]; host: CcidHostEvent[] }
   | { kind: 'removed'; timeNs: number }
   | { kind: 'slot-status'; timeNs: number; error: string | null; iccStatus: string | null };
@@ -99,6 +102,7 @@ export function runSimSession(options: SimSessionOptions): SimSessionResult {
   const contactsFrom = line.record.length;
   const charsFrom = line.events.length;
   const powerStart = scheduler.now();
+  emit({ kind: 'power-on-start', timeNs: powerStart });
   const power = attempt(() => drive<PowerOnReply>(scheduler, (done) => host.powerOn(done), COMMAND_LIMIT_NS),
     (error) => ({ error, atr: null, iccStatus: null }));
   emit({
@@ -128,6 +132,7 @@ export function runSimSession(options: SimSessionOptions): SimSessionResult {
     const from = line.events.length;
     hostEvents = [];
     const startNs = scheduler.now();
+    emit({ kind: 'exchange-start', timeNs: startNs, command: apdu, label });
     const r = attempt(() => drive<TransmitReply>(scheduler, (done) => host.transmit(apdu, done), COMMAND_LIMIT_NS),
       (error) => ({ error, response: null }));
     const exchange: SimExchange = {

@@ -121,6 +121,7 @@ function powerOnLines(e: Extract<SimEvent, { kind: 'power-on' }>, detail: boolea
   let ppsRequest: Uint8Array | null = null;
   let ppsResponse: Uint8Array | null = null;
   let unanswered = 0;
+  let anyAtr = false;
   const rstTimes = e.contacts.filter((c) => c.signal === 'rst' && c.value === 1).map((c) => c.timeNs);
   for (const b of bursts(e.characters, e.contacts)) {
     while (rstTimes.length > 0 && rstTimes[0] <= b.timeNs) {
@@ -134,6 +135,7 @@ function powerOnLines(e: Extract<SimEvent, { kind: 'power-on' }>, detail: boolea
       ppsRequest = null;
       ppsResponse = null;
       sawAtr = true;
+      anyAtr = true;
       name = `ATR ${spacedHex(b.bytes)}  (${ms(b.timeNs - lastRstHigh)} after RST)`;
     } else if (b.from === 'reader' && b.bytes[0] === 0xff && sawAtr) {
       ppsRequest = b.bytes;
@@ -147,6 +149,8 @@ function powerOnLines(e: Extract<SimEvent, { kind: 'power-on' }>, detail: boolea
   }
   items.sort((a, b) => a.t - b.t);
   const lines = items.map((i) => `${at(i.t)}  ${i.text}`);
+  // Without an ATR there was no moment for a PPS (§9.1): nothing to say about it.
+  if (!anyAtr) return lines;
   if (ppsRequest === null) {
     lines.push(`${INDENT}PPS: ${unanswered > 0 ? `${unanswered} request(s) left unanswered, the card was reset; none since` : 'not sent'}`);
   } else if (ppsResponse === null) {
@@ -166,12 +170,13 @@ export function eventLines(e: SimEvent, detail: boolean): string[] {
       return [`${at(e.timeNs)}card inserted`];
     case 'slot-change':
       return [`${at(e.timeNs)}NotifySlotChange: card ${e.present ? 'present' : 'absent'}`];
+    case 'power-on-start':
+      return [`${at(e.timeNs)}PC_to_RDR_IccPowerOn (automatic voltage selection)`];
     case 'power-on': {
-      const head = `${at(e.startNs)}PC_to_RDR_IccPowerOn (automatic voltage selection)`;
       const end = e.error === null
         ? `${at(e.endNs)}powered, ATR ${spacedHex(e.atr as Uint8Array)} after ${ms(e.endNs - e.startNs)}`
         : `${at(e.endNs)}IccPowerOn failed: ${e.error} after ${ms(e.endNs - e.startNs)}`;
-      const lines = [head, ...powerOnLines(e, detail), end];
+      const lines = [...powerOnLines(e, detail), end];
       if (e.atr !== null) lines.push(...describeAtr(decodeAtr(e.atr)).trimEnd().split('\n').map((l) => `${INDENT}${l ? '│ ' + l : '│'}`));
       return lines;
     }
@@ -180,9 +185,11 @@ export function eventLines(e: SimEvent, detail: boolean): string[] {
       return [`${at(e.timeNs)}protocol T=${e.protocol ?? '?'}, Fi ${e.fi}, Di ${e.di}, CLK ${e.clockHz / 1e6} MHz (${grouped(bps)} bit/s), ` +
         `class ${e.voltage ?? '-'}, reader state ${e.state}`];
     }
+    case 'exchange-start':
+      return [`${at(e.timeNs)}APDU ${e.label ?? insName(e.command)}`, `${INDENT}>  ${spacedHex(e.command)}`];
     case 'exchange': {
       const x = e.exchange;
-      const lines = [`${at(x.startNs)}APDU ${e.label ?? insName(x.command)}`, `${INDENT}>  ${spacedHex(x.command)}`];
+      const lines: string[] = [];
       if (detail) {
         for (const h of e.host) {
           if (h.kind === 'chain') lines.push(`${INDENT}   CCID ${h.direction} chaining: ${h.length} bytes, level 0x${h.level.toString(16).padStart(2, '0')}`);

@@ -47,7 +47,11 @@ const ERROR_NAMES: Readonly<Record<number, string>> = Object.freeze({
   0x00: 'CMD_NOT_SUPPORTED',
 });
 
-/** The bError name; 0x01–0x7F name the offending header field's offset. */
+/**
+ * The bError name; 0x01–0x7F name the offending header field's offset, e.g. BAD_FIELD_OFFSET_1
+ * (dwLength): at the APDU levels an XfrBlock whose abData is no command APDU (too short, or lengths
+ * that do not add up), refused before anything reaches the card, on T=0 and T=1 alike.
+ */
 export function errorName(bError: number): string {
   return ERROR_NAMES[bError] ?? (bError >= 0x01 && bError <= 0x7f ? `BAD_FIELD_OFFSET_${bError}` : `ERROR_0x${bError.toString(16).toUpperCase()}`);
 }

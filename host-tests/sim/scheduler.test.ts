@@ -108,3 +108,24 @@ test('scheduler: reserved sequence numbers keep an event computed later in the p
   t.is(s.runningSeq, Infinity);
   t.is(s.at(20, () => {}), seq + 3);
 });
+
+test('scheduler: heavy cancelling (the heap is compacted) keeps the (time, sequence) order (property)', (t) => {
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.nat(50), fc.nat(3)), { minLength: 100, maxLength: 400 }), (ops) => {
+      const s = new VirtualScheduler();
+      const ran: number[] = [];
+      const expected: [number, number][] = [];
+      // Three in four are cancelled, so cancelled entries soon dominate the heap.
+      ops.forEach(([time, draw], i) => {
+        const keep = draw === 0;
+        const handle = s.at(time, () => ran.push(i));
+        if (keep) expected.push([time, i]);
+        else s.cancel(handle);
+      });
+      s.runUntilIdle();
+      expected.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      return s.pending === 0 && ran.join() === expected.map((e) => e[1]).join();
+    }),
+  );
+  t.pass();
+});

@@ -41,7 +41,7 @@ function ask(path: string, line: string): Promise<string> {
   });
 }
 
-test('serve: the control socket inserts, removes and reports; SIGTERM ends the server cleanly', async (t) => {
+test('serve: the control socket inserts, removes and reports, answers every line (an empty one with an error); SIGTERM ends the server cleanly', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ccid-serve-'));
   const control = join(dir, 'control.sock');
   const serve = startManaged(process.execPath, [join(REPO_ROOT, 'host-tests/cli/ccid-reader.js'), 'serve', '--usbip', 'tcp:127.0.0.1:0', '--control', `unix:${control}`, '--card', 't0-fs'], { cwd: REPO_ROOT });
@@ -56,6 +56,8 @@ test('serve: the control socket inserts, removes and reports; SIGTERM ends the s
     t.is(await ask(control, 'insert t1'), 'ok inserted t1');
     t.regex(await ask(control, 'status'), /^ok card=t1 /);
     t.regex(await ask(control, 'dance'), /^error: unknown command 'dance'/);
+    t.regex(await ask(control, ''), /^error: empty line/);
+    t.regex(await ask(control, ' \t'), /^error: empty line/);
     await serve.stop(5000);
     t.is(serve.child.exitCode, 0, serve.output());
   } finally {

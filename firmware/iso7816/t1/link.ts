@@ -253,21 +253,23 @@ export class T1Link implements Transport {
   }
 
   handleReadable(): void {
+    // Every byte waiting now arrived by now: one clock reading serves them all (per-byte path).
+    const now = this.#scheduler.now();
     for (let byte = this.#uart.read(); byte !== undefined; byte = this.#uart.read()) {
       const line = this.#line;
-      if (line === 'rx' && this.#scheduler.now() >= this.#rxNotBefore) {
+      if (line === 'rx' && now >= this.#rxNotBefore) {
         if (this.#rxCount < this.#rx.length) this.#rx[this.#rxCount] = byte;
         this.#rxCount++;
         if (this.#rxCount === 3) this.#rxExpected = blockLength(this.#rx[2], this.#edc);
         if (this.#rxCount === this.#rxExpected) {
-          this.#lastRxNs = this.#scheduler.now();
+          this.#lastRxNs = now;
           this.#blockEnded();
           // Bytes still buffered after the block are strays: the loop drops them below.
         }
       } else {
         // A stray character (after a block, or before ours could have been answered): it still moves
         // the BGT reference, and while we wait to send it restarts the guard.
-        this.#lastRxNs = this.#scheduler.now();
+        this.#lastRxNs = now;
         if (line === 'guard') this.#armGuard();
         else if (line === 'drain' && ++this.#drained > 2 * BLOCK_MAX) {
           // A card that never falls silent: answer anyway rather than wait for ever.
@@ -479,7 +481,9 @@ export class T1Link implements Transport {
 
   #pump(): void {
     const uart = this.#uart;
-    while (this.#txPos < this.#txLen && uart.writable > 0) uart.write(this.#tx[this.#txPos++]);
+    // Room is read once, not per byte; what does not fit goes from handleWritable.
+    const end = Math.min(this.#txLen, this.#txPos + uart.writable);
+    while (this.#txPos < end) uart.write(this.#tx[this.#txPos++]);
     if (this.#txPos < this.#txLen) return; // the rest from handleWritable
     if (this.#endAfterSend !== null) {
       // Rule 9: our S(ABORT response) is on its way; the aborted exchange ends here.

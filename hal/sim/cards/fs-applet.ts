@@ -10,7 +10,13 @@
  * EF content at power-up: byte i = (i + low byte of the FID) mod 256; updates last until power off.
  * Instructions (§7, §11): SELECT by FID (P1 00/01/02/03; P2 0C no response, 00/04 FCP),
  * READ BINARY, UPDATE BINARY (slow: `busyEtu` says how long the write takes), GET CHALLENGE (from the
- * card's seeded PRNG), and the proprietary ECHO (CLA 80, INS EE) that returns its data.
+ * card's seeded PRNG), GET RESPONSE, and the proprietary ECHO (CLA 80, INS EE) that returns its data.
+ *
+ * Response length (ISO 7816-4 §5.1, §5.6 SW 61XX): a command never returns more than its Ne. Data it
+ * produced beyond Ne (all of it when Ne = 0, as in case 3) stays available to a GET RESPONSE that comes
+ * next, and the status 61XX says how much (61 00: 256 or more). So an APDU reaching the applet whole
+ * (T=1, or a T=0 ENVELOPE) gets the same bytes as the T=0 mapping of §12.2 gives through the T=0
+ * adapter, which asks with Ne = 65 536 and keeps the pieces itself.
  */
 import type { SimRandom } from '../random.js';
 import type { CommandApdu } from './apdu.js';
@@ -81,6 +87,9 @@ export class FileSystemApplet {
   #mf!: Df;
   #df!: Df;
   #ef: Ef | null = null;
+  /** Response data held back for GET RESPONSE (beyond the Ne of the command that produced it). */
+  #pending: Uint8Array | null = null;
+  #pendingSw: number = SW.OK;
 
   constructor(random: SimRandom) {
     this.#random = random;
@@ -103,6 +112,7 @@ export class FileSystemApplet {
   reset(): void {
     this.#df = this.#mf;
     this.#ef = null;
+    this.#pending = null;
   }
 
   /** Whether an instruction sends data to the card (T=0 needs this to tell case 2 from case 3). */
@@ -115,15 +125,44 @@ export class FileSystemApplet {
     if (cla === 0x80 && ins === INS.ECHO) return null;
     // Interindustry class with no secure messaging: b8..b6 = 000 (chaining, b5, is the transport's).
     if ((cla & 0xe0) !== 0x00) return SW.CLA_NOT_SUPPORTED;
-    const known: number[] = [INS.SELECT, INS.READ_BINARY, INS.UPDATE_BINARY, INS.GET_CHALLENGE];
+    const known: number[] = [INS.SELECT, INS.READ_BINARY, INS.UPDATE_BINARY, INS.GET_CHALLENGE, INS.GET_RESPONSE];
     return known.includes(ins) ? null : SW.INS_NOT_SUPPORTED;
   }
 
   process(apdu: CommandApdu): ApduResponse {
+    if (apdu.ins === INS.GET_RESPONSE && (apdu.cla & 0xe0) === 0) return this.#getResponse(apdu);
+    // ISO 7816-4 §5.3: held-back response data is available to the next command only.
+    this.#pending = null;
+    const r = this.#execute(apdu);
+    if (r.data.length <= apdu.ne) return r;
+    this.#pending = r.data.subarray(apdu.ne);
+    this.#pendingSw = r.sw;
+    return { ...r, data: r.data.subarray(0, apdu.ne), sw: this.#available() };
+  }
+
+  #available(): number {
+    const left = this.#pending ? this.#pending.length : 0;
+    return 0x6100 | (left >= 256 ? 0 : left);
+  }
+
+  /** GET RESPONSE: up to Ne of the held-back data; the last piece ends with the command's own status. */
+  #getResponse(apdu: CommandApdu): ApduResponse {
+    if (apdu.p1 !== 0 || apdu.p2 !== 0) return response(SW.INCORRECT_P1P2);
+    const pending = this.#pending;
+    if (!pending || apdu.data.length > 0) {
+      this.#pending = null;
+      return response(pending ? SW.WRONG_LENGTH : SW.NO_DATA);
+    }
+    const data = pending.subarray(0, apdu.ne);
+    this.#pending = data.length < pending.length ? pending.subarray(data.length) : null;
+    return response(this.#pending ? this.#available() : this.#pendingSw, data);
+  }
+
+  #execute(apdu: CommandApdu): ApduResponse {
     const { cla, ins } = apdu;
     const refused = this.refuse(cla, ins);
     if (refused !== null) return response(refused);
-    if (cla === 0x80 && ins === INS.ECHO) return response(SW.OK, apdu.data.slice(0, apdu.ne || apdu.data.length));
+    if (cla === 0x80 && ins === INS.ECHO) return response(SW.OK, apdu.data.slice());
     switch (ins) {
       case INS.SELECT:
         return this.#select(apdu);

@@ -23,6 +23,7 @@ export interface ApduProcessor {
 }
 
 const CHAINING = 0x10;
+const NO_DATA = new Uint8Array(0);
 
 export class T0ApduAdapter implements T0Application {
   readonly #app: ApduProcessor;
@@ -96,8 +97,9 @@ export class T0ApduAdapter implements T0Application {
     if (p1 !== 0 || p2 !== 0) return { status: SW.INCORRECT_P1P2 };
     const pending = this.#pending;
     const left = pending ? pending.length - this.#pendingOffset : 0;
-    if (!pending || left === 0) return { status: SW.NO_DATA };
     const le = p3 || 256;
+    // Data an enveloped command held back beyond its own Ne is the application's to give out.
+    if (!pending || left === 0) return this.#outgoingCase(this.#app.process({ cla, ins: INS.GET_RESPONSE, p1, p2, data: NO_DATA, ne: le, extended: false }), le);
     if (le > left) return { status: 0x6c00 | (left & 0xff) };
     const data = pending.slice(this.#pendingOffset, this.#pendingOffset + le);
     this.#pendingOffset += le;
