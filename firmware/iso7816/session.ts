@@ -9,7 +9,7 @@ import type { CardCharError, CardUart, CardUartConstructor, CardUartOptions, Con
 import type { Scheduler, TimerHandle } from '../../hal/interfaces/scheduler.js';
 import { silentTrace, TraceCategory, type Trace } from '../../hal/interfaces/trace.js';
 import { decodeAtr, type AtrInfo } from './atr.js';
-import { AtrReceiver } from './atr-receiver.js';
+import { ATR_MAX, AtrReceiver } from './atr-receiver.js';
 import {
   applyHostParameters, defaultLink, linkAfterPps, planAfterAtr, planForHost, planHostPps, sameLink, type AtrPlan,
   type AtrSituation, type LinkParameters,
@@ -23,7 +23,7 @@ import { ECHO_CLASS, T0Transport } from './t0.js';
 import { CHAR_ERRORS, T1BlockExchange } from './t1-block-exchange.js';
 import { T1Link } from './t1/link.js';
 import {
-  CLASS_CHANGE_OFF_NS, CLOCK_RESTART_CYCLES, CLOCK_STOP_CYCLES, cyclesToEtu, cyclesToNs, Dd, etuToNs, Fd, INITIAL_WAITING_ETU,
+  ATR_QUIET_ETU, CLASS_CHANGE_OFF_NS, CLOCK_RESTART_CYCLES, CLOCK_STOP_CYCLES, cyclesToEtu, cyclesToNs, Dd, etuToNs, Fd, INITIAL_WAITING_ETU,
   TIMING_PROFILES, TURNAROUND_ETU_T0, TURNAROUND_ETU_T1, workWaitingEtu, type TimingProfile, type TimingProfileName,
 } from './timing.js';
 import type { Transport } from './transport.js';
@@ -96,6 +96,11 @@ export class CardSession implements Slot {
   #warmResetTried = false;
   #convention: Convention = 'direct';
   readonly #atrReceiver = new AtrReceiver();
+  /** A complete ATR waiting for the line to go quiet (ATR_QUIET_ETU), or null; a view of the receiver's buffer. */
+  #atrSettling: Uint8Array | null = null;
+  /** Stray characters discarded after the complete ATR, and when it was complete (turnaround counts from then). */
+  #atrStrays = 0;
+  #atrCompleteNs = 0;
   /** Who negotiates with a card in negotiable mode, as the last powerOn asked (slot.ts PowerOnOptions). */
   #negotiation: 'reader' | 'host' = 'reader';
   /** The ATR and situation a card resting in negotiable mode answered with, for the host's PPS or §9 defaults. */
@@ -391,6 +396,7 @@ export class CardSession implements Slot {
   #raiseReset(): void {
     this.#go('atr');
     this.#atrReceiver.reset();
+    this.#atrSettling = null;
     this.#contacts.setReset(1);
     // §6.2.2: the first character within 40 000 cycles of the RST edge; §8.1: then 9600 etu between characters.
     this.#uart!.setDeadlines(cyclesToEtu(this.#profile.atrWindowCycles, Fd, Dd), INITIAL_WAITING_ETU);
@@ -403,6 +409,7 @@ export class CardSession implements Slot {
   }
 
   #atrReadable(uart: CardUart): void {
+    if (this.#atrSettling !== null) return this.#atrStray(uart);
     const started = this.#atrReceiver.length > 0;
     const reception = this.#atrReceiver.read(uart);
     const total = this.#profile.atrTotalEtu;
@@ -412,7 +419,30 @@ export class CardSession implements Slot {
     }
     if (reception === null) return;
     if (reception.kind === 'failed') return this.#atrFailed(reception.error, reception.why, true);
-    this.#atrComplete(uart, reception.atr);
+    // Stray characters after the ATR would collide with the PPS or the first command: wait for quiet.
+    this.#cancelTimer();
+    this.#atrSettling = reception.atr;
+    this.#atrStrays = 0;
+    this.#atrCompleteNs = this.#scheduler.now();
+    uart.setDeadlines(ATR_QUIET_ETU, ATR_QUIET_ETU);
+  }
+
+  /** A character after the complete ATR: discarded and traced; more than an ATR's worth is a card that never stops. */
+  #atrStray(uart: CardUart): void {
+    let byte = uart.read();
+    while (byte !== undefined) {
+      this.#atrStrays++;
+      if (this.#trace.mask & TraceCategory.ATR) this.#trace.log(TraceCategory.ATR, `stray character ${this.#atrStrays} after the ATR, discarded: 0x${byte.toString(16)}`);
+      if (this.#atrStrays > ATR_MAX) return this.#atrFailed('ICC_MUTE', `more than ${ATR_MAX} characters after the ATR`, true);
+      byte = uart.read();
+    }
+  }
+
+  /** The line has been quiet for ATR_QUIET_ETU since the ATR (or its last stray character). */
+  #atrQuiet(): void {
+    const atr = this.#atrSettling!;
+    this.#atrSettling = null;
+    this.#atrComplete(this.#uart!, atr);
   }
 
   /**
@@ -421,6 +451,7 @@ export class CardSession implements Slot {
    */
   #atrFailed(error: SlotError, why: string, retry: boolean): void {
     this.#cancelTimer();
+    this.#atrSettling = null;
     this.#uart?.setDeadlines(0, 0);
     this.#log(TraceCategory.ATR | TraceCategory.ERROR, `no usable ATR (${error}): ${why}`);
     if (!retry) {
@@ -478,7 +509,7 @@ export class CardSession implements Slot {
       case 'pps':
         return this.#startPps(plan);
       case 'use':
-        return this.#openLinkAfterTurnaround(plan.link);
+        return this.#openLinkAfterTurnaround(plan.link, undefined, this.#atrCompleteNs);
     }
   }
 
@@ -589,13 +620,15 @@ export class CardSession implements Slot {
   /**
    * The last character received may still be inside its error-signal window when it is read, and a
    * new UART cannot know when it started: release the line, let the turnaround pass at the rate of
-   * the old UART (`before`; absent: the ATR's Fd/Dd), then open the link.
+   * the old UART (`before`; absent: the ATR's Fd/Dd), then open the link. The turnaround counts from
+   * `sinceNs`: after the ATR, from its completion, so the wait for quiet after it (ATR_QUIET_ETU)
+   * overlaps the turnaround instead of adding to it.
    */
-  #openLinkAfterTurnaround(link: LinkParameters, before?: LinkParameters): void {
+  #openLinkAfterTurnaround(link: LinkParameters, before?: LinkParameters, sinceNs = this.#scheduler.now()): void {
     this.#closeUart();
     const etu = link.protocol === 1 ? TURNAROUND_ETU_T1 : TURNAROUND_ETU_T0;
     const wait = before ? etuToNs(etu, before.F, before.D, before.clockHz) : etuToNs(etu, Fd, Dd, this.#atrClockHz);
-    this.#after(wait, () => this.#openLink(link));
+    this.#after(Math.max(0, sinceNs + wait - this.#scheduler.now()), () => this.#openLink(link));
   }
 
   /** The attributes of `link` (slot.ts SlotAttributes), without touching the line. */
@@ -724,6 +757,8 @@ export class CardSession implements Slot {
   #charError(error: CardCharError): void {
     switch (this.#state) {
       case 'atr':
+        // While waiting for quiet after the ATR: a timeout is the quiet; a stray's own error is no matter.
+        if (this.#atrSettling !== null) return error === 'timeout' ? this.#atrQuiet() : undefined;
         return this.#atrFailed(
           error === 'timeout' ? 'ICC_MUTE' : 'XFR_PARITY_ERROR', `${error} after ${this.#atrReceiver.length} characters`,
           error !== 'timeout' || this.#profile.muteRetries,

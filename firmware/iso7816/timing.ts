@@ -23,6 +23,13 @@ export const CLASS_CHANGE_OFF_NS = 10_000_000;
  */
 export const TURNAROUND_ETU_T0 = 16;
 export const TURNAROUND_ETU_T1 = 22;
+/**
+ * §8.2: once its structure says the ATR is complete, any further character is a stray one (a card
+ * whose ATR runs past what T0/TDi announce). Strays follow at the ATR's 12 etu spacing, so the line
+ * counts as quiet after 16 etu without a leading edge: the T=0 turnaround, which the reader waits
+ * anyway, so a card without strays loses no time.
+ */
+export const ATR_QUIET_ETU = 16;
 /** §6.3.2: CLK may stop no sooner than 1860 cycles after the last character… */
 export const CLOCK_STOP_CYCLES = 1_860;
 /** …and runs again at least 700 cycles before the next one. */

@@ -34,6 +34,8 @@ export interface SimBoardOptions {
   uartCapabilities?: CardUartCapabilities;
   /** Presence-switch debounce (default 10 ms). */
   debounceNs?: number;
+  /** Whether `line.record` gets the I/O edges (default true; false for long untraced runs). */
+  recordIo?: boolean;
   trace?: Trace;
 }
 
@@ -59,7 +61,7 @@ export function createSimBoard(options: SimBoardOptions = {}): SimBoard {
   const seed = (options.seed ?? 1) >>> 0;
   const trace = options.trace ?? silentTrace;
   const scheduler = new VirtualScheduler();
-  const line = new SimLine(scheduler);
+  const line = new SimLine(scheduler, { recordIo: options.recordIo });
   const socket = new SimSocket(line, Object.freeze({
     classes: Object.freeze([...(options.classes ?? ['C', 'B', 'A'])]),
     clocksHz: Object.freeze([...(options.clocksHz ?? [4_000_000])]),

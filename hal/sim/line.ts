@@ -148,9 +148,16 @@ export class SimLine {
   #clk = 0;
   #rst: 0 | 1 = 0;
 
-  constructor(scheduler: VirtualScheduler) {
+  /**
+   * Whether I/O changes go into `record` (VCC, CLK and RST changes always do). Off for long runs
+   * nobody traces, such as `serve`: the record would otherwise grow with every edge.
+   */
+  readonly recordIo: boolean;
+
+  constructor(scheduler: VirtualScheduler, options: { recordIo?: boolean } = {}) {
     this.scheduler = scheduler;
     this.#scheduler = scheduler;
+    this.recordIo = options.recordIo ?? true;
   }
 
   /** Every level change (test and trace backdoor); planned edges appear once their time has come. */
@@ -415,7 +422,8 @@ export class SimLine {
     if (othersLow || this.#clean !== d) this.#clean = undefined;
     let low = d.low;
     let ioCount = this.#ioCount;
-    if (ioCount + count - k > this.#ioTimes.length) this.#growIo(count - k);
+    const recordIo = this.recordIo;
+    if (recordIo && ioCount + count - k > this.#ioTimes.length) this.#growIo(count - k);
     const ioTimes = this.#ioTimes;
     const ioLevels = this.#ioLevels;
     const historyTime = this.#historyTime;
@@ -431,8 +439,10 @@ export class SimLine {
       if (othersLow) continue;
       const io = low ? 0 : 1;
       changed = k;
-      ioTimes[ioCount] = time;
-      ioLevels[ioCount++] = io;
+      if (recordIo) {
+        ioTimes[ioCount] = time;
+        ioLevels[ioCount++] = io;
+      }
       historyTime[historyCount] = time;
       historyLevel[historyCount++] = io;
       if (historyCount > 2 * HISTORY) {
@@ -442,8 +452,8 @@ export class SimLine {
       }
     }
     if (changed >= 0) {
-      this.#io = ioLevels[ioCount - 1] as 0 | 1;
-      this.#changeTime = ioTimes[ioCount - 1];
+      this.#io = historyLevel[historyCount - 1] as 0 | 1;
+      this.#changeTime = historyTime[historyCount - 1];
       this.#changeSeq = seq0 + changed;
     }
     d.next = k;
@@ -497,12 +507,14 @@ export class SimLine {
   #change(timeNs: number, io: 0 | 1): void {
     this.#io = io;
     this.#clean = undefined;
-    let n = this.#ioCount;
-    if (n === this.#ioTimes.length) this.#growIo(1);
-    this.#ioTimes[n] = timeNs;
-    this.#ioLevels[n] = io;
-    this.#ioCount = n + 1;
-    n = this.#historyCount;
+    if (this.recordIo) {
+      const n = this.#ioCount;
+      if (n === this.#ioTimes.length) this.#growIo(1);
+      this.#ioTimes[n] = timeNs;
+      this.#ioLevels[n] = io;
+      this.#ioCount = n + 1;
+    }
+    let n = this.#historyCount;
     this.#historyTime[n] = timeNs;
     this.#historyLevel[n] = io;
     if (++n > 2 * HISTORY) {

@@ -249,3 +249,36 @@ test('sim --trace: each command\'s heading precedes the firmware trace of it; a 
   t.regex(mute.stdout, /IccPowerOn failed: ICC_MUTE/);
   t.notRegex(mute.stdout, /PPS/);
 });
+
+test('ISO 7816-3 §7.3 scripted badParity (T=0): that exchange fails XFR_PARITY_ERROR, the card drops the rest of its reply, the next APDU works; an unfinished script says where it ended', async (t) => {
+  const file = await scriptFile('bad-parity.json', {
+    name: 'bad-parity', atr: '3B021450',
+    // badParity: wrong parity on every repetition, so the reader's repetition bound is reached.
+    steps: [
+      { expect: '00B0000004', reply: ['B0', { badParity: '01' }, '02 03 04 90 00'] },
+      { expect: '00B0000004', reply: ['B0 01 02 03 04 90 00'] },
+      { expect: '00B0000004', reply: ['B0 01 02 03 04 90 00'] },
+    ],
+  });
+  const r = await sim(['--json', '--card', file, '--apdu', '00B0000004', '--apdu', '00B0000004']);
+  const j = parseJson(t, r);
+  t.deepEqual(j.exchanges.map((x) => [x.response, x.error]), [[null, 'XFR_PARITY_ERROR'], ['010203049000', null]]);
+  t.deepEqual(j.script, { completed: false, failedStep: null, reason: 'ended before step 3 of 3' });
+});
+
+test('ISO 7816-3 §8.2: stray characters after a complete ATR are discarded until the line is quiet; the first command then works', async (t) => {
+  const file = await scriptFile('long-atr.json', {
+    name: 'long-atr', atr: `3B021450${'AA'.repeat(20)}`,
+    steps: [{ expect: '00A4000C02', reply: ['A4'] }, { expect: '3F00', reply: ['9000'] }],
+  });
+  const [json, text] = await Promise.all([
+    sim(['--json', '--card', file, '--apdu', '00A4000C023F00']),
+    sim(['--trace', '--card', file, '--apdu', '00A4000C023F00']),
+  ]);
+  const j = parseJson(t, json);
+  t.is(j.atr, '3B021450');
+  t.deepEqual(j.exchanges.map((x) => [x.response, x.error]), [['9000', null]]);
+  t.deepEqual(j.script, { completed: true, failedStep: null, reason: null });
+  t.regex(text.stdout, /stray character 20 after the ATR, discarded: 0xaa/);
+  t.notRegex(text.stdout, /stray character 21/);
+});

@@ -1,12 +1,16 @@
 /**
  * T=1 end to end (ISO/IEC 7816-3 §11): session → T1Link → simulated line → card-side T=1 engine,
- * one scenario per exchange pattern of ISO/IEC 7816-3 Annex A.
+ * one scenario per exchange pattern of ISO/IEC 7816-3 Annex A, then additional scenarios that are not
+ * Annex A patterns.
  *
- * Provenance of the list: the Annex A text (and EMV Book 1 Annex A) was not available here. The 35
- * scenarios are reconstructed from the rules of §11.6 (rules 1–9 with the sub-numbers libccid's
- * `src/openct/proto-t1.c` tags: 6.2, 6.3, 6.4, 7.2, 7.4.2, 9) and the structure of that Annex:
- * error-free operation first (1–7), then error handling by the block that fails (8–35). The numbers
- * are this file's; each title names the rule it checks.
+ * Provenance of the list: the Annex A text (and EMV Book 1 Annex A) was not available here. The 32
+ * numbered scenarios are reconstructed from the rules of §11.6 (rules 1–9 with the sub-numbers
+ * libccid's `src/openct/proto-t1.c` tags: 6.2, 6.3, 6.4, 7.2, 7.4.2, 9) and the structure of that
+ * Annex: error-free operation first (1–7), then error handling by the block that fails (8–32). The
+ * numbers are this file's; each title names the rule it checks. The additional scenarios (A1–A3)
+ * check timing and reader behaviour outside the Annex's block patterns: a stray character after a
+ * block (§11.2 BGT), a slow but timely block (§11.4.3 BWT), and an abort by the host (CCID Abort, not
+ * an ISO 7816-3 block exchange).
  *
  * Card histories: "< X" a block the card received (or "< invalid"), "> X" a block it sent, "  fault K"
  * a fault it injected into the block just sent. `?` in an expected entry matches any one character.
@@ -39,7 +43,10 @@ function setup(options: T1CardOptions = {}, plan?: T1FaultPlan): T1Rig {
   return { r, card };
 }
 
-/** ECHO (CLA 80 INS EE) of `n` bytes 0, 1, 2…: short case 4, Le 00. */
+/**
+ * ECHO (CLA 80 INS EE) of `n` bytes 0, 1, 2…: short case 4, Le 00. With a smaller Le the card
+ * returns Le bytes and 61XX for the rest it holds back (ISO 7816-4 §5.1, hal/sim/cards/fs-applet.ts).
+ */
 function echo(n: number, le = 0): { apdu: Uint8Array; expected: string } {
   const data = new Uint8Array(n);
   for (let i = 0; i < n; i++) data[i] = (i * 7 + 1) & 0xff;
@@ -47,8 +54,9 @@ function echo(n: number, le = 0): { apdu: Uint8Array; expected: string } {
   apdu.set([0x80, 0xee, 0x00, 0x00, n], 0);
   apdu.set(data, 5);
   apdu[5 + n] = le;
-  const out = le === 0 ? data : data.subarray(0, le);
-  return { apdu, expected: `${hex(out)}9000` };
+  if (le === 0 || le >= n) return { apdu, expected: `${hex(data)}9000` };
+  const left = n - le;
+  return { apdu, expected: `${hex(data.subarray(0, le))}61${hex(Uint8Array.of(left >= 256 ? 0 : left))}` };
 }
 
 function expectOk(t: T1Rig, apdu: Uint8Array, expected: string, what: string): number {
@@ -78,7 +86,7 @@ function readExpected(offset: number, n: number): string {
 }
 
 const E5 = echo(5);
-/** 255 data bytes + header + Le: 261 bytes, two I-blocks at IFSC 254. */
+/** 255 data bytes + header + Le: 261 bytes, two I-blocks at IFSC 254; Le 1 keeps the response to one block. */
 const E255 = echo(255, 1);
 
 export const scenarios: Scenario[] = [
@@ -358,31 +366,14 @@ export const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'T=1 Annex A scenario 31 (§11.2 BGT): a stray character after a block is ignored; the reader still waits BGT after it',
-    run() {
-      const t = setup({}, { send: ['extra-char'] });
-      expectOk(t, E5.apdu, E5.expected, 'extra character');
-      expectOk(t, E5.apdu, E5.expected, 'next exchange');
-      history(t, ['< I(0)', '> I(0)', '  fault extra-char', '< I(1)', '> I(1)'], 'scenario 31');
-    },
-  },
-  {
-    name: 'T=1 Annex A scenario 32 (rule 7.1, §11.4.3 CWT): a pause longer than CWT inside a block makes it invalid; recovery follows',
+    name: 'T=1 Annex A scenario 31 (rule 7.1, §11.4.3 CWT): a pause longer than CWT inside a block makes it invalid; recovery follows',
     run() {
       const t = setup({}, { send: ['cwt-gap'] });
       expectOk(t, E5.apdu, E5.expected, 'CWT gap');
     },
   },
   {
-    name: 'T=1 Annex A scenario 33 (§11.4.3 BWT): a block that starts late but within BWT is accepted without error',
-    run() {
-      const t = setup({}, { send: ['slow'] });
-      expectOk(t, E5.apdu, E5.expected, 'slow');
-      history(t, ['< I(0)', '> I(0)', '  fault slow'], 'scenario 33');
-    },
-  },
-  {
-    name: 'T=1 Annex A scenario 34 (rules 4, 7.1, 7.4.2, 6): an S(IFS request) with IFSC 0 is invalid → R-blocks, then resynchronisation',
+    name: 'T=1 Annex A scenario 32 (rules 4, 7.1, 7.4.2, 6): an S(IFS request) with IFSC 0 is invalid → R-blocks, then resynchronisation',
     run() {
       const t = setup({}, { turn: ['ifs'], ifs: 0 });
       expectOk(t, E5.apdu, E5.expected, 'invalid IFS');
@@ -392,7 +383,24 @@ export const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'T=1 Annex A scenario 35 (rule 6): the host aborts an exchange → CMD_ABORTED; the next exchange starts with S(RESYNCH)',
+    name: 'T=1 additional scenario A1, not from Annex A (§11.2 BGT): a stray character after a block is ignored; the reader still waits BGT after it',
+    run() {
+      const t = setup({}, { send: ['extra-char'] });
+      expectOk(t, E5.apdu, E5.expected, 'extra character');
+      expectOk(t, E5.apdu, E5.expected, 'next exchange');
+      history(t, ['< I(0)', '> I(0)', '  fault extra-char', '< I(1)', '> I(1)'], 'scenario A1');
+    },
+  },
+  {
+    name: 'T=1 additional scenario A2, not from Annex A (§11.4.3 BWT): a block that starts late but within BWT is accepted without error',
+    run() {
+      const t = setup({}, { send: ['slow'] });
+      expectOk(t, E5.apdu, E5.expected, 'slow');
+      history(t, ['< I(0)', '> I(0)', '  fault slow'], 'scenario A2');
+    },
+  },
+  {
+    name: 'T=1 additional scenario A3, not from Annex A (rule 6): the host aborts an exchange → CMD_ABORTED; the next exchange starts with S(RESYNCH)',
     run() {
       const t = setup({}, { turn: ['wtx'], wtx: 5 });
       let result: string | null = 'pending';

@@ -46,3 +46,22 @@ test('cost: a receiver that finished early still hears a falling edge in the mid
   // One character sent, two read: the second starting at the falling edge at 6 etu.
   t.is(r.bytes.length + r.errors.filter((e) => e === 'framing').length, 2);
 });
+
+test('recordIo: false keeps I/O edges out of the record; characters, levels and VCC/CLK/RST are unchanged', (t) => {
+  const run = (recordIo: boolean) => {
+    const card = new ProbeCard();
+    const r = rig(card, {}, { recordIo });
+    for (const b of [0x3b, 0xa4, 0x5a]) r.uart.write(b);
+    r.board.scheduler.runUntilIdle();
+    const start = r.board.line.events[0].timeNs;
+    const levels = Array.from({ length: 10 }, (_, k) => r.board.line.levelAt(start + (k + 0.5) * ETU));
+    return { card, r, levels };
+  };
+  const on = run(true);
+  const off = run(false);
+  t.deepEqual(off.card.received, on.card.received);
+  t.deepEqual(off.r.board.line.events, on.r.board.line.events);
+  t.deepEqual(off.levels, on.levels);
+  t.deepEqual(off.r.board.line.record, on.r.board.line.record.filter((c) => c.signal !== 'io'));
+  t.true(on.r.board.line.record.some((c) => c.signal === 'io'));
+});

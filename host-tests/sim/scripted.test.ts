@@ -38,7 +38,7 @@ test('scripted card (DESIGN.md): T=0 steps: header, data after INS, NULL and wai
   const ev = r.board.line.events.slice(before).filter((e) => e.from === 'card');
   t.is(Math.round((ev[1].timeNs - ev[0].timeNs) / ev[0].etuNs), 2000);
   t.deepEqual(exchange(r, [0x00, 0xca, 0x00, 0x00, 0x00]), []);
-  t.deepEqual(c.status(), { completed: false, failedStep: null, reason: null });
+  t.deepEqual(c.status(), { completed: false, failedStep: null, reason: 'ended before step 5 of 5' });
   // A warm reset replays the ATR without consuming a step.
   r.contacts.setReset(0);
   r.board.scheduler.advance(1_000_000);

@@ -1,7 +1,7 @@
 /**
  * ISO/IEC 7816-3 §11.6 error handling under seeded random faults (host-tests/t1/campaign.ts): every
- * exchange ends by its deadline, no success ever carries a wrong response, and every failure is one
- * of the documented SlotErrors. Figures go to the test log.
+ * exchange ends within what §11 allows for what the card did (ruleBound), no success ever carries a
+ * wrong response, and every failure is one of the documented SlotErrors. Figures go to the test log.
  */
 import test from 'ava';
 import { runCampaign, type CampaignOptions, type CampaignReport } from './campaign.js';

@@ -1,9 +1,10 @@
 /**
  * Seeded fault campaigns for T=1 (ISO/IEC 7816-3 §11.6): thousands of APDU exchanges through the
  * whole reader stack (session → T1Link → simulated line) against the card-side T=1 engine injecting
- * random faults. Checks, per exchange: it ends (a result arrives before a deadline worked out from
- * BWT, the number of blocks and the retry/resynch bounds: no hang); a success carries exactly the
- * expected response (no silent corruption); failures are SlotErrors of the documented kinds.
+ * random faults. Checks, per exchange: it ends no later than §11 allows for what the card did
+ * (ruleBound: BGT, character times, BWT × WTX, CWT, per block the card answered or left unanswered);
+ * a success carries exactly the expected response (no silent corruption); failures are SlotErrors of
+ * the documented kinds.
  * No Node APIs, so it can also run in XS.
  */
 import { T1FsCard } from '../../hal/sim/cards/t1-card.js';
@@ -86,6 +87,8 @@ export function runCampaign(o: CampaignOptions): CampaignReport {
     return report;
   }
   const maxData = o.maxData ?? 300;
+  /** The reader's last block, still going out when its exchange ended (rule 9 ends once S(ABORT response) is queued). */
+  let block: ReaderBlock = { count: 0, length: 0, pcb: 0 };
   for (let n = 0; n < o.exchanges; n++) {
     const len = random.nextInt(maxData + 1);
     const extended = len > 255;
@@ -109,14 +112,15 @@ export function runCampaign(o: CampaignOptions): CampaignReport {
       charEtu: attrs.N === 255 ? 11 : 12 + attrs.N,
       bwtEtu: 11 + (2 ** attrs.bwi * 960 * 372 * attrs.D) / attrs.F,
       cwtEtu: 11 + 2 ** attrs.cwi,
+      edcLength: attrs.edc === 'crc' ? 2 : 1,
     };
     const start = scheduler.now();
-    const cardBefore = r.board.line.lastEdge('card');
+    const before: LineBefore = { lastCard: r.board.line.lastEdge('card'), lastReader: r.board.line.lastEdge('reader'), block };
     let result: TransmitResult | null = null;
     r.slot.transmitApdu(apdu, (x) => (result = x));
     // Only a guard against a hang: the run stops at the rules' worst case for this APDU; the tight
     // check is ruleBound below, on what the card actually did.
-    const limit = start + worstCaseNs(apdu.length, len + 2, r.slot.attributes.ifsc, r.slot.attributes.ifsd, timing);
+    const limit = start + worstCaseNs(apdu.length, len + 2, attrs.ifsc, attrs.ifsd, timing);
     while (result === null) {
       const next = scheduler.nextTime;
       if (next === undefined || next > limit) break;
@@ -130,8 +134,8 @@ export function runCampaign(o: CampaignOptions): CampaignReport {
       report.problems.push(`exchange ${n}: no result by the rules' worst case (${((limit - start) / 1e6).toFixed(0)} ms)`);
       break;
     }
-    const bound = ruleBound(r.board.line.events, start, end, cardBefore, timing);
-    if ((o as any).debug === n) { const ev = r.board.line.events; console.log('start', start, 'end', end, 'cardBefore', cardBefore, 'etu', timing.etuNs, timing); let prev=''; let line=''; for (const e of ev) { if (e.from!==prev) { if (line) console.log(line); line = `${e.from} @${((e.timeNs-start)/timing.etuNs).toFixed(1)}etu:`; prev=e.from; } line += ' '+e.byte.toString(16); } console.log(line); console.log('end @', (end-start)/timing.etuNs); }
+    const bound = ruleBound(r.board.line.events, start, end, before, timing);
+    block = bound.block;
     // The line's records are a test backdoor that grows with every edge: keep the campaign lean.
     r.board.line.clear();
     const ratio = (end - start) / bound.deadlineNs;
@@ -139,6 +143,7 @@ export function runCampaign(o: CampaignOptions): CampaignReport {
       report.worstDeadlineRatio = ratio;
       report.worstExchange = `exchange ${n}: ${bound.turns} turns, ${((end - start) / 1e6).toFixed(3)} ms of ${(bound.deadlineNs / 1e6).toFixed(3)} ms`;
     }
+    // 1 ns a turn absorbs the rounding of virtual times; one etu is 23 250 ns here.
     if (end - start > bound.deadlineNs + bound.turns) {
       report.late++;
       report.problems.push(`exchange ${n}: took ${((end - start) / 1e6).toFixed(3)} ms, the rules allow ${(bound.deadlineNs / 1e6).toFixed(3)} ms`);
@@ -155,6 +160,7 @@ export function runCampaign(o: CampaignOptions): CampaignReport {
       if (r.slot.attributes.state !== 'SPECIFIC') {
         // Rule 6.4: the link gave up and the session deactivated; the host powers the card on again.
         report.reactivations++;
+        block = { count: 0, length: 0, pcb: 0 };
         if (!powerOn()) {
           report.problems.push(`exchange ${n}: could not reactivate after ${res.error}`);
           break;
@@ -175,10 +181,18 @@ interface T1Timing {
   charEtu: number;
   bwtEtu: number;
   cwtEtu: number;
+  /** LRC 1, CRC 2 (§11.3.1). */
+  edcLength: number;
 }
 
 /** §11.2: BGT between the last character of a block and the first of the next one in the other direction. */
 const BGT_ETU = 22;
+/**
+ * The reader reckons BGT from the UART's report of the card's last character, which a receiver can only
+ * make once it sampled the stop position (the simulated UART decides at 10.25 etu; T1Link assumes 10):
+ * up to 1 etu later than the character's end.
+ */
+const RX_REPORT_ETU = 1;
 /** The largest S(WTX request) multiplier the campaign card draws (hal/sim/cards/t1-engine.ts: 1 + 0…2). */
 const WTX_MAX = 3;
 
@@ -198,69 +212,103 @@ function worstCaseNs(txLength: number, rxLength: number, ifsc: number, ifsd: num
   return attempts * attemptEtu * t.etuNs;
 }
 
+/** The line as the exchange found it. */
+export interface LineBefore {
+  /** Leading edges of the last characters of each side (SimLine.lastEdge). */
+  lastCard: number;
+  lastReader: number;
+  /** The reader's block the exchange before left going out, as ruleBound parsed it so far. */
+  block: ReaderBlock;
+}
+
+/** The reader's block being parsed: characters so far, its length once LEN is known (3 before), PCB. */
+export interface ReaderBlock {
+  count: number;
+  length: number;
+  pcb: number;
+}
+
 export interface RuleBound {
   /** How long the exchange may take by the rules, given when the card spoke. */
   deadlineNs: number;
   /** Runs of characters from one sender (blocks, with any stray character after them). */
   turns: number;
+  /** The reader's block at `end`, for the next exchange's `before`. */
+  block: ReaderBlock;
 }
 
 /**
  * The tight bound of one exchange (ISO 7816-3 §11.2, §11.4.3, §11.6), from the characters on the
- * line between `start` and `end`. The card's time is taken as it happened (its processing and
- * injected delays, its characters, CWT gaps), except that it cannot answer later than BWT × WTX: the
- * reader must have taken the turn by then. The reader's time is what the rules allow it:
- * - its first block: at once, or BGT after the card's last character (`cardBefore`);
- * - its characters: (n − 1) character times per block (no idle inside a block);
- * - after the card's block: BGT, or CWT of silence when the block was invalid (max of both);
- * - after its own block with no answer: BWT, × the multiplier of the S(WTX response) it just sent (rule 3);
- * - to the result: as after a card block, or BWT × WTX after its own last block (the card stayed mute).
- * Retransmissions (rules 7.1–7.3, at most 3), S(RESYNCH) (rule 6, at most 3) and chaining
- * acknowledgements (rule 5) are just further turns, each bounded the same way.
+ * line between `start` and `end`. Each character the reader sends, and the result, has a latest time
+ * the rules allow given what came before it on the line; the bound is the exchange's duration plus
+ * the sum of those margins (negative where the reader was late). The card's time counts as it
+ * happened (processing, injected delays, CWT gaps), except that an answer starting later than
+ * BWT × WTX after the reader's block means the reader failed to take the turn back (negative margin).
+ * The reader's latest times:
+ * - its first block: at once, or BGT after the card's last character, or one character time after
+ *   the rest of its previous block (`before`);
+ * - inside a block (told apart by LEN, §11.3.1): one character time after its previous character, or
+ *   BGT after a character the card put on the half-duplex line meanwhile (a collision);
+ * - a new block after the card spoke: BGT, or CWT of silence when the card's block was invalid or cut
+ *   short (the larger of both);
+ * - a new block with no answer: BWT after its last character, × the multiplier of the S(WTX response)
+ *   it just sent (rule 3);
+ * - the result: as a new block would be.
+ * Retransmissions (rules 7.1–7.3, at most 3 per block), S(RESYNCH) (rule 6, at most 3) and chaining
+ * acknowledgements (rule 5) are just further blocks, each bounded the same way.
  */
-export function ruleBound(events: readonly LineCharacter[], start: number, end: number, cardBefore: number, t: T1Timing): RuleBound {
+export function ruleBound(events: readonly LineCharacter[], start: number, end: number, before: LineBefore, t: T1Timing): RuleBound {
   const etu = t.etuNs;
-  const afterCard = Math.max(BGT_ETU, t.cwtEtu) * etu;
-  let deadline = start;
+  const afterCard = (Math.max(BGT_ETU, t.cwtEtu) + RX_REPORT_ETU) * etu;
+  let margin = 0;
   let turns = 0;
+  /** Null until the exchange's first block. */
   let from: LineSide | null = null;
-  let firstIndex = 0;
-  let last = start;
+  let lastReader = before.lastReader;
+  let lastCard = before.lastCard;
+  /** Characters of the reader's current block so far, and its length once LEN is known. */
+  let { count, length, pcb } = before.block;
   /** BWT multiplier granted by the reader's last block (S(WTX response), rule 3). */
   let wtx = 1;
-  for (let i = 0; i <= events.length; i++) {
-    const e = i < events.length ? events[i] : undefined;
-    if (e !== undefined && (e.timeNs < start || e.timeNs > end)) continue;
-    if (e !== undefined && e.from === from) {
-      if (from === 'reader') deadline += t.charEtu * etu;
-      else deadline += e.timeNs - last;
-      last = e.timeNs;
-      continue;
-    }
-    // A turn ends (or the exchange does): close the previous turn.
-    if (from === 'reader') {
-      const b = events;
-      const count = i - firstIndex;
-      wtx = count >= 4 && b[firstIndex + 1].byte === 0xe3 && b[firstIndex + 2].byte === 1 ? Math.max(1, b[firstIndex + 3].byte) : 1;
-    }
-    if (e === undefined) {
-      deadline += from === 'card' ? afterCard : from === 'reader' ? t.bwtEtu * wtx * etu : 0;
-      break;
-    }
-    turns++;
+  /** Latest time for the reader's next block or the result, given the line so far. */
+  const nextBlock = (): number => {
+    if (from === null) return Math.max(start, lastCard + (BGT_ETU + RX_REPORT_ETU) * etu, lastReader + t.charEtu * etu);
+    return from === 'card' ? lastCard + afterCard : lastReader + t.bwtEtu * wtx * etu;
+  };
+  for (const e of events) {
+    if (e.timeNs < start || e.timeNs > end) continue;
     if (e.from === 'reader') {
-      if (from === null) deadline = Math.max(start, cardBefore + BGT_ETU * etu);
-      else if (from === 'card') deadline += afterCard;
-      else deadline += t.bwtEtu * wtx * etu;
+      let latest: number;
+      if (count < length) {
+        latest = lastReader + t.charEtu * etu;
+        if (from === 'card') latest = Math.max(latest, lastCard + (BGT_ETU + RX_REPORT_ETU) * etu);
+      } else {
+        latest = nextBlock();
+        count = 0;
+        length = 3;
+      }
+      margin += latest - e.timeNs;
+      if (count === 0) wtx = 1;
+      else if (count === 1) pcb = e.byte;
+      else if (count === 2) length = 3 + e.byte + t.edcLength;
+      // Rule 3: S(WTX response) grants its INF as the multiplier of the next BWT.
+      else if (count === 3 && pcb === 0xe3) wtx = Math.max(1, e.byte);
+      count++;
+      lastReader = e.timeNs;
+      if (from === null && count >= length) {
+        // The rest of the previous exchange's block is out; this exchange's first block is still to come.
+        count = length = 0;
+        continue;
+      }
     } else {
-      // The card's answer: its own time, but no later than BWT × WTX after the reader's last character.
-      deadline += from === null ? e.timeNs - start : Math.min(e.timeNs - last, t.bwtEtu * wtx * etu);
+      if (from === 'reader' && count >= length) margin += Math.min(0, lastReader + t.bwtEtu * wtx * etu - e.timeNs);
+      lastCard = e.timeNs;
     }
+    if (e.from !== from) turns++;
     from = e.from;
-    firstIndex = i;
-    last = e.timeNs;
   }
-  return { deadlineNs: deadline - start, turns };
+  margin += nextBlock() - end;
+  return { deadlineNs: end - start + margin, turns, block: { count, length, pcb } };
 }
 
 function same(a: Uint8Array, b: Uint8Array): boolean {

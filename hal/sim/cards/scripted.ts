@@ -6,7 +6,15 @@
  * - T=0 (§10.3): a 5-byte command header, or the data bytes after a procedure byte: all remaining
  *   (P3 minus those already sent) after INS, one after INS ⊕ FF. A HEX `expect` sets the length itself.
  * A reset replays ATR and PPS without consuming a step. On a mismatch the script fails with the
- * 1-based step number and a reason, and the card goes mute for good.
+ * 1-based step number and a reason, and the card goes mute for good. A script that simply was not
+ * played to its end reports `completed: false`, no failed step, and the reason `ended before step N`.
+ *
+ * `{ "badParity": HEX }` sends those bytes with wrong parity on every transmission, repetitions
+ * included (CardSendOptions.badParity). T=0 (§7.3): the reader signals the error, the card repeats,
+ * and once the reader's repetition bound is reached it gives up with a parity error; the card then
+ * drops the rest of the reply (hal/sim/card-io.ts), so the reader's next command finds a quiet line
+ * and the next step. T=1 has no error signal: the block goes out whole, bad bytes and all, and the
+ * reader answers it with an R-block (§11.6.2), which the next step can expect.
  */
 import type { ScriptStatus, SimCard } from '../card.js';
 import { fromHex, toHex } from './atr.js';
@@ -134,7 +142,7 @@ class ScriptCard extends BaseCard implements ScriptedCard {
     return {
       completed: this.#failed === null && this.#index === this.#steps.length,
       failedStep: this.#failed?.step ?? null,
-      reason: this.#failed?.reason ?? null,
+      reason: this.#failed?.reason ?? (this.#index < this.#steps.length ? `ended before step ${this.#index + 1} of ${this.#steps.length}` : null),
     };
   }
 
