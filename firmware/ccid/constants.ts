@@ -57,7 +57,7 @@ export function bStatus(icc: IccStatus, command: CommandStatus): number {
 }
 
 /** §6.2.6 Table 6.2-2: slot error register values when bmCommandStatus = 1. */
-export const SlotErrorCode: Readonly<Record<SlotError | 'PIN_TIMEOUT' | 'PIN_CANCELLED' | 'CMD_NOT_SUPPORTED', number>> =
+export const SlotErrorCode: Readonly<Record<Exclude<SlotError, 'BAD_APDU_LENGTH'> | 'PIN_TIMEOUT' | 'PIN_CANCELLED' | 'CMD_NOT_SUPPORTED', number>> =
   Object.freeze({
     CMD_ABORTED: 0xff,
     ICC_MUTE: 0xfe,

@@ -7,7 +7,6 @@
 import type { VoltageClass } from '../../hal/interfaces/card-contacts.js';
 import type { Scheduler, TimerHandle } from '../../hal/interfaces/scheduler.js';
 import { TraceCategory, type Trace } from '../../hal/interfaces/trace.js';
-import { parseApdu } from '../iso7816/apdu.js';
 import type { Slot, SlotError, SlotParameters, TransmitResult } from '../iso7816/slot.js';
 import {
   Chain,
@@ -359,16 +358,6 @@ export class SlotEngine {
       this.#resetChains();
       return;
     }
-    const command = this.#command.subarray(0, length);
-    const slot = this.#slot;
-    const tpdu = this.#context.description.exchangeLevel === 'tpdu' && slot.transmitTpdu !== undefined;
-    // At the APDU levels abData is one command APDU (ISO 7816-4 §5.1): bytes that are none cannot be
-    // mapped onto T=0 (ISO 7816-3 §12.1) and must not reach a T=1 card either, so both protocols refuse
-    // them alike, as a length error: bError = offset of dwLength (§6.2.6).
-    if (!tpdu && parseApdu(command).kind === 'malformed') {
-      this.#resetChains();
-      return this.#dataBlock(bSeq, CommandStatus.failed, Offset.dwLength, Chain.whole, null);
-    }
     const token = this.#start('PC_to_RDR_XfrBlock', bSeq);
     this.#extensionPeriodNs = extensionPeriodNs(this.#slot.attributes);
     this.#armExtension();
@@ -394,8 +383,10 @@ export class SlotEngine {
     const waiting = (multiplier: number): void => {
       if (token === this.#token && this.#phase === 'busy') this.#timeExtension(bSeq, multiplier);
     };
-    if (tpdu) {
-      slot.transmitTpdu!(command, bBWI, done, waiting);
+    const command = this.#command.subarray(0, length);
+    const slot = this.#slot;
+    if (this.#context.description.exchangeLevel === 'tpdu' && slot.transmitTpdu !== undefined) {
+      slot.transmitTpdu(command, bBWI, done, waiting);
     } else {
       slot.transmitApdu(command, done, waiting);
     }
@@ -547,7 +538,8 @@ export class SlotEngine {
   }
 
   #errorCode(error: SlotError): number {
-    return SlotErrorCode[error];
+    // abData is no APDU: a length error, so bError is the offset of dwLength (§6.2.6), as for a message.
+    return error === 'BAD_APDU_LENGTH' ? Offset.dwLength : SlotErrorCode[error];
   }
 
   #iccStatus(): IccStatus {

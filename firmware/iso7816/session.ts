@@ -9,6 +9,7 @@ import type { CardCharError, CardUart, CardUartConstructor, CardUartOptions, Con
 import type { Scheduler, TimerHandle } from '../../hal/interfaces/scheduler.js';
 import { silentTrace, TraceCategory, type Trace } from '../../hal/interfaces/trace.js';
 import { decodeAtr, type AtrInfo } from './atr.js';
+import { parseApdu } from './apdu.js';
 import { ATR_MAX, AtrReceiver } from './atr-receiver.js';
 import {
   applyHostParameters, defaultLink, linkAfterPps, planAfterAtr, planForHost, planHostPps, sameLink, type AtrPlan,
@@ -185,6 +186,12 @@ export class CardSession implements Slot {
   transmitApdu(apdu: Uint8Array, done: (result: TransmitResult) => void, onWaiting?: (multiplier: number) => void): void {
     if (this.#state === 'negotiable') {
       return this.#settle(null, (error) => done({ error, response: null }), () => this.transmitApdu(apdu, done, onWaiting));
+    }
+    // Bytes that are no command APDU (ISO 7816-4 §5.1) reach neither protocol: §12.1 cannot map them
+    // onto T=0, and a T=1 card would only answer 6700; both refuse them alike, before the card.
+    if (this.#refusal() === null && parseApdu(apdu).kind === 'malformed') {
+      this.#log(TraceCategory.ERROR, 'malformed APDU, not sent');
+      return this.#later(() => done({ error: 'BAD_APDU_LENGTH', response: null }));
     }
     this.#exchange(done, false, (transport, finish) => transport.transmitApdu(apdu, finish, onWaiting));
   }

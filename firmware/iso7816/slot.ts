@@ -22,7 +22,13 @@ export type SlotError =
   | 'PROCEDURE_BYTE_CONFLICT'
   | 'DEACTIVATED_PROTOCOL'
   | 'BUSY_WITH_AUTO_SEQUENCE'
-  | 'CMD_SLOT_BUSY';
+  | 'CMD_SLOT_BUSY'
+  /**
+   * transmitApdu: the bytes are no command APDU (ISO 7816-4 §5.1: shorter than a header, or lengths
+   * that do not add up); nothing was sent, on either protocol. Not in CCID Table 6.2-2: the CCID
+   * layer reports it as a length error, bError = offset of dwLength (1).
+   */
+  | 'BAD_APDU_LENGTH';
 
 /** Reader states of the reader-driver model (ISO 7816-3 §6 activation, §9 PPS). */
 export type ReaderState = 'ABSENT' | 'PRESENT' | 'SWALLOWED' | 'POWERED' | 'NEGOTIABLE' | 'SPECIFIC';

@@ -145,7 +145,7 @@ export class T0Transport implements Transport {
     if (parsed.kind === 'malformed') {
       // Nothing reached the card: the command is refused as a whole (no TPDU mapping exists for it).
       this.#log(TraceCategory.ERROR, `T=0: malformed APDU (${parsed.fault}), not sent`, apdu);
-      return this.#later(done, 'CMD_ABORTED');
+      return this.#later(done, 'BAD_APDU_LENGTH');
     }
     this.#begin(apdu, parsed, false, 1, done, onWaiting);
     if (parsed.nc > MAX_SHORT_NC || (parsed.nc === 0 && parsed.ne > MAX_SHORT_NE)) {

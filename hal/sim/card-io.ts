@@ -39,7 +39,7 @@ export class SimCardIo implements CardIo {
       leadingEdge: () => {},
       sending: () => {},
       sendFailed: () => {},
-      sent: () => this.#sent(),
+      sent: () => {},
     }, this.#etu(), 'direct', CARD_REPETITIONS);
     this.#port.listening = false;
   }
@@ -131,23 +131,6 @@ export class SimCardIo implements CardIo {
   close(): void {
     this.#cancelTimers();
     this.#port.close();
-  }
-
-  /**
-   * §7.3: a character whose last repetition still had wrong parity ended either because the reader
-   * stopped signalling (its repetition bound was reached: it reports a parity error and the exchange is
-   * over) or because the card's own bound was passed. Either way the card, like a real one that counts
-   * the error signals, drops the rest of its queued reply instead of talking into the reader's next
-   * command. (Without error signals — T=1, or a reader that does not repeat — nothing is dropped.)
-   */
-  #sent(): void {
-    const events = this.#line.events;
-    for (let i = events.length - 1; i >= 0; i--) {
-      const e = events[i];
-      if (e.from !== 'card') continue;
-      if (e.repeated && !e.parityOk) this.silence();
-      return;
-    }
   }
 
   #etu(): number {

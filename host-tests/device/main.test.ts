@@ -27,13 +27,19 @@ export default class PWM {
   close() { globalThis.__pins.delete(this.options.pin); }
 }`;
 
-/** The card's side of the I/O line: what the fake UART record delivers after RST rises. */
+/**
+ * The card's side of the I/O line: what the fake UART record delivers after RST rises. Receive
+ * deadlines are kept the way card-uart.c keeps them, coarsely: one timeout after the first deadline.
+ */
 interface UartRecord {
   args: unknown[];
   rx: number[];
   tx: number[];
+  deadline: FakeTimer | null;
   deliver(readable: number, writable: number, errors: number): void;
 }
+const TIMEOUT = 0x08;
+const fakeTimer = (globalThis as unknown as { __fakeTimer: { set(cb: () => void, ms: number): FakeTimer } }).__fakeTimer;
 let uart: UartRecord | null = null;
 
 interface Driver {
@@ -57,14 +63,22 @@ natives({
   xs_usbdevice_get_capacity: () => 4106,
   xs_usbdevice_get_configured: () => true,
   xs_carduart: (self, ...args) => {
-    uart = { args, rx: [], tx: [], deliver: args[10] as UartRecord['deliver'] };
+    uart = { args, rx: [], tx: [], deadline: null, deliver: args[10] as UartRecord['deliver'] };
     self.record = uart;
   },
   xs_carduart_read: (self) => (self.record as UartRecord).rx.shift(),
   xs_carduart_write: (self, raw) => ((self.record as UartRecord).tx.push(raw as number), true),
   xs_carduart_get_writable: () => 256,
   xs_carduart_get_convention: () => 1,
-  xs_carduart_set_deadlines: () => undefined,
+  xs_carduart_set_deadlines: (self, first, next) => {
+    const record = self.record as UartRecord;
+    if (record.deadline) record.deadline.cleared = true;
+    record.deadline = null;
+    const etu = (first as number) || (next as number);
+    if (etu === 0) return;
+    const etuNs = record.args[3] as number;
+    record.deadline = fakeTimer.set(() => record.deliver(0, 0, TIMEOUT), Math.ceil((etu * etuNs) / 1e6));
+  },
   xs_carduart_flush: (self) => void ((self.record as UartRecord).rx.length = 0),
   xs_carduart_close: () => undefined,
 });
@@ -134,7 +148,7 @@ test.serial('with a card in the socket, PC_to_RDR_IccPowerOn activates it (VCC, 
       // RST (GPIO 6) rises: the card answers with a minimal T=0 ATR (TS 3B, T0 00) a little later.
       if (pin === 6 && value === 1 && uart) {
         const line = uart;
-        (globalThis as unknown as { __fakeTimer: { set(cb: () => void, ms: number): void } }).__fakeTimer.set(() => {
+        fakeTimer.set(() => {
           line.rx.push(0x3b, 0x00);
           line.deliver(2, 0, 0);
         }, 1);
@@ -152,6 +166,7 @@ test.serial('with a card in the socket, PC_to_RDR_IccPowerOn activates it (VCC, 
   t.is(pins.get(5), 'clock');
   t.is(pins.get(6), 1, 'RST high');
   t.deepEqual(uart!.args.slice(0, 4), [1, 4, 10753, 93000]);
+  console.log(JSON.stringify(bulkReplies()), JSON.stringify(uart!.tx), JSON.stringify([...(globalThis as any).__pins]));
   const dataBlock = bulkReplies().find((bytes) => bytes[0] === 0x80);
   t.truthy(dataBlock, 'RDR_to_PC_DataBlock');
   t.deepEqual(dataBlock!.slice(0, 12), [0x80, 2, 0, 0, 0, 0, 0x08, 0x00, 0, 0, 0x3b, 0x00]);

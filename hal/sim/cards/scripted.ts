@@ -11,10 +11,11 @@
  *
  * `{ "badParity": HEX }` sends those bytes with wrong parity on every transmission, repetitions
  * included (CardSendOptions.badParity). T=0 (§7.3): the reader signals the error, the card repeats,
- * and once the reader's repetition bound is reached it gives up with a parity error; the card then
- * drops the rest of the reply (hal/sim/card-io.ts), so the reader's next command finds a quiet line
- * and the next step. T=1 has no error signal: the block goes out whole, bad bytes and all, and the
- * reader answers it with an R-block (§11.6.2), which the next step can expect.
+ * and once the reader's repetition bound is reached it gives up on the exchange with a parity error;
+ * so in T=0 a badParity item ends the reply: what follows it in `reply` is not sent (it could only
+ * collide with the reader's next command), and the card waits for the next command header, the
+ * next step. T=1 has no error signal: the block goes out whole, bad bytes and all, and the reader
+ * answers it with an R-block (§11.6.2), which the next step can expect.
  */
 import type { ScriptStatus, SimCard } from '../card.js';
 import { fromHex, toHex } from './atr.js';
@@ -218,6 +219,10 @@ class ScriptCard extends BaseCard implements ScriptedCard {
           io.send(byte, { delayEtu, badParity: item.bad });
           delayEtu = undefined;
           last = byte;
+        }
+        if (item.bad && this.protocol !== 1) {
+          last = undefined;
+          break;
         }
       }
     }
