@@ -97,8 +97,8 @@ export class CardSession implements Slot {
   #warmResetTried = false;
   #convention: Convention = 'direct';
   readonly #atrReceiver = new AtrReceiver();
-  /** A complete ATR waiting for the line to go quiet (ATR_QUIET_ETU), or null; a view of the receiver's buffer. */
-  #atrSettling: Uint8Array | null = null;
+  /** What follows a complete ATR (PPS, or the protocol) once the line is quiet (ATR_QUIET_ETU), or null. */
+  #atrSettling: (() => void) | null = null;
   /** Stray characters discarded after the complete ATR, and when it was complete (turnaround counts from then). */
   #atrStrays = 0;
   #atrCompleteNs = 0;
@@ -426,11 +426,17 @@ export class CardSession implements Slot {
     }
     if (reception === null) return;
     if (reception.kind === 'failed') return this.#atrFailed(reception.error, reception.why, true);
-    // Stray characters after the ATR would collide with the PPS or the first command: wait for quiet.
-    this.#cancelTimer();
-    this.#atrSettling = reception.atr;
-    this.#atrStrays = 0;
     this.#atrCompleteNs = this.#scheduler.now();
+    this.#atrComplete(uart, reception.atr);
+  }
+
+  /**
+   * Stray characters after the ATR would collide with the PPS or the first command: `next` runs once
+   * no character has started for ATR_QUIET_ETU. (A reset or deactivation silences the card anyway.)
+   */
+  #afterQuiet(uart: CardUart, next: () => void): void {
+    this.#atrSettling = next;
+    this.#atrStrays = 0;
     uart.setDeadlines(ATR_QUIET_ETU, ATR_QUIET_ETU);
   }
 
@@ -447,9 +453,10 @@ export class CardSession implements Slot {
 
   /** The line has been quiet for ATR_QUIET_ETU since the ATR (or its last stray character). */
   #atrQuiet(): void {
-    const atr = this.#atrSettling!;
+    const next = this.#atrSettling!;
     this.#atrSettling = null;
-    this.#atrComplete(this.#uart!, atr);
+    this.#uart!.setDeadlines(0, 0);
+    next();
   }
 
   /**
@@ -514,9 +521,9 @@ export class CardSession implements Slot {
         this.#classIndex = this.#classes.indexOf(plan.voltage);
         return this.#powerGap();
       case 'pps':
-        return this.#startPps(plan);
+        return this.#afterQuiet(uart, () => this.#startPps(plan));
       case 'use':
-        return this.#openLinkAfterTurnaround(plan.link, undefined, this.#atrCompleteNs);
+        return this.#afterQuiet(uart, () => this.#openLinkAfterTurnaround(plan.link, undefined, this.#atrCompleteNs));
     }
   }
 

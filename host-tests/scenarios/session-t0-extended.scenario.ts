@@ -100,7 +100,7 @@ export const scenarios: Scenario[] = [
         `80EE0000 0003E8 ${long} 0000`,
         '00A40000 000002 2F00 0000',
       ]);
-      check(responses[0] === `${long.slice(0, 1200)}9000`, 'Nc 1000, Ne 600: the first 600 bytes and 9000');
+      check(responses[0] === `${long.slice(0, 1200)}6100`, 'Nc 1000, Ne 600: the first 600 bytes and 61 00 (400 more held back, ISO 7816-4 §5.1)');
       check(responses[1] === `${long}9000`, 'Nc 1000, Le 0000 (Ne 65 536): all 1000 bytes and 9000');
       check(responses[2].startsWith('62') && responses[2].endsWith('9000') && lines[2].startsWith('00A40000022F00'), 'case 4E.1 (Nc 2): the short case 3 TPDU, FCP through GET RESPONSE');
     },

@@ -267,7 +267,7 @@ test('ISO 7816-4 §5.1 a malformed APDU is refused without reaching the card; re
   t.is(h.take(), '');
   t.is(h.results.length, 0);
   h.settle();
-  t.deepEqual(h.results, [{ error: 'CMD_ABORTED', response: null }]);
+  t.deepEqual(h.results, [{ error: 'BAD_APDU_LENGTH', response: null }]);
 });
 
 test('ISO 7816-3 §12.2 response buffer bound: a response longer than maxResponseLength is XFR_OVERRUN', (t) => {

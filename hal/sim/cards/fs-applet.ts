@@ -162,8 +162,7 @@ export class FileSystemApplet {
     const { cla, ins } = apdu;
     const refused = this.refuse(cla, ins);
     if (refused !== null) return response(refused);
-    // Proprietary: the first Ne bytes of its data, nothing held back (so case 3 ECHO returns nothing).
-    if (cla === 0x80 && ins === INS.ECHO) return response(SW.OK, apdu.data.slice(0, apdu.ne));
+    if (cla === 0x80 && ins === INS.ECHO) return response(SW.OK, apdu.data.slice());
     switch (ins) {
       case INS.SELECT:
         return this.#select(apdu);
