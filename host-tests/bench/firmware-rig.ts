@@ -306,8 +306,48 @@ class WireUart implements CardUart {
     this.#socket.readerByte(byte);
   }
 
-  // The device keeps receive deadlines in native code; the wire's card always answers.
-  setDeadlines(): void {}
+  /**
+   * Receive deadlines (CardUart contract), kept lazily so the rig adds no event per byte: one timer
+   * runs to the deadline; when it fires and a character started in the meantime, it re-arms from that
+   * character's leading edge with `nextEtu` instead of reporting. The firmware relies on them where a
+   * card's silence is the answer (the quiet line after the ATR).
+   */
+  setDeadlines(firstEtu: number, nextEtu: number): void {
+    this.#disarm();
+    if (firstEtu <= 0 && nextEtu <= 0) return;
+    const etuNs = this.#charNs / 12;
+    const now = this.#socket.scheduler.now();
+    const lastEdge = (this.#txEnd > this.#rxEnd ? this.#txEnd : this.#rxEnd) - this.#charNs;
+    this.#nextNs = nextEtu * etuNs;
+    this.#armedAt = this.#tail;
+    this.#arm((lastEdge > now ? lastEdge : now) + firstEtu * etuNs);
+  }
+
+  #deadline: number | null = null;
+  #nextNs = 0;
+  /** Ring position when the deadline was (re-)armed: a later byte restarts the count. */
+  #armedAt = 0;
+
+  #arm(timeNs: number): void {
+    this.#deadline = this.#socket.scheduler.at(timeNs, this.#expire);
+  }
+
+  #disarm(): void {
+    if (this.#deadline !== null) this.#socket.scheduler.cancel(this.#deadline);
+    this.#deadline = null;
+  }
+
+  readonly #expire = (): void => {
+    this.#deadline = null;
+    if (this.#closed) return;
+    if (this.#tail > this.#armedAt && this.#nextNs > 0) {
+      this.#armedAt = this.#tail;
+      const lastStart = this.#arrival[(this.#tail - 1) & (RING - 1)] - this.#charNs;
+      return this.#arm(lastStart + this.#nextNs);
+    }
+    if (this.#tail > this.#armedAt) return;
+    this.#options.onError?.('timeout');
+  };
 
   flush(): void {
     this.#head = this.#visible = this.#tail;
@@ -316,6 +356,7 @@ class WireUart implements CardUart {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#disarm();
     if (this.#socket.uart === this) this.#socket.uart = null;
   }
 
