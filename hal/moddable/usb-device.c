@@ -38,7 +38,11 @@
 #endif
 
 #define kPacketSize 64                 /* full speed bulk and interrupt */
-#define kOutSize (8 * kPacketSize)     /* one bulk OUT transfer: a short packet or 512 bytes ends it */
+/* One bulk OUT transfer is one packet. A longer transfer ends only on a short packet or when full,
+   and hosts send no zero-length packet after a command whose length is a multiple of 64 (libccid
+   does not), so such a command would wait for the next one. The CCID class reassembles messages by
+   dwLength, so handing it packets costs nothing. */
+#define kOutSize kPacketSize
 #define kInterruptSize kPacketSize
 #define kControlSize 256
 #define kMaxStrings 8

@@ -25,7 +25,9 @@ removes the card. Without --apdu it runs a demo session.
 
   --card NAME|FILE  a built-in card (see 'ccid-reader cards') or a scripted card JSON file
   --apdu HEX        an APDU to send (repeatable; spaces allowed inside the quotes)
-  --json            print one JSON object instead of the readable trace
+  --json            print one JSON object instead of the readable trace; an exchange's "error" is the
+                    CCID bError name (ICC_MUTE, XFR_PARITY_ERROR, …; BAD_FIELD_OFFSET_1 = dwLength:
+                    the --apdu bytes are no APDU, refused before the card on T=0 and T=1 alike)
   --trace           add the firmware's protocol trace (to stderr with --json)
   --vcd FILE        write the contact signals (VCC, CLK, RST, I/O) as a VCD waveform
   --pcap FILE       write the USB traffic as a usbmon pcap capture
