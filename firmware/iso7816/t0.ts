@@ -166,7 +166,7 @@ export class T0Transport implements Transport {
     if (this.#phase !== 'idle') return this.#later(done, 'CMD_SLOT_BUSY');
     if (tpdu.length < 5 || (tpdu.length > 5 && tpdu.length !== 5 + tpdu[4])) {
       this.#log(TraceCategory.ERROR, 'T=0: malformed TPDU, not sent', tpdu);
-      return this.#later(done, 'CMD_ABORTED');
+      return this.#later(done, 'BAD_APDU_LENGTH');
     }
     const p3 = tpdu[4];
     this.#begin(tpdu, null, true, waitMultiplier, done, onWaiting);

@@ -308,3 +308,13 @@ test('ISO 7816-3 §10.3.3 any card behaviour ends each command exactly once, wit
   }));
   t.pass();
 });
+
+test('CCID TPDU level over T=0 (ISO 7816-3 §10.3.2): a header shorter than 5 bytes or data not matching P3 is refused unsent with BAD_APDU_LENGTH', (t) => {
+  for (const tpdu of ['00A400', '00A4000C0200', '00A4000C023F0000']) {
+    const h = harness();
+    h.t0.transmitTpdu(bytes(tpdu), 0, (r) => h.results.push(r));
+    h.settle();
+    t.is(h.take(), '', `${tpdu}: nothing sent`);
+    t.deepEqual(h.results, [{ error: 'BAD_APDU_LENGTH', response: null }], tpdu);
+  }
+});
