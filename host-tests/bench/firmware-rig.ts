@@ -28,6 +28,7 @@ import { CcidClass } from '../../firmware/ccid/ccid-class.js';
 import type { ReaderConfig } from '../../firmware/ccid/descriptors.js';
 import { createCardSlot } from '../../firmware/iso7816/session.js';
 import { cardUartCapabilities } from '../../hal/moddable/card-line.js';
+import { hex as bytes, toHex as hex } from '../../hal/sim/cards/atr.js';
 
 // ——— Scheduler ———————————————————————————————————————————————————————————————————
 
@@ -675,17 +676,6 @@ interface Rig {
 
 let rig: Rig | null = null;
 
-function bytes(hexText: string): Uint8Array {
-  const out = new Uint8Array(hexText.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hexText.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-function hex(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += (b[i] < 16 ? '0' : '') + b[i].toString(16).toUpperCase();
-  return s;
-}
 
 function exchange(r: Pick<Rig, 'host' | 'scheduler'>, pieces: Uint8Array[]): void {
   r.host.start(pieces);

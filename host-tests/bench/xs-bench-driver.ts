@@ -7,6 +7,7 @@ import { findCard } from '../../hal/sim/cards/registry.js';
 import { createSimReader, type SimReader } from '../../hal/sim/reader.js';
 import { CcidHost, type TransmitReply } from '../host-driver/ccid-host.js';
 import { drive } from '../host-driver/drive.js';
+import { hex as bytes, toHex as hex } from '../../hal/sim/cards/atr.js';
 
 const COMMAND_LIMIT_NS = 600e9;
 const SETTLE_NS = 50e6;
@@ -18,17 +19,6 @@ interface Session {
 
 let session: Session | null = null;
 
-function bytes(hexText: string): Uint8Array {
-  const out = new Uint8Array(hexText.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hexText.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-function hex(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += (b[i] < 16 ? '0' : '') + b[i].toString(16).toUpperCase();
-  return s;
-}
 
 /** A fresh reader with the card inserted and powered (IccPowerOn through CCID). */
 export function setup(args: { card: string; seed: number }): { atr: string; protocol: number | null } {
