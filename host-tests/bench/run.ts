@@ -57,7 +57,8 @@ function isRow(v: unknown): v is Row {
 }
 
 function formatValue(v: unknown): string {
-  if (typeof v === 'number') return Number.isInteger(v) ? v.toLocaleString('en-US') : v.toLocaleString('en-US', { maximumFractionDigits: 3 });
+  // Six significant digits keep ratios such as 1.0001 (the T=1 goal is within 3 %) from showing as 1.
+  if (typeof v === 'number') return Number.isInteger(v) ? v.toLocaleString('en-US') : v.toLocaleString('en-US', { maximumSignificantDigits: 6 });
   if (v === null || v === undefined) return '-';
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
