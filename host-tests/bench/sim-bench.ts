@@ -18,22 +18,12 @@ import type { CardIo, SimCard } from '../../hal/sim/card.js';
 import { findCard } from '../../hal/sim/cards/registry.js';
 import { createCardSlot } from '../../firmware/iso7816/session.js';
 import type { PowerOnResult, TransmitResult } from '../../firmware/iso7816/slot.js';
+import { echoApdu as echo } from '../sim/echo-apdu.js';
 
 export interface SimBenchRow {
   name: string;
   cpuNsPerVirtualUs: number;
   eventsPerChar: number;
-}
-
-function echo(size: number): Uint8Array {
-  const extended = size > 255;
-  const head = extended ? [0x80, 0xee, 0, 0, 0, size >> 8, size & 0xff] : [0x80, 0xee, 0, 0, size];
-  const tail = extended ? [size >> 8, size & 0xff] : [size & 0xff];
-  const apdu = new Uint8Array(head.length + size + tail.length);
-  apdu.set(head);
-  for (let i = 0; i < size; i++) apdu[head.length + i] = (i * 31 + 7) & 0xff;
-  apdu.set(tail, head.length + size);
-  return apdu;
 }
 
 function cpuNs(): number {

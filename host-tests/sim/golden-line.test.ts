@@ -19,6 +19,7 @@ import { createCardSlot } from '../../firmware/iso7816/session.js';
 import type { PowerOnResult, TransmitResult } from '../../firmware/iso7816/slot.js';
 import { demoApdus } from '../cli/sim-demo.js';
 import { ProbeCard, rig, openUart, ETU } from './helpers.js';
+import { echoApdu as echo } from './echo-apdu.js';
 
 const GOLDEN = new URL('./golden/', import.meta.url);
 
@@ -38,17 +39,6 @@ function lineTrace(board: SimBoard, notes: string[]): Trace {
 
 function hex(bytes: ArrayLike<number> | null): string | null {
   return bytes === null ? null : Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-function echo(size: number): Uint8Array {
-  const extended = size > 255;
-  const head = extended ? [0x80, 0xee, 0, 0, 0, size >> 8, size & 0xff] : [0x80, 0xee, 0, 0, size];
-  const tail = extended ? [size >> 8, size & 0xff] : [size & 0xff];
-  const apdu = new Uint8Array(head.length + size + tail.length);
-  apdu.set(head);
-  for (let i = 0; i < size; i++) apdu[head.length + i] = (i * 31 + 7) & 0xff;
-  apdu.set(tail, head.length + size);
-  return apdu;
 }
 
 /** A whole session through createCardSlot: power-on (ATR, PPS) and the APDUs, then power-off. */
