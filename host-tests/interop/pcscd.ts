@@ -66,7 +66,9 @@ export function buildStandin(): Promise<string> {
 /** A copy of libccid's bundle whose Info.plist also lists our reader (libccid opens only listed VID/PIDs). */
 function privateBundle(dropDir: string): string {
   const bundle = join(dropDir, 'ifd-ccid.bundle');
-  cpSync(CCID_BUNDLE, bundle, { recursive: true });
+  // Debian's Info.plist is a symlink to /etc/libccid_Info.plist: copy the file it points to, or the
+  // edit below would go into the system's own list.
+  cpSync(CCID_BUNDLE, bundle, { recursive: true, dereference: true });
   const plistPath = join(bundle, 'Contents', 'Info.plist');
   let plist = readFileSync(plistPath, 'utf8');
   const append = (key: string, value: string): void => {
