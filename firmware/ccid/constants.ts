@@ -1,7 +1,7 @@
 /**
  * Numbers of the USB CCID specification Rev 1.1, each named once here with its clause.
  */
-import type { SlotError } from '../iso7816/slot.js';
+import type { SlotError } from '../../hal/interfaces/slot.js';
 
 /** §6.1 Table 6.1-1 (bulk OUT), §6.2 Table 6.2-1 (bulk IN), §6.3 Table 6.3-1 (interrupt IN). */
 export const MessageCode = Object.freeze({

@@ -15,7 +15,7 @@
  * without `setMask` answers bError 0 (not supported).
  */
 import type { Trace } from '../../hal/interfaces/trace.js';
-import type { ReaderState, SlotAttributes } from '../iso7816/slot.js';
+import type { ReaderState, SlotAttributes } from '../../hal/interfaces/slot.js';
 import { Offset } from './constants.js';
 import { blockWaitingNs, workWaitingNs } from './time-extension.js';
 import { writeU32 } from './messages.js';

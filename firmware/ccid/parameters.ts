@@ -2,7 +2,7 @@
  * CCID Rev 1.1 §6.1.7 abProtocolData (Table 6.1-4 for T=0, Table 6.1-5 for T=1) ↔ SlotParameters.
  * The same structure travels in RDR_to_PC_Parameters (§6.2.3).
  */
-import type { SlotAttributes, SlotClockStop, SlotParameters } from '../iso7816/slot.js';
+import type { SlotAttributes, SlotClockStop, SlotParameters } from '../../hal/interfaces/slot.js';
 import { diValue, fiValue } from '../iso7816/tables.js';
 import { Offset } from './constants.js';
 

@@ -16,7 +16,7 @@
  * block's transmission in their timeout (libccid adds 1 s), so a tiny BWT is never a host's whole
  * timeout, and the bus stays quiet.
  */
-import type { SlotAttributes } from '../iso7816/slot.js';
+import type { SlotAttributes } from '../../hal/interfaces/slot.js';
 import { Fd, cyclesToNs, etuToNs } from '../iso7816/timing.js';
 
 export const EXTENSION_PERIOD_MIN_NS = 50e6;

@@ -5,7 +5,7 @@
  */
 import type { CardUart } from '../../hal/interfaces/card-uart.js';
 import { atrRemaining } from './atr-framing.js';
-import type { SlotError } from './slot.js';
+import type { SlotError } from '../../hal/interfaces/slot.js';
 
 /** §8.2: TS and at most 32 further characters. */
 export const ATR_MAX = 33;

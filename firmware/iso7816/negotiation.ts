@@ -6,7 +6,7 @@
 import type { VoltageClass } from '../../hal/interfaces/card-contacts.js';
 import type { AtrInfo } from './atr.js';
 import { chooseRate, hostRate, PPSS, ppsRemaining, specificClock, type RateChoice, type RateLimits } from './pps.js';
-import type { SlotError } from './slot.js';
+import type { SlotError } from '../../hal/interfaces/slot.js';
 import { diValue, fiValue } from './tables.js';
 import { DEFAULT_WI, Dd, Fd } from './timing.js';
 

@@ -2,7 +2,7 @@
  * The slot attributes (slot.ts SlotAttributes) as the session keeps them, their values with no card
  * powered, and the clock the ATR is read at.
  */
-import type { ReaderState, SlotAttributes } from './slot.js';
+import type { ReaderState, SlotAttributes } from '../../hal/interfaces/slot.js';
 import { T1_DEFAULTS } from './negotiation.js';
 import { Dd, DEFAULT_WI, Fd } from './timing.js';
 

@@ -19,7 +19,7 @@ import { hostRate, PPSS, type RateChoice } from './pps.js';
 import { PpsExchange } from './pps-exchange.js';
 import { atrClock, offAttributes, sameAttributes, type MutableAttributes } from './session-attributes.js';
 import { READER_STATE, sessionAllows, type SessionState } from './session-states.js';
-import type { PowerOnOptions, PowerOnResult, Slot, SlotAttributes, SlotError, SlotParameters, TransmitResult } from './slot.js';
+import type { PowerOnOptions, PowerOnResult, Slot, SlotAttributes, SlotError, SlotParameters, TransmitResult } from '../../hal/interfaces/slot.js';
 import { ECHO_CLASS, T0Transport } from './t0.js';
 import { CHAR_ERRORS, T1BlockExchange } from './t1-block-exchange.js';
 import { T1Link } from './t1/link.js';

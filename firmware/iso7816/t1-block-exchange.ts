@@ -5,7 +5,7 @@
  * character within BWT (times CCID bBWI), the next ones within CWT (§11.4.3), kept by the UART.
  */
 import type { CardCharError, CardUart } from '../../hal/interfaces/card-uart.js';
-import type { SlotError, TransmitResult } from './slot.js';
+import type { SlotError, TransmitResult } from '../../hal/interfaces/slot.js';
 import { BLOCK_MAX, blockLength } from './t1/block.js';
 import type { EdcKind } from './t1/edc.js';
 

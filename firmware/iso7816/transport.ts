@@ -4,7 +4,7 @@
  * force; a transport never opens or closes the UART itself.
  */
 import type { CardCharError } from '../../hal/interfaces/card-uart.js';
-import type { TransmitResult } from './slot.js';
+import type { TransmitResult } from '../../hal/interfaces/slot.js';
 
 export interface Transport {
   /** Forwarded CardUart onReadable. */

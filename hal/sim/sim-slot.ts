@@ -15,8 +15,8 @@ import type {
   SlotError,
   SlotParameters,
   TransmitResult,
-} from '../../firmware/iso7816/slot.js';
-import { diValue, fiValue } from '../../firmware/iso7816/tables.js';
+} from '../interfaces/slot.js';
+import { DI_TABLE, FI_TABLE } from './cards/atr.js';
 
 /** How the simulated card answers one exchange. */
 export interface SimSlotReply {
@@ -190,8 +190,8 @@ export class SimSlot implements Slot {
       if (pps[1] & 0x10) {
         a.fiIndex = pps[2] >> 4;
         a.diIndex = pps[2] & 0x0f;
-        a.F = fiValue(a.fiIndex) ?? 372;
-        a.D = diValue(a.diIndex) ?? 1;
+        a.F = FI_TABLE[a.fiIndex & 0xf] || 372;
+        a.D = DI_TABLE[a.diIndex & 0xf] || 1;
       }
       this.#end(() => done({ error: null, response: pps }));
     });
@@ -244,8 +244,8 @@ export class SimSlot implements Slot {
       a.protocol = p.protocol;
       a.fiIndex = p.fiIndex;
       a.diIndex = p.diIndex;
-      a.F = fiValue(p.fiIndex) ?? 372;
-      a.D = diValue(p.diIndex) ?? 1;
+      a.F = FI_TABLE[p.fiIndex & 0xf] || 372;
+      a.D = DI_TABLE[p.diIndex & 0xf] || 1;
       a.N = p.N;
       a.WI = p.WI;
       a.bwi = p.bwi;

@@ -17,7 +17,7 @@ import { createSimBoard } from '../../hal/sim/board.js';
 import type { CardIo, SimCard } from '../../hal/sim/card.js';
 import { findCard } from '../../hal/sim/cards/registry.js';
 import { createCardSlot } from '../../firmware/iso7816/session.js';
-import type { PowerOnResult, TransmitResult } from '../../firmware/iso7816/slot.js';
+import type { PowerOnResult, TransmitResult } from '../../hal/interfaces/slot.js';
 import { echoApdu as echo } from '../sim/echo-apdu.js';
 
 export interface SimBenchRow {

@@ -1,7 +1,7 @@
 /**
  * T=1 throughput bench: ECHO APDUs of 16, 255 and 4096 data bytes (the last an extended APDU, chained
  * both ways at IFSC = IFSD = 254) through the whole reader stack against the `t1` card, composed as
- * `ccid-reader sim --card t1` composes it (hal/sim/reader.ts): the shipped sim board provider
+ * `ccid-reader sim --card t1` composes it (host-tests/reader/reader.ts): the shipped sim board provider
  * (boards/sim/board.ts) and the session's slot factory `createCardSlot`. So the rate is the one the
  * session negotiates on that board (TA1 13: Fi 372, Di 4, at the board's clock), not one chosen here.
  *
@@ -19,7 +19,7 @@
  */
 import { createSimBoardProvider } from '../../boards/sim/board.js';
 import { createCardSlot } from '../../firmware/iso7816/session.js';
-import type { PowerOnResult, TransmitResult } from '../../firmware/iso7816/slot.js';
+import type { PowerOnResult, TransmitResult } from '../../hal/interfaces/slot.js';
 import { findCard } from '../../hal/sim/cards/registry.js';
 import type { VirtualScheduler } from '../../hal/sim/scheduler.js';
 

@@ -4,7 +4,7 @@
  * run through the full path, one request at a time, and reads XS's meter for each. No Node API.
  */
 import { findCard } from '../../hal/sim/cards/registry.js';
-import { createSimReader, type SimReader } from '../../hal/sim/reader.js';
+import { createSimReader, type SimReader } from '../reader/reader.js';
 import { CcidHost, type TransmitReply } from '../host-driver/ccid-host.js';
 import { drive } from '../host-driver/drive.js';
 import { hex as bytes, toHex as hex } from '../../hal/sim/cards/atr.js';

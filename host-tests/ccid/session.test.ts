@@ -5,7 +5,7 @@
 import test from 'ava';
 import { SlotErrorCode } from '../../firmware/ccid/constants.js';
 import { findCard } from '../../hal/sim/cards/registry.js';
-import { createSimReader } from '../../hal/sim/reader.js';
+import { createSimReader } from '../reader/reader.js';
 import { UsbHostDriver, bytes } from './harness.js';
 
 function driver(cardName: string | null): { bus: UsbHostDriver; remove: () => void } {

@@ -8,7 +8,7 @@ import test from 'ava';
 import { Chain, SlotErrorCode } from '../../firmware/ccid/constants.js';
 import type { RDR_to_PC } from '../../firmware/ccid/messages.js';
 import { blockWaitingNs, extensionPeriodNs, workWaitingNs } from '../../firmware/ccid/time-extension.js';
-import type { SlotAttributes } from '../../firmware/iso7816/slot.js';
+import type { SlotAttributes } from '../../hal/interfaces/slot.js';
 import { TestReader, bytes } from './harness.js';
 
 interface Timed {

@@ -8,7 +8,7 @@ import test from 'ava';
 import type { InvalidReply, RDR_to_PC } from '../../firmware/ccid/messages.js';
 import { findCard } from '../../hal/sim/cards/registry.js';
 import { createIso7816PcapWriter } from '../../hal/sim/pcap.js';
-import { createSimReader } from '../../hal/sim/reader.js';
+import { createSimReader } from '../reader/reader.js';
 import { TestReader, UsbHostDriver, bytes } from './harness.js';
 
 const STATE = { NEGOTIABLE: 4, SPECIFIC: 5 } as const;

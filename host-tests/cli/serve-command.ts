@@ -11,7 +11,7 @@ import type { ExchangeLevel } from '../../firmware/ccid/descriptors.js';
 import { openPcapFile, type PcapFile } from '../../hal/sim/pcap-file.js';
 import { createIso7816PcapWriter, createUsbPcapWriter, type PcapSink } from '../../hal/sim/pcap.js';
 import { recordUsbHost } from '../../hal/sim/pcap-usb-host.js';
-import { createSimReader, resolveCard, type SimReader } from '../../hal/sim/reader.js';
+import { createSimReader, resolveCard, type SimReader } from '../reader/reader.js';
 import type { UsbipExport } from '../../hal/sim/usbip/connection.js';
 import { endpointsOf } from '../../hal/sim/usbip/endpoints.js';
 import { paceInRealTime } from '../../hal/sim/usbip/realtime.js';

@@ -9,7 +9,7 @@ import { findCard } from '../../hal/sim/cards/registry.js';
 import { openPcapFile, type PcapFile } from '../../hal/sim/pcap-file.js';
 import { recordUsbHost } from '../../hal/sim/pcap-usb-host.js';
 import { createUsbPcapWriter } from '../../hal/sim/pcap.js';
-import { resolveCard } from '../../hal/sim/reader.js';
+import { resolveCard } from '../reader/reader.js';
 import { endpointsOf } from '../../hal/sim/usbip/endpoints.js';
 import { toVcd } from '../../hal/sim/vcd.js';
 import { toHex } from '../../firmware/iso7816/atr.js';

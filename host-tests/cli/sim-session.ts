@@ -1,5 +1,5 @@
 /**
- * One `ccid-reader sim` session on the simulated reader (hal/sim/reader.ts: board, ISO 7816-3 slot,
+ * One `ccid-reader sim` session on the simulated reader (host-tests/reader/reader.ts: board, ISO 7816-3 slot,
  * CCID class, simulated USB device), driven the way a PC drives a reader: the host driver enumerates
  * the device, the card is inserted, IccPowerOn (activation, ATR, PPS, protocol set-up),
  * GetParameters, one XfrBlock exchange per APDU, then the card is removed. Everything happens in
@@ -7,7 +7,7 @@
  */
 import type { SimCard } from '../../hal/sim/card.js';
 import type { LineChange, LineCharacter, SimLine } from '../../hal/sim/line.js';
-import { createSimReader, type SimReader } from '../../hal/sim/reader.js';
+import { createSimReader, type SimReader } from '../reader/reader.js';
 import type { SimUsbHost } from '../../hal/sim/usb-device.js';
 import type { Trace } from '../../hal/interfaces/trace.js';
 import { diValue, fiValue } from '../../firmware/iso7816/tables.js';

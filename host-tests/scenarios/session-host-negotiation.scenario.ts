@@ -7,7 +7,7 @@
 import { findCard } from '../../hal/sim/cards/registry.js';
 import { T0FsCard } from '../../hal/sim/cards/t0-fs.js';
 import { dualCard } from '../../hal/sim/cards/t1-card.js';
-import type { PowerOnResult, SlotError, SlotParameters, TransmitResult } from '../../firmware/iso7816/slot.js';
+import type { PowerOnResult, SlotError, SlotParameters, TransmitResult } from '../../hal/interfaces/slot.js';
 import { BLOCK_MAX, decodeBlock, encodeI, encodeS } from '../../firmware/iso7816/t1/block.js';
 import { bytes, HookCard, rig, type Rig } from '../session/rig.js';
 import { check, hex, type Scenario } from './scenario.js';

@@ -5,7 +5,7 @@
  */
 import { findCard } from '../../hal/sim/cards/registry.js';
 import { T0FsCard } from '../../hal/sim/cards/t0-fs.js';
-import type { SlotError, SlotParameters, TransmitResult } from '../../firmware/iso7816/slot.js';
+import type { SlotError, SlotParameters, TransmitResult } from '../../hal/interfaces/slot.js';
 import { bytes, rig, type Rig } from '../session/rig.js';
 import { check, hex, type Scenario } from './scenario.js';
 

@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import { findCard } from '../../hal/sim/cards/registry.js';
-import type { PowerOnResult, TransmitResult } from '../../firmware/iso7816/slot.js';
+import type { PowerOnResult, TransmitResult } from '../../hal/interfaces/slot.js';
 import { bytes, rig } from './rig.js';
 
 const t0fs = () => findCard('t0-fs')!.create(1);

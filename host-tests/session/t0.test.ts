@@ -7,7 +7,7 @@ import test from 'ava';
 import fc from 'fast-check';
 import type { CardCharError, CardUart, Convention } from '../../hal/interfaces/card-uart.js';
 import { VirtualScheduler } from '../../hal/sim/scheduler.js';
-import type { TransmitResult } from '../../firmware/iso7816/slot.js';
+import type { TransmitResult } from '../../hal/interfaces/slot.js';
 import { T0Transport, type T0TransportOptions } from '../../firmware/iso7816/t0.js';
 import { bytes, hex } from './helpers.js';
 

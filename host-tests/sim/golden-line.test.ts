@@ -16,7 +16,7 @@ import type { CardCharError } from '../../hal/interfaces/card-uart.js';
 import { createSimBoard, type SimBoard } from '../../hal/sim/board.js';
 import { findCard } from '../../hal/sim/cards/registry.js';
 import { createCardSlot } from '../../firmware/iso7816/session.js';
-import type { PowerOnResult, TransmitResult } from '../../firmware/iso7816/slot.js';
+import type { PowerOnResult, TransmitResult } from '../../hal/interfaces/slot.js';
 import { demoApdus } from '../cli/sim-demo.js';
 import { ProbeCard, rig, openUart, ETU } from './helpers.js';
 import { echoApdu as echo } from './echo-apdu.js';

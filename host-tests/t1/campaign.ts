@@ -11,7 +11,7 @@ import { T1FsCard } from '../../hal/sim/cards/t1-card.js';
 import type { T1Fault } from '../../hal/sim/cards/t1-engine.js';
 import { SimRandom } from '../../hal/sim/random.js';
 import { rig } from '../session/rig.js';
-import type { TransmitResult } from '../../firmware/iso7816/slot.js';
+import type { TransmitResult } from '../../hal/interfaces/slot.js';
 import type { LineCharacter, LineSide } from '../../hal/sim/line.js';
 
 export interface CampaignOptions {

@@ -8,7 +8,7 @@ import type { CardUart } from '../../hal/interfaces/card-uart.js';
 import { createSimBoard } from '../../hal/sim/board.js';
 import { DualProtocolCard } from '../../hal/sim/cards/t1-card.js';
 import { T1Link } from '../../firmware/iso7816/t1/link.js';
-import type { TransmitResult } from '../../firmware/iso7816/slot.js';
+import type { TransmitResult } from '../../hal/interfaces/slot.js';
 import { hex } from '../scenarios/scenario.js';
 
 test('dual card (§9 PPS, §11): PPS FF 11 18 F6 selects T=1 at Fi 372 / Di 12; the T1Link alone then negotiates IFSD and exchanges APDUs', (t) => {

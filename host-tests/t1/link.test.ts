@@ -7,7 +7,7 @@ import test from 'ava';
 import type { CardCharError, CardUart } from '../../hal/interfaces/card-uart.js';
 import { VirtualScheduler } from '../../hal/sim/scheduler.js';
 import { T1Link, type T1LinkOptions } from '../../firmware/iso7816/t1/link.js';
-import type { TransmitResult } from '../../firmware/iso7816/slot.js';
+import type { TransmitResult } from '../../hal/interfaces/slot.js';
 
 const hx = (a: ArrayLike<number>) => Array.from(a, (x) => x.toString(16).padStart(2, '0').toUpperCase()).join(' ');
 const b = (s: string) => Uint8Array.from(s.replace(/\s+/g, '').match(/../g) ?? [], (x) => parseInt(x, 16));

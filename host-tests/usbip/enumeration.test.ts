@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { findCard } from '../../hal/sim/cards/registry.js';
-import { createSimReader } from '../../hal/sim/reader.js';
+import { createSimReader } from '../reader/reader.js';
 import { deviceInfoOf } from '../../hal/sim/usbip/device-info.js';
 import { endpointsOf } from '../../hal/sim/usbip/endpoints.js';
 import { MemoryClient, type Reply } from './memory-client.js';

@@ -7,7 +7,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { findCard } from '../../hal/sim/cards/registry.js';
-import { createSimReader } from '../../hal/sim/reader.js';
+import { createSimReader } from '../reader/reader.js';
 import { UsbipConnection } from '../../hal/sim/usbip/connection.js';
 import { deviceInfoOf } from '../../hal/sim/usbip/device-info.js';
 import { endpointsOf } from '../../hal/sim/usbip/endpoints.js';

@@ -45,7 +45,7 @@
 import type { CardCharError, CardUart } from '../../../hal/interfaces/card-uart.js';
 import type { Scheduler, TimerHandle } from '../../../hal/interfaces/scheduler.js';
 import { silentTrace, TraceCategory, type Trace } from '../../../hal/interfaces/trace.js';
-import type { SlotError, TransmitResult } from '../slot.js';
+import type { SlotError, TransmitResult } from '../../../hal/interfaces/slot.js';
 import type { Transport } from '../transport.js';
 import {
   BLOCK_MAX, INF_MAX, blockLength, decodeBlock, describePcb, encodeI, encodeR, encodeS,

@@ -2,21 +2,22 @@
  * The simulated reader, composed once for the host (`ccid-reader serve`, `ccid-reader sim`): the sim
  * board, one card slot (the ISO 7816-3 session), the CCID class on a simulated USB device. The USB
  * side is reached through `usb.host` (the bus API the USB/IP server and the capture writers use).
- * Host-only: this is a composition root, so it may import both the firmware and the simulator.
+ * The host's composition root (the device's is firmware/main.ts), beside the CLI: the one place on the
+ * host that joins the firmware to the simulator (hal/ never imports firmware/).
  */
-import type { Trace } from '../interfaces/trace.js';
+import type { Trace } from '../../hal/interfaces/trace.js';
 import { CcidClass } from '../../firmware/ccid/ccid-class.js';
 import type { ExchangeLevel, ReaderConfig } from '../../firmware/ccid/descriptors.js';
 import { createCardSlot } from '../../firmware/iso7816/session.js';
-import type { Slot } from '../../firmware/iso7816/slot.js';
+import type { Slot } from '../../hal/interfaces/slot.js';
 import { SIM_BOARD_CLASSES, SIM_BOARD_CLOCKS_HZ, createSimBoardProvider, type SimBoardProvider } from '../../boards/sim/board.js';
-import type { SimCard } from './card.js';
-import { findCard } from './cards/registry.js';
-import { parseScriptedCard } from './cards/scripted.js';
-import type { Iso7816PcapWriter } from './pcap.js';
+import type { SimCard } from '../../hal/sim/card.js';
+import { findCard } from '../../hal/sim/cards/registry.js';
+import { parseScriptedCard } from '../../hal/sim/cards/scripted.js';
+import type { Iso7816PcapWriter } from '../../hal/sim/pcap.js';
 import { recordSlotApdus } from './pcap-slot.js';
-import { SimUsbDevice, type SimUsbDeviceOptions } from './usb-device.js';
-import type { UsbDeviceOptions } from '../interfaces/usb-device.js';
+import { SimUsbDevice, type SimUsbDeviceOptions } from '../../hal/sim/usb-device.js';
+import type { UsbDeviceOptions } from '../../hal/interfaces/usb-device.js';
 
 export interface SimReaderOptions {
   seed?: number;

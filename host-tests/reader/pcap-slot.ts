@@ -4,9 +4,9 @@
  * everything else (properties the class sets, optional members) goes to the slot itself. TPDUs are
  * not recorded: Wireshark's iso7816 dissector reads ATRs and whole APDUs only. No Node APIs.
  */
-import type { Scheduler } from '../interfaces/scheduler.js';
-import type { Slot } from '../../firmware/iso7816/slot.js';
-import type { Iso7816PcapWriter } from './pcap.js';
+import type { Scheduler } from '../../hal/interfaces/scheduler.js';
+import type { Slot } from '../../hal/interfaces/slot.js';
+import type { Iso7816PcapWriter } from '../../hal/sim/pcap.js';
 
 export function recordSlotApdus(slot: Slot, writer: Iso7816PcapWriter, scheduler: Scheduler): Slot {
   const powerOn: Slot['powerOn'] = (voltage, done, options) =>

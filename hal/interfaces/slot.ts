@@ -1,9 +1,12 @@
 /**
- * The slot interface: the seam between the CCID class (or the host-side `sim` driver) and one
- * card session. A simulated slot can replace the whole ISO 7816-3 stack in CCID tests.
+ * The slot interface: one card slot as the CCID class (or the host-side `sim` driver) sees it, the
+ * seam between the CCID layer and ISO 7816-3. On the device the firmware's own session implements it
+ * over CardContacts and CardUart; a reader IC that runs ISO 7816-3 itself could implement it directly,
+ * and a simulated slot replaces the whole ISO 7816-3 stack in CCID tests. Types only, like the rest
+ * of this folder, so both the firmware and the simulator implement it without importing each other.
  * Everything completes through callbacks called from the scheduler's loop, never re-entrantly.
  */
-import type { ContactFault, VoltageClass } from '../../hal/interfaces/card-contacts.js';
+import type { ContactFault, VoltageClass } from './card-contacts.js';
 
 /**
  * Failures, named as the CCID bError values they become (CCID Rev 1.1 §6.2.6), so every layer
