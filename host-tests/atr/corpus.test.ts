@@ -1,13 +1,13 @@
 /**
  * Every literal ATR of pcsc-tools' smartcard_list.txt (no `.`/`[` wildcards) through the decoder, checked
  * against invariants that follow from ISO/IEC 7816-3:2006 §8.2 alone, recomputed here independently.
- * The file comes with Debian's pcsc-tools, which CI installs: if it is missing this test fails.
+ * The file comes with Debian's pcsc-tools, which `npm test` installs: without it this test fails, naming it.
  */
 import { readFileSync } from 'node:fs';
 import test from 'ava';
+import { SMARTCARD_LIST as LIST, requirePackages } from '../setup/debian-packages.js';
 import { atrRemaining, atrToJson, decodeAtr, type AtrError } from '../../firmware/iso7816/atr.js';
 
-const LIST = '/usr/share/pcsc/smartcard_list.txt';
 const LITERAL = /^[0-9A-Fa-f]{2}( [0-9A-Fa-f]{2})*\s*$/;
 
 interface Structure {
@@ -38,6 +38,7 @@ function structure(atr: Uint8Array): Structure | null {
 }
 
 test('ISO 7816-3 §8.2 corpus: every literal ATR of pcsc-tools decodes consistently with the TCK and length rules', (t) => {
+  requirePackages('pcsc-tools');
   const lines = readFileSync(LIST, 'latin1').split('\n');
   const counts: Partial<Record<AtrError, number>> = {};
   let atrs = 0;

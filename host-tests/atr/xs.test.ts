@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { atrToJson, decodeAtr } from '../../firmware/iso7816/atr.js';
+import { SMARTCARD_LIST, requirePackages } from '../setup/debian-packages.js';
 import { bundleForXs } from '../xs/bundle.js';
 import { startXsWorker } from '../xs/worker.js';
 
@@ -30,7 +31,8 @@ globalThis.__xsHandlers.idle = (rounds) => {
 `;
 
 test('ISO 7816-3 §8.2 in XS: decodeAtr gives the Node result on every pcsc-tools literal ATR; atrRemaining allocates nothing', async (t) => {
-  const atrs = readFileSync('/usr/share/pcsc/smartcard_list.txt', 'latin1').split('\n')
+  requirePackages('pcsc-tools');
+  const atrs = readFileSync(SMARTCARD_LIST, 'latin1').split('\n')
     .filter((l) => LITERAL.test(l)).map((l) => l.replace(/\s/g, ''));
   const script = await bundleForXs({ entry: { file: ATR_MODULE }, globalName: '__atr' });
   const worker = await startXsWorker({ name: 'xs-atr' });

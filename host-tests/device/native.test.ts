@@ -10,6 +10,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { requirePackages } from '../setup/debian-packages.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const xs = join(root, 'node_modules/@agoric/xsnap/moddable/xs');
@@ -21,6 +22,7 @@ function compile(file: string, defines: string[] = []): { status: number | null;
     '-fsyntax-only', '-std=gnu11', '-Wall', '-Wextra', '-Werror', ...defines,
     `-I${stubs}`, `-I${join(xs, 'includes')}`, `-I${join(xs, 'platforms')}`, file,
   ];
+  requirePackages('gcc', 'libc6-dev');
   const run = spawnSync('gcc', args, { encoding: 'utf8' });
   if (run.error) throw run.error;
   return { status: run.status, output: run.stdout + run.stderr };

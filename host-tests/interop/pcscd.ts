@@ -10,12 +10,12 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LIBCCID_BUNDLE, requirePackages } from '../setup/debian-packages.js';
 import { run, startManaged, type Managed, type RunResult } from './processes.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const STANDIN_DIR = join(REPO_ROOT, 'build', 'libusb-standin');
 const STANDIN_SOURCES = join(REPO_ROOT, 'host-tests', 'interop', 'libusb-standin');
-const CCID_BUNDLE = '/usr/lib/pcsc/drivers/ifd-ccid.bundle';
 /** pid.codes test VID/PID, the reader's default (firmware/ccid/descriptors.ts). */
 export const READER_VID = 0x1209;
 export const READER_PID = 0x0001;
@@ -23,29 +23,12 @@ export const READER_NAME = 'CCID Reader Sim';
 /** Debian's python: pyscard is installed for it, not for a pyenv python on PATH. */
 export const PYTHON = '/usr/bin/python3';
 
-const TOOLS = ['/usr/sbin/pcscd', '/usr/bin/pcsc_scan', '/usr/bin/opensc-tool', '/usr/bin/tshark', PYTHON, `${CCID_BUNDLE}/Contents/Info.plist`, '/usr/bin/gcc'];
+/** The Debian packages the interop harness runs (host-tests/setup/debian-packages.ts). */
+export const INTEROP_PACKAGES = Object.freeze(['pcscd', 'libccid', 'pcsc-tools', 'opensc', 'python3-pyscard', 'tshark', 'gcc', 'libc6-dev']);
 
-function missingTools(): string[] {
-  const missing = TOOLS.filter((t) => !existsSync(t));
-  if (missing.length === 0 && !existsSync('/usr/lib/python3/dist-packages/smartcard')) missing.push('python3-pyscard');
-  return missing;
-}
-
-/**
- * The packages must be there. With CI=true a missing one is a failure; locally we wait (bounded)
- * for a package installation in progress (/tmp/apt.log ends with "done").
- */
-export async function requireTools(): Promise<void> {
-  const deadline = Date.now() + (process.env.CI === 'true' ? 0 : 10 * 60_000);
-  for (;;) {
-    const missing = missingTools();
-    if (missing.length === 0) return;
-    const aptDone = existsSync('/tmp/apt.log') && /done\s*$/.test(readFileSync('/tmp/apt.log', 'utf8'));
-    if (Date.now() >= deadline || aptDone) {
-      throw new Error(`interop tests need pcscd, libccid, pcsc-tools, opensc, tshark, python3-pyscard, gcc; missing: ${missing.join(', ')}`);
-    }
-    await new Promise((r) => setTimeout(r, 5000));
-  }
+/** Fails at once, naming what to install, when a package the harness runs is missing. */
+export function requireTools(): void {
+  requirePackages(...INTEROP_PACKAGES);
 }
 
 let building: Promise<string> | null = null;
@@ -68,7 +51,7 @@ function privateBundle(dropDir: string): string {
   const bundle = join(dropDir, 'ifd-ccid.bundle');
   // Debian's Info.plist is a symlink to /etc/libccid_Info.plist: copy the file it points to, or the
   // edit below would go into the system's own list.
-  cpSync(CCID_BUNDLE, bundle, { recursive: true, dereference: true });
+  cpSync(LIBCCID_BUNDLE, bundle, { recursive: true, dereference: true });
   const plistPath = join(bundle, 'Contents', 'Info.plist');
   let plist = readFileSync(plistPath, 'utf8');
   const append = (key: string, value: string): void => {
@@ -137,7 +120,7 @@ function sendControl(path: string, line: string, timeoutMs = 10_000): Promise<st
 
 /** Starts serve and pcscd and waits until pcscd lists the reader. */
 export async function startPcsc(options: PcscOptions = {}): Promise<PcscEnv> {
-  await requireTools();
+  requireTools();
   const standin = await buildStandin();
   const dir = mkdtempSync(join(tmpdir(), 'ccid-interop-'));
   const usbipSocket = join(dir, 'usbip.sock');

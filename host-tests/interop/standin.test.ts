@@ -14,7 +14,7 @@ import { PYTHON, REPO_ROOT, buildStandin, requireTools } from './pcscd.js';
 import { run } from './processes.js';
 
 test('the stand-in: enumeration, descriptors, STALL → PIPE, bulk echo, sync timeout, async timeout and cancel, server gone → NO_DEVICE', async (t) => {
-  await requireTools();
+  requireTools();
   const standin = await buildStandin();
   const dir = mkdtempSync(join(tmpdir(), 'ccid-standin-'));
   const device = createEchoDevice();

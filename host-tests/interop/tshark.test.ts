@@ -12,13 +12,11 @@ import { recordUsbHost } from '../../hal/sim/pcap-usb-host.js';
 import { endpointsOf } from '../../hal/sim/usbip/endpoints.js';
 import { createEchoDevice, xfrBlock } from '../usbip/echo-device.js';
 import { DEVICE_INFO, MemoryClient } from '../usbip/memory-client.js';
-import { requireTools } from './pcscd.js';
 import { tsharkFields, tsharkProblems } from './tshark.js';
 
 const hex = (text: string): Uint8Array => Uint8Array.from(text.match(/../g)!.map((b) => parseInt(b, 16)));
 
 test('ISO 7816 capture (LINKTYPE 252, iso7816 dissector): tshark decodes the ATR, the command and its response', async (t) => {
-  await requireTools();
   const dir = mkdtempSync(join(tmpdir(), 'ccid-pcap-'));
   try {
     const file = openPcapFile(join(dir, 'contacts.pcap'));
@@ -45,7 +43,6 @@ test('ISO 7816 capture (LINKTYPE 252, iso7816 dissector): tshark decodes the ATR
 });
 
 test('usbmon capture (LINKTYPE 220): tshark learns the CCID class from GET_DESCRIPTOR and decodes each message', async (t) => {
-  await requireTools();
   const dir = mkdtempSync(join(tmpdir(), 'ccid-pcap-'));
   try {
     const path = join(dir, 'usb.pcap');

@@ -1,8 +1,10 @@
 /** tshark as an independent decoder of our captures (host-stacks.md). */
+import { requirePackages } from '../setup/debian-packages.js';
 import { run } from './processes.js';
 
 /** `tshark -r FILE -Y FILTER -T fields -e …`: one row per frame, one string per field. */
 export async function tsharkFields(file: string, filter: string, fields: readonly string[], extra: readonly string[] = []): Promise<string[][]> {
+  requirePackages('tshark');
   const args = ['-r', file, ...extra, '-Y', filter, '-T', 'fields', '-E', 'separator=/t', ...fields.flatMap((f) => ['-e', f])];
   const result = await run('tshark', args, { timeoutMs: 60_000 });
   if (result.code !== 0) throw new Error(`tshark ${args.join(' ')} failed:\n${result.stderr}`);

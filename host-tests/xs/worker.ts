@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import { xsnap } from '@agoric/xsnap';
+import { xsEngineBuilt } from '../setup/xs-engine.js';
 
 export interface XsMeter {
   /** Computrons used by the request: a deterministic count of XS operations. */
@@ -64,6 +65,7 @@ export interface XsWorkerOptions {
 }
 
 export async function startXsWorker(options: XsWorkerOptions): Promise<XsWorker> {
+  if (!xsEngineBuilt()) throw new Error('the XS engine is not built: it needs gcc, libc6-dev and make (apt-get install gcc libc6-dev make), then npm test builds it');
   const worker = await xsnap({
     os: os.type(),
     spawn,
