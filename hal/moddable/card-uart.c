@@ -34,8 +34,8 @@
  * side turns the error signal off and a parity error simply becomes a protocol error upstream.
  */
 
+#include "xsmc.h"          /* first: xs.h defines __XS__, which xsHost.h needs to declare the message API */
 #include "xsHost.h"
-#include "xsmc.h"
 #include "builtinCommon.h"
 
 #include "freertos/FreeRTOS.h"
@@ -47,7 +47,7 @@
 #include "esp_rom_gpio.h"
 #include "hal/uart_ll.h"
 #include "hal/gpio_ll.h"
-#include "soc/uart_periph.h"
+#include "hal/uart_periph.h"
 #include "soc/gpio_sig_map.h"
 #include "soc/gpio_pins.h"
 
@@ -220,14 +220,14 @@ static void IRAM_ATTR startErrorSignal(CardUart uart, uint64_t now)
 {
 	gpio_ll_set_level(&GPIO, uart->pin, 0);
 	esp_rom_gpio_connect_out_signal(uart->pin, SIG_GPIO_OUT_IDX, false, false);
-	esp_rom_gpio_connect_in_signal(GPIO_MATRIX_CONST_ONE_INPUT, UART_PERIPH_SIGNAL(uart->port, SOC_UART_RX_PIN_IDX), false);
+	esp_rom_gpio_connect_in_signal(GPIO_MATRIX_CONST_ONE_INPUT, UART_PERIPH_SIGNAL(uart->port, SOC_UART_PERIPH_SIGNAL_RX), false);
 	schedule(uart, kActionRelease, now + (etuToMicroseconds(uart, 3) / 2));
 }
 
 static void IRAM_ATTR endErrorSignal(CardUart uart)
 {
-	esp_rom_gpio_connect_out_signal(uart->pin, UART_PERIPH_SIGNAL(uart->port, SOC_UART_TX_PIN_IDX), false, false);
-	esp_rom_gpio_connect_in_signal(uart->pin, UART_PERIPH_SIGNAL(uart->port, SOC_UART_RX_PIN_IDX), false);
+	esp_rom_gpio_connect_out_signal(uart->pin, UART_PERIPH_SIGNAL(uart->port, SOC_UART_PERIPH_SIGNAL_TX), false, false);
+	esp_rom_gpio_connect_in_signal(uart->pin, UART_PERIPH_SIGNAL(uart->port, SOC_UART_PERIPH_SIGNAL_RX), false);
 }
 
 /* A character from the card (not our echo). */

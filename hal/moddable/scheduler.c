@@ -4,8 +4,8 @@
  * modMicroseconds() truncates it to 32 bits (wraps after 71 minutes), too short for a reader that
  * stays plugged in.
  */
-#include "xsHost.h"
 #include "xsmc.h"
+#include "xsHost.h"
 
 #include "esp_timer.h"
 

@@ -15,19 +15,28 @@
  * One instance per chip: the ESP32-S3 has one USB-OTG controller.
  */
 
+#include "xsmc.h"          /* first: xs.h defines __XS__, which xsHost.h needs to declare the message API */
 #include "xsHost.h"
-#include "xsmc.h"
+#include "mc.defines.h"
+
+/* espressif/tinyusb sets CFG_TUSB_MCU only in its CMakeLists.txt; Moddable compiles this file with
+ * its own make rule, so it is defined here, before any TinyUSB header (without it TinyUSB takes a
+ * generic FreeRTOS locking path that does not compile against ESP-IDF's FreeRTOS). */
+#ifndef CFG_TUSB_MCU
+	#define CFG_TUSB_MCU OPT_MCU_ESP32S3
+#endif
 
 #include <string.h>
 #include "freertos/FreeRTOS.h"
+#include "freertos/task.h"
 #include "tinyusb.h"
 #include "tusb.h"
 #include "device/usbd_pvt.h"
 
+/* The largest bulk IN message (dwMaxCCIDMessageLength), from the manifest:
+ * "defines": {"ccid": {"max_message": n}} (hal/moddable/manifest.json). */
 #ifndef MODDEF_CCID_MAX_MESSAGE
-	/* The largest bulk IN message (dwMaxCCIDMessageLength): 10-byte header + a short-APDU response
-	 * with room for an extended one up to 4 KB. Set with "defines": {"ccid": {"max_message": n}}. */
-	#define MODDEF_CCID_MAX_MESSAGE (10 + 4096)
+	#error "MODDEF_CCID_MAX_MESSAGE: the manifest's defines must set ccid.max_message"
 #endif
 
 /* TinyUSB 0.21 added the is_isr argument to usbd_edpt_xfer (esp_tinyusb pins an earlier release). */

@@ -20,7 +20,7 @@ interface Manifest {
   preload?: string[];
   typescript?: { tsconfig?: { extends?: string } };
   defines?: Record<string, Record<string, number>>;
-  platforms?: Record<string, Manifest & { dependency?: { idf?: string; name?: string; includes?: string[] }[]; error?: string }>;
+  platforms?: Record<string, Manifest & { dependency?: { idf?: string; name?: string; version?: string; includes?: string[] }[]; error?: string }>;
 }
 
 function read(path: string): Manifest {
@@ -149,7 +149,10 @@ test('the HAL manifest brings ECMA-419 Digital and PWM, the board provider, Tiny
   t.is(hal.modules?.['embedded:provider/builtin'], '$(SUBPLATFORMDIRECTORY)/host/provider');
   const deps = hal.platforms?.esp32?.dependency ?? [];
   for (const idf of ['esp_driver_uart', 'esp_driver_gpio', 'esp_timer']) t.true(deps.some((d) => d.idf === idf), idf);
-  t.true(deps.some((d) => d.name === 'esp_tinyusb'));
+  // Pinned to the versions hal/sim/esp32s3/include mirrors (mcmanifest.js appends "version" to the
+  // name for idf.py add-dependency: espressif/esp_tinyusb==2.2.1).
+  t.is(deps.find((d) => d.name === 'esp_tinyusb')?.version, '==2.2.1');
+  t.is(deps.find((d) => d.name === 'tinyusb')?.version, '==0.19.0~3');
   t.deepEqual(deps.find((d) => d.name === 'tinyusb')?.includes, ['src']);
   t.true((hal.defines?.ccid?.max_message ?? 0) >= 271, 'room for dwMaxCCIDMessageLength');
 });

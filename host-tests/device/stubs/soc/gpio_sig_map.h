@@ -1,4 +1,0 @@
-#ifndef STUB_SOC_GPIO_SIG_MAP_H
-#define STUB_SOC_GPIO_SIG_MAP_H
-#define SIG_GPIO_OUT_IDX 256
-#endif
