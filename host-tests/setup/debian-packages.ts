@@ -27,6 +27,8 @@ export const DEBIAN_PACKAGES: readonly DebianPackage[] = Object.freeze([
   { name: 'gcc', provides: '/usr/bin/gcc', usedBy: 'the XS engine (@agoric/xsnap), the libusb stand-in, the native driver checks' },
   { name: 'libc6-dev', provides: '/usr/include/stdio.h', usedBy: 'the same C builds' },
   { name: 'make', provides: '/usr/bin/make', usedBy: 'the XS engine build' },
+  { name: 'clang', provides: '/usr/bin/clang', usedBy: 'the virtual ESP32-S3 board (hal/moddable C compiled to WebAssembly)' },
+  { name: 'lld', provides: '/usr/bin/wasm-ld', usedBy: 'the virtual ESP32-S3 board (linking the WebAssembly)' },
   { name: 'pcscd', provides: '/usr/sbin/pcscd', usedBy: 'the PC/SC interop tests and bench' },
   { name: 'libccid', provides: `${LIBCCID_BUNDLE}/Contents/Linux/libccid.so`, usedBy: 'the PC/SC interop tests, host-setup tests' },
   { name: 'pcsc-tools', provides: SMARTCARD_LIST, usedBy: 'the ATR corpus tests (smartcard_list.txt), pcsc_scan in the interop tests' },
