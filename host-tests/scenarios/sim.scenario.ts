@@ -72,7 +72,7 @@ export const scenarios: Scenario[] = [
       check(b.send([0x00, 0x84, 0x00, 0x00, 0x02]) === '8412349000', 'scripted reply');
       check(parsed.card.status().completed, 'script completed');
       const vcd = toVcd(b.board.line.record);
-      check(vcd.includes('$timescale 1 ns $end') && vcd.includes('r1.8 !'), 'VCD header and VCC 1.8 V');
+      check(vcd.includes('$timescale 1 ns $end') && vcd.includes(' VCC_1V8 $end'), 'VCD header and VCC 1.8 V');
     },
   },
 ];
