@@ -1,5 +1,6 @@
 /** Shared test fixtures for the simulated board: a probe card and activation shortcuts. */
-import type { CardIo, SimCard } from '../../hal/sim/card.js';
+import type { CardIo, CardSendOptions, SimCard } from '../../hal/sim/card.js';
+import { VirtualScheduler } from '../../hal/sim/scheduler.js';
 import type { CardUart, CardUartOptions, CardCharError } from '../../hal/interfaces/card-uart.js';
 import type { CardContacts } from '../../hal/interfaces/card-contacts.js';
 import { createSimBoard, type SimBoard, type SimBoardOptions } from '../../hal/sim/board.js';
@@ -92,4 +93,40 @@ export function exchange(r: Rig, bytes: ArrayLike<number>, limitNs = Infinity): 
 /** Bytes to hex, for readable assertions. */
 export function hx(bytes: ArrayLike<number>): string {
   return Array.from(bytes, (b) => (b < 16 ? '0' : '') + b.toString(16).toUpperCase()).join('');
+}
+
+/** A CardIo without a line: sends are recorded with their time, timers run on a virtual clock (1 etu = 1 µs). */
+export class FakeIo implements CardIo {
+  readonly scheduler = new VirtualScheduler();
+  readonly clockHz = 4_000_000;
+  readonly voltage = 'A' as const;
+  F = 372;
+  D = 1;
+  convention = 'direct' as const;
+  readonly sent: { byte: number; t: number; options?: CardSendOptions }[] = [];
+  setRate(F: number, D: number) {
+    this.F = F;
+    this.D = D;
+  }
+  setConvention() {}
+  setProtocol() {}
+  send(byte: number, options?: CardSendOptions) {
+    this.sent.push({ byte, t: this.scheduler.now(), options });
+  }
+  after(etu: number, cb: () => void) {
+    return this.scheduler.at(this.scheduler.now() + etu * 1000, cb);
+  }
+  afterCycles(cycles: number, cb: () => void) {
+    return this.scheduler.at(this.scheduler.now() + cycles * 250, cb);
+  }
+  cancel(h: number) {
+    this.scheduler.cancel(h);
+  }
+  silence() {}
+  take(): string {
+    this.scheduler.runUntilIdle();
+    const s = hx(this.sent.map((x) => x.byte));
+    this.sent.length = 0;
+    return s;
+  }
 }

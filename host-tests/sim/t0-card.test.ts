@@ -1,50 +1,12 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { T0FsCard } from '../../hal/sim/cards/t0-fs.js';
-import type { CardIo, CardSendOptions } from '../../hal/sim/card.js';
-import { VirtualScheduler } from '../../hal/sim/scheduler.js';
 import { SimRandom } from '../../hal/sim/random.js';
 import { T0CardEngine, type T0Step } from '../../hal/sim/cards/t0-engine.js';
 import { T0ApduAdapter } from '../../hal/sim/cards/t0-apdu.js';
 import { FileSystemApplet } from '../../hal/sim/cards/fs-applet.js';
 import { parseApdu } from '../../hal/sim/cards/apdu.js';
-import { hx } from './helpers.js';
-
-/** A CardIo without a line: sends are recorded with their time, timers run on a virtual clock (1 etu = 1 µs). */
-class FakeIo implements CardIo {
-  readonly scheduler = new VirtualScheduler();
-  readonly clockHz = 4_000_000;
-  readonly voltage = 'A' as const;
-  F = 372;
-  D = 1;
-  convention = 'direct' as const;
-  readonly sent: { byte: number; t: number; options?: CardSendOptions }[] = [];
-  setRate(F: number, D: number) {
-    this.F = F;
-    this.D = D;
-  }
-  setConvention() {}
-  setProtocol() {}
-  send(byte: number, options?: CardSendOptions) {
-    this.sent.push({ byte, t: this.scheduler.now(), options });
-  }
-  after(etu: number, cb: () => void) {
-    return this.scheduler.at(this.scheduler.now() + etu * 1000, cb);
-  }
-  afterCycles(cycles: number, cb: () => void) {
-    return this.scheduler.at(this.scheduler.now() + cycles * 250, cb);
-  }
-  cancel(h: number) {
-    this.scheduler.cancel(h);
-  }
-  silence() {}
-  take(): string {
-    this.scheduler.runUntilIdle();
-    const s = hx(this.sent.map((x) => x.byte));
-    this.sent.length = 0;
-    return s;
-  }
-}
+import { FakeIo, hx } from './helpers.js';
 
 function engineWith(command: (h: Uint8Array) => T0Step, options = {}) {
   const io = new FakeIo();

@@ -8,6 +8,7 @@ import { hex } from './atr.js';
 import { MuteCard } from './mute.js';
 import { T0FsCard } from './t0-fs.js';
 import { dualCard, t1Card, t1CrcCard } from './t1-card.js';
+import { ATR_SYSMO_USIM_SJS1, UsimCard } from './usim.js';
 
 export interface BuiltInCard {
   readonly name: string;
@@ -42,6 +43,11 @@ const cards: BuiltInCard[] = [
   { name: 't1', description: 'T=1 ISO 7816-4 file system, LRC, IFSC 254, TA1=13 (Di 4); ATR 3B F8 13 00 00 81 31 FE 15 59 75 62 69 6B 65 79 34 D4 (Yubico Yubikey 4)', create: (seed: number) => t1Card({ seed }) },
   { name: 't1-crc', description: 'the t1 card with CRC (TC3=01 added to the Yubikey 4 ATR)', create: (seed: number) => t1CrcCard({ seed }) },
   { name: 'dual', description: 'T=0 and T=1 file system, TA1=18 (Di 12); PPS selects T=1; ATR 3B F7 18 00 00 80 31 FE 45 73 66 74 65 2D 6E 66 C4 (SmartCafe Expert 3.2)', create: (seed: number) => dualCard({ seed }) },
+  {
+    name: 'usim',
+    description: `UICC with a USIM (TS 102 221 class 00/80 and TS 51.011 class A0, 4 logical channels, PIN1 1234 disabled, PIN2 5678, ADM1 88888888); ICCID and IMSI from the seed; ATR ${ATR_SYSMO_USIM_SJS1} (sysmoUSIM-SJS1)`,
+    create: (seed: number) => new UsimCard({ serial: seed }),
+  },
   { name: 'mute', description: 'never answers reset (no ATR within 40 000 cycles)', create: () => new MuteCard() },
 ];
 
