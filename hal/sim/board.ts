@@ -19,6 +19,11 @@ import { SimCardUart } from './uart.js';
 
 export interface SimBoardOptions {
   seed?: number;
+  /**
+   * The virtual clock to run on (default: a new one). Sockets of one multi-slot reader share one
+   * clock: each board is one socket with its own line, contacts and card UART.
+   */
+  scheduler?: VirtualScheduler;
   /** Voltage classes, lowest voltage first (default C, B, A). */
   classes?: VoltageClass[];
   /** CLK frequencies in Hz, lowest first (default 4 MHz only). */
@@ -60,7 +65,7 @@ export const DEFAULT_DEBOUNCE_NS = 10_000_000;
 export function createSimBoard(options: SimBoardOptions = {}): SimBoard {
   const seed = (options.seed ?? 1) >>> 0;
   const trace = options.trace ?? silentTrace;
-  const scheduler = new VirtualScheduler();
+  const scheduler = options.scheduler ?? new VirtualScheduler();
   const line = new SimLine(scheduler, { recordIo: options.recordIo });
   const socket = new SimSocket(line, Object.freeze({
     classes: Object.freeze([...(options.classes ?? ['C', 'B', 'A'])]),

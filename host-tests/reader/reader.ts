@@ -1,6 +1,7 @@
 /**
  * The simulated reader, composed once for the host (`ccid-reader serve`, `ccid-reader sim`): the sim
- * board, one card slot (the ISO 7816-3 session), the CCID class on a simulated USB device. The USB
+ * board, one card slot (an ISO 7816-3 session) per socket — 1 to 8, all working in parallel
+ * (bMaxCCIDBusySlots = slots) —, the CCID class on a simulated USB device. The USB
  * side is reached through `usb.host` (the bus API the USB/IP server and the capture writers use).
  * The host's composition root (the device's is firmware/main.ts), beside the CLI: the one place on the
  * host that joins the firmware to the simulator (hal/ never imports firmware/).
@@ -21,30 +22,37 @@ import type { UsbDeviceOptions } from '../../hal/interfaces/usb-device.js';
 
 export interface SimReaderOptions {
   seed?: number;
-  /** The card in the socket at time 0. */
+  /** Number of card slots (default 1, at most 8). */
+  slots?: number;
+  /** The card in slot 0 at time 0. */
   card?: SimCard;
+  /** The cards in each slot at time 0 (an absent entry: that slot is empty); overrides `card`. */
+  cards?: readonly (SimCard | null | undefined)[];
   /** Default: the extended APDU level (libccid sends whole APDUs, up to 64 KB, chained). */
   exchangeLevel?: ExchangeLevel;
   trace?: Trace;
-  /** Record ATRs and APDUs at the contacts (an ISO 7816 capture). */
+  /** Record ATRs and APDUs at the contacts (an ISO 7816 capture; slot 0's). */
   contacts?: Iso7816PcapWriter;
 }
 
 export interface SimReader {
   readonly board: SimBoardProvider;
+  /** Slot 0. */
   readonly slot: Slot;
+  /** Every slot, index = bSlot. */
+  readonly slots: readonly Slot[];
   readonly ccid: CcidClass;
   readonly usb: SimUsbDevice;
   readonly config: ReaderConfig;
   close(): void;
 }
 
-export function readerConfig(exchangeLevel: ExchangeLevel): ReaderConfig {
+export function readerConfig(exchangeLevel: ExchangeLevel, slots = 1): ReaderConfig {
   return {
     manufacturer: 'ccid-reader',
     product: 'CCID Reader Sim',
     serialNumber: 'SIM0001',
-    slots: 1,
+    slots,
     classes: SIM_BOARD_CLASSES,
     clocksHz: SIM_BOARD_CLOCKS_HZ,
     clockStop: true,
@@ -54,21 +62,25 @@ export function readerConfig(exchangeLevel: ExchangeLevel): ReaderConfig {
 }
 
 export function createSimReader(options: SimReaderOptions = {}): SimReader {
-  const board = createSimBoardProvider({ seed: options.seed, card: options.card, trace: options.trace });
+  const count = options.slots ?? 1;
+  const board = createSimBoardProvider({ seed: options.seed, sockets: count, card: options.card, cards: options.cards, trace: options.trace });
   const scheduler = board.scheduler;
-  const session = createCardSlot({ contacts: board.card.contacts, uart: board.card.uart, scheduler, trace: options.trace });
-  const slot = options.contacts ? recordSlotApdus(session, options.contacts, scheduler) : session;
-  const config = readerConfig(options.exchangeLevel ?? 'extended-apdu');
+  const slots = board.sockets.map((socket, index) => {
+    const session = createCardSlot({ contacts: socket.card.contacts, uart: socket.card.uart, scheduler, trace: options.trace });
+    return options.contacts && index === 0 ? recordSlotApdus(session, options.contacts, scheduler) : session;
+  });
+  const config = readerConfig(options.exchangeLevel ?? 'extended-apdu', count);
   // The simulated device needs the virtual clock besides the class's options.
   const usb = class extends SimUsbDevice {
     constructor(o: UsbDeviceOptions) {
       super({ ...o, scheduler } satisfies SimUsbDeviceOptions);
     }
   };
-  const ccid = new CcidClass({ usb, slots: [slot], config, scheduler, trace: options.trace });
+  const ccid = new CcidClass({ usb, slots, config, scheduler, trace: options.trace });
   return {
     board,
-    slot,
+    slot: slots[0],
+    slots,
     ccid,
     usb: ccid.usb as SimUsbDevice,
     config,
