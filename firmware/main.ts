@@ -9,7 +9,7 @@
  */
 import device from 'embedded:provider/builtin';
 import config from 'mc/config';
-import { TraceCategory } from '../hal/interfaces/trace.js';
+import { TraceCategory } from '../hal/common/trace.js';
 import { readerBoard } from '../hal/moddable/board.js';
 import { cardContactsFor } from '../hal/moddable/card-contacts.js';
 import { cardUartFor } from '../hal/moddable/card-uart.js';

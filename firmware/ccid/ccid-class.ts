@@ -10,7 +10,8 @@
  */
 import type { Scheduler } from '../../hal/interfaces/scheduler.js';
 import type { SetupPacket, ControlReply, UsbDevice, UsbDeviceConstructor, UsbDeviceOptions } from '../../hal/interfaces/usb-device.js';
-import { silentTrace, TraceCategory, type Trace } from '../../hal/interfaces/trace.js';
+import { silentTrace, TraceCategory } from '../../hal/common/trace.js';
+import type { Trace } from '../../hal/interfaces/trace.js';
 import type { Slot } from '../../hal/interfaces/slot.js';
 import { MessageAssembler } from './assembler.js';
 import { ClassRequest, CommandStatus, HardwareErrorCode, IccStatus, Offset, SlotErrorCode, bStatus } from './constants.js';

@@ -1,6 +1,7 @@
 /**
- * CCID Rev 1.1 §6 message codecs. Pure: bytes in, typed record out; encoders write into the
- * caller's buffer and return the length written. Decoding is total: any byte string gives a value
+ * CCID Rev 1.1 §6 message codecs, the reader's side: PC_to_RDR commands decoded, RDR_to_PC replies
+ * and interrupts encoded (the host's side lives with the host, in host-tests). Pure: bytes in, typed
+ * record out; encoders write into the caller's buffer and return the length written. Decoding is total: any byte string gives a value
  * (an unknown or malformed message still carries its bSlot and bSeq so a reply can echo them).
  * `abData` / `abProtocolData` / `bmSlotICCState` in decoded records are views into the input.
  */
@@ -142,11 +143,11 @@ const NO_DATA: readonly PC_to_RDR_Name[] = Object.freeze([
   'PC_to_RDR_Abort',
 ] as PC_to_RDR_Name[]);
 
-export function readU16(bytes: Uint8Array, offset: number): number {
+function readU16(bytes: Uint8Array, offset: number): number {
   return bytes[offset] | (bytes[offset + 1] << 8);
 }
 
-export function readU32(bytes: Uint8Array, offset: number): number {
+function readU32(bytes: Uint8Array, offset: number): number {
   return (bytes[offset] | (bytes[offset + 1] << 8) | (bytes[offset + 2] << 16) | (bytes[offset + 3] << 24)) >>> 0;
 }
 
@@ -205,48 +206,6 @@ function header(out: Uint8Array, code: number, dataLength: number, bSlot: number
   writeU32(out, Offset.dwLength, dataLength);
   out[Offset.bSlot] = bSlot;
   out[Offset.bSeq] = bSeq;
-}
-
-/** Encode any PC_to_RDR command (the host's side: tests, the host driver, the CLI). Returns the length. */
-export function encodePcToRdr(out: Uint8Array, message: PC_to_RDR_Command): number {
-  const code = MessageCode[message.type];
-  let b7 = 0;
-  let b8 = 0;
-  let b9 = 0;
-  let data: Uint8Array | null = null;
-  switch (message.type) {
-    case 'PC_to_RDR_IccPowerOn': b7 = message.bPowerSelect; break;
-    case 'PC_to_RDR_XfrBlock':
-    case 'PC_to_RDR_Secure':
-      b7 = message.bBWI;
-      b8 = message.wLevelParameter & 0xff;
-      b9 = message.wLevelParameter >> 8;
-      data = message.abData;
-      break;
-    case 'PC_to_RDR_SetParameters': b7 = message.bProtocolNum; data = message.abProtocolData; break;
-    case 'PC_to_RDR_Escape': data = message.abData; break;
-    case 'PC_to_RDR_IccClock': b7 = message.bClockCommand; break;
-    case 'PC_to_RDR_T0APDU':
-      b7 = message.bmChanges;
-      b8 = message.bClassGetResponse;
-      b9 = message.bClassEnvelope;
-      break;
-    case 'PC_to_RDR_Mechanical': b7 = message.bFunction; break;
-    case 'PC_to_RDR_SetDataRateAndClockFrequency':
-      writeU32(out, 10, message.dwClockFrequency);
-      writeU32(out, 14, message.dwDataRate);
-      header(out, code, 8, message.bSlot, message.bSeq);
-      out[7] = out[8] = out[9] = 0;
-      return HEADER_LENGTH + 8;
-    default: break;
-  }
-  const length = data === null ? 0 : data.length;
-  header(out, code, length, message.bSlot, message.bSeq);
-  out[7] = b7;
-  out[8] = b8;
-  out[9] = b9;
-  if (data !== null) out.set(data, HEADER_LENGTH);
-  return HEADER_LENGTH + length;
 }
 
 /**
@@ -313,73 +272,4 @@ export function encodeHardwareError(out: Uint8Array, bSlot: number, bSeq: number
   out[2] = bSeq;
   out[3] = bHardwareErrorCode;
   return 4;
-}
-
-interface ReplyHeader extends Header {
-  readonly bStatus: number;
-  readonly bError: number;
-}
-
-/** §6.2.1 */
-export interface RDR_to_PC_DataBlock extends ReplyHeader { readonly type: 'RDR_to_PC_DataBlock'; readonly bChainParameter: number; readonly abData: Uint8Array }
-/** §6.2.2 */
-export interface RDR_to_PC_SlotStatus extends ReplyHeader { readonly type: 'RDR_to_PC_SlotStatus'; readonly bClockStatus: number }
-/** §6.2.3 */
-export interface RDR_to_PC_Parameters extends ReplyHeader { readonly type: 'RDR_to_PC_Parameters'; readonly bProtocolNum: number; readonly abProtocolData: Uint8Array }
-/** §6.2.4 */
-export interface RDR_to_PC_Escape extends ReplyHeader { readonly type: 'RDR_to_PC_Escape'; readonly abData: Uint8Array }
-/** §6.2.5 */
-export interface RDR_to_PC_DataRateAndClockFrequency extends ReplyHeader {
-  readonly type: 'RDR_to_PC_DataRateAndClockFrequency';
-  readonly dwClockFrequency: number;
-  readonly dwDataRate: number;
-}
-/** §6.3.1 */
-export interface RDR_to_PC_NotifySlotChange { readonly type: 'RDR_to_PC_NotifySlotChange'; readonly bmSlotICCState: Uint8Array }
-/** §6.3.2 */
-export interface RDR_to_PC_HardwareError extends Header { readonly type: 'RDR_to_PC_HardwareError'; readonly bHardwareErrorCode: number }
-/** Not a well-formed reader message; `reason` says why. */
-export interface InvalidReply { readonly type: 'Invalid'; readonly reason: string }
-
-export type RDR_to_PC =
-  | RDR_to_PC_DataBlock
-  | RDR_to_PC_SlotStatus
-  | RDR_to_PC_Parameters
-  | RDR_to_PC_Escape
-  | RDR_to_PC_DataRateAndClockFrequency
-  | InvalidReply;
-
-/** Decode one bulk IN message (the host's side). Total: anything else is `Invalid`. */
-export function decodeRdrToPc(bytes: Uint8Array): RDR_to_PC {
-  if (bytes.length < HEADER_LENGTH) return { type: 'Invalid', reason: 'shorter than a header' };
-  if (announcedLength(bytes) !== bytes.length - HEADER_LENGTH) return { type: 'Invalid', reason: 'dwLength does not match' };
-  const h = { bSlot: bytes[5], bSeq: bytes[6], bStatus: bytes[7], bError: bytes[8] };
-  const data = bytes.subarray(HEADER_LENGTH);
-  switch (bytes[0]) {
-    case MessageCode.RDR_to_PC_DataBlock:
-      return { type: 'RDR_to_PC_DataBlock', ...h, bChainParameter: bytes[9], abData: data };
-    case MessageCode.RDR_to_PC_SlotStatus:
-      return data.length === 0 ? { type: 'RDR_to_PC_SlotStatus', ...h, bClockStatus: bytes[9] } : { type: 'Invalid', reason: 'SlotStatus with data' };
-    case MessageCode.RDR_to_PC_Parameters:
-      return { type: 'RDR_to_PC_Parameters', ...h, bProtocolNum: bytes[9], abProtocolData: data };
-    case MessageCode.RDR_to_PC_Escape:
-      return { type: 'RDR_to_PC_Escape', ...h, abData: data };
-    case MessageCode.RDR_to_PC_DataRateAndClockFrequency:
-      return data.length === 8
-        ? { type: 'RDR_to_PC_DataRateAndClockFrequency', ...h, dwClockFrequency: readU32(bytes, 10), dwDataRate: readU32(bytes, 14) }
-        : { type: 'Invalid', reason: 'DataRateAndClockFrequency not 8 data bytes' };
-    default:
-      return { type: 'Invalid', reason: 'unknown bMessageType 0x' + bytes[0].toString(16) };
-  }
-}
-
-/** Decode one interrupt IN message (the host's side). */
-export function decodeInterrupt(bytes: Uint8Array): RDR_to_PC_NotifySlotChange | RDR_to_PC_HardwareError | InvalidReply {
-  if (bytes.length >= 2 && bytes[0] === MessageCode.RDR_to_PC_NotifySlotChange) {
-    return { type: 'RDR_to_PC_NotifySlotChange', bmSlotICCState: bytes.subarray(1) };
-  }
-  if (bytes.length === 4 && bytes[0] === MessageCode.RDR_to_PC_HardwareError) {
-    return { type: 'RDR_to_PC_HardwareError', bSlot: bytes[1], bSeq: bytes[2], bHardwareErrorCode: bytes[3] };
-  }
-  return { type: 'Invalid', reason: 'not an interrupt message' };
 }

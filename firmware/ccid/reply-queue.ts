@@ -8,7 +8,8 @@
  *   not exist, an unknown or malformed message, CMD_ABORTED). When the host floods bulk OUT without
  *   reading bulk IN and the ring is full, such answers are dropped: a documented silent drop.
  */
-import { TraceCategory, type Trace } from '../../hal/interfaces/trace.js';
+import { TraceCategory } from '../../hal/common/trace.js';
+import type { Trace } from '../../hal/interfaces/trace.js';
 import type { UsbDevice } from '../../hal/interfaces/usb-device.js';
 import { HEADER_LENGTH } from './constants.js';
 

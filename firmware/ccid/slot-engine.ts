@@ -6,7 +6,8 @@
  */
 import type { VoltageClass } from '../../hal/interfaces/card-contacts.js';
 import type { Scheduler, TimerHandle } from '../../hal/interfaces/scheduler.js';
-import { TraceCategory, type Trace } from '../../hal/interfaces/trace.js';
+import { TraceCategory } from '../../hal/common/trace.js';
+import type { Trace } from '../../hal/interfaces/trace.js';
 import type { Slot, SlotError, SlotParameters, TransmitResult } from '../../hal/interfaces/slot.js';
 import {
   Chain,

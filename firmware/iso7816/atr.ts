@@ -286,36 +286,3 @@ export function decodeAtr(bytes: Uint8Array): AtrInfo {
     errors: ERROR_ORDER.filter((e) => errors.has(e)),
   };
 }
-
-const HEX_DIGITS = '0123456789ABCDEF';
-
-/** Upper-case hex, no separators. */
-export function toHex(bytes: Uint8Array): string {
-  let s = '';
-  for (let j = 0; j < bytes.length; j++) s += HEX_DIGITS[bytes[j] >> 4] + HEX_DIGITS[bytes[j] & 0x0f];
-  return s;
-}
-
-/** The `ccid-reader atr --json` object (DESIGN.md), field names and order as the contract. */
-export function atrToJson(info: AtrInfo): Record<string, unknown> {
-  return {
-    atr: toHex(info.atr),
-    convention: info.convention,
-    protocols: [...info.protocols],
-    defaultProtocol: info.defaultProtocol,
-    fiIndex: info.fiIndex,
-    diIndex: info.diIndex,
-    fi: info.fi,
-    di: info.di,
-    fmaxHz: info.fmaxHz,
-    n: info.n,
-    wi: info.wi,
-    specificMode: info.specificMode === null ? null : { ...info.specificMode },
-    t1: info.t1 === null ? null : { ...info.t1 },
-    classes: [...info.classes],
-    clockStop: info.clockStop,
-    historical: toHex(info.historical),
-    tck: { ...info.tck },
-    errors: [...info.errors],
-  };
-}

@@ -7,7 +7,8 @@
 import type { CardContacts, CardContactsConstructor, ContactFault, VoltageClass } from '../../hal/interfaces/card-contacts.js';
 import type { CardCharError, CardUart, CardUartConstructor, CardUartOptions, Convention } from '../../hal/interfaces/card-uart.js';
 import type { Scheduler, TimerHandle } from '../../hal/interfaces/scheduler.js';
-import { silentTrace, TraceCategory, type Trace } from '../../hal/interfaces/trace.js';
+import { silentTrace, TraceCategory } from '../../hal/common/trace.js';
+import type { Trace } from '../../hal/interfaces/trace.js';
 import { decodeAtr, type AtrInfo } from './atr.js';
 import { parseApdu } from './apdu.js';
 import { ATR_MAX, AtrReceiver } from './atr-receiver.js';

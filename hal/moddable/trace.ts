@@ -3,7 +3,8 @@
  * prints on UART0 (xsbug or a serial terminal). Bytes are formatted here, before `log` returns,
  * because the caller reuses its buffer (Trace contract).
  */
-import { TraceCategory, type Trace } from '../interfaces/trace.js';
+import { TraceCategory } from '../common/trace.js';
+import type { Trace } from '../interfaces/trace.js';
 
 const NAMES: Readonly<Record<number, string>> = Object.freeze({
   [TraceCategory.ATR]: 'atr',

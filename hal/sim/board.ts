@@ -9,7 +9,7 @@ import type {
 } from '../interfaces/card-contacts.js';
 import type { CardUartCapabilities, CardUartConstructor, CardUartOptions } from '../interfaces/card-uart.js';
 import type { Trace } from '../interfaces/trace.js';
-import { silentTrace } from '../interfaces/trace.js';
+import { silentTrace } from '../common/trace.js';
 import type { SimCard } from './card.js';
 import { SimContacts, SimSocket } from './contacts.js';
 import { SimLine } from './line.js';

@@ -8,7 +8,7 @@ import type {
   CardContacts, CardContactsCapabilities, CardContactsOptions, ContactFault, VoltageClass,
 } from '../interfaces/card-contacts.js';
 import type { Trace } from '../interfaces/trace.js';
-import { TraceCategory } from '../interfaces/trace.js';
+import { TraceCategory } from '../common/trace.js';
 import type { SimCard } from './card.js';
 import { SimCardIo } from './card-io.js';
 import type { SimLine } from './line.js';

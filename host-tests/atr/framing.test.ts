@@ -1,6 +1,7 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { atrRemaining, atrToJson, decodeAtr } from '../../firmware/iso7816/atr.js';
+import { atrRemaining, decodeAtr } from '../../firmware/iso7816/atr.js';
+import { atrToJson } from '../cli/atr-json.js';
 import { bytes } from './vectors.js';
 
 test('§8.1 framing: bad TS is -1 at once; nothing received needs TS and T0', (t) => {

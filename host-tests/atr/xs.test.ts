@@ -5,12 +5,15 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
-import { atrToJson, decodeAtr } from '../../firmware/iso7816/atr.js';
+import { decodeAtr } from '../../firmware/iso7816/atr.js';
+import { atrToJson } from '../cli/atr-json.js';
 import { SMARTCARD_LIST, requirePackages } from '../setup/debian-packages.js';
 import { bundleForXs } from '../xs/bundle.js';
 import { startXsWorker } from '../xs/worker.js';
 
-const ATR_MODULE = fileURLToPath(new URL('../../firmware/iso7816/atr.ts', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The device's decoder and framing, plus the host's JSON view to compare results as text. */
+const ATR_ENTRY = "export * from './firmware/iso7816/atr.ts';\nexport { atrToJson } from './host-tests/cli/atr-json.ts';";
 const LITERAL = /^[0-9A-Fa-f]{2}( [0-9A-Fa-f]{2})*\s*$/;
 
 const HANDLERS = `
@@ -34,7 +37,7 @@ test('ISO 7816-3 §8.2 in XS: decodeAtr gives the Node result on every pcsc-tool
   requirePackages('pcsc-tools');
   const atrs = readFileSync(SMARTCARD_LIST, 'latin1').split('\n')
     .filter((l) => LITERAL.test(l)).map((l) => l.replace(/\s/g, ''));
-  const script = await bundleForXs({ entry: { file: ATR_MODULE }, globalName: '__atr' });
+  const script = await bundleForXs({ entry: { contents: ATR_ENTRY, resolveDir: REPO_ROOT }, globalName: '__atr' });
   const worker = await startXsWorker({ name: 'xs-atr' });
   try {
     t.is(await worker.load('atr', script + HANDLERS), null);

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { SlotErrorCode } from '../../firmware/ccid/constants.js';
-import type { RDR_to_PC } from '../../firmware/ccid/messages.js';
+import type { RDR_to_PC } from '../host-driver/typed-messages.js';
 import { TestReader, bytes } from './harness.js';
 
 function slowReader(delayNs = 5e9): TestReader {

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { Chain, SlotErrorCode } from '../../firmware/ccid/constants.js';
 import { EscapeCode } from '../../firmware/ccid/escape.js';
-import type { RDR_to_PC } from '../../firmware/ccid/messages.js';
+import type { RDR_to_PC } from '../host-driver/typed-messages.js';
 import { DEFAULT_ATR } from '../../hal/sim/sim-slot.js';
 import { TestReader, bytes } from './harness.js';
 

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { describeReader, supportedDataRates, TEST_PRODUCT_ID, TEST_VENDOR_ID } from '../../firmware/ccid/descriptors.js';
-import { readU32 } from '../../firmware/ccid/messages.js';
+import { dword as readU32 } from '../host-driver/ccid-messages.js';
 import { TEST_CONFIG } from './harness.js';
 
 /** configuration (9 bytes) + interface (9), then the class descriptor. */

@@ -4,6 +4,10 @@
  */
 import { CcidClass } from '../../firmware/ccid/ccid-class.js';
 import type { ReaderConfig } from '../../firmware/ccid/descriptors.js';
+import type { Trace } from '../../hal/interfaces/trace.js';
+import { VirtualScheduler } from '../../hal/sim/scheduler.js';
+import { SimSlot, type SimSlotOptions } from '../../hal/sim/sim-slot.js';
+import { SimUsbDevice, type SimUsbHost, type UsbTransferStatus } from '../../hal/sim/usb-device.js';
 import {
   decodeInterrupt,
   decodeRdrToPc,
@@ -11,11 +15,7 @@ import {
   type InvalidReply,
   type PC_to_RDR_Command,
   type RDR_to_PC,
-} from '../../firmware/ccid/messages.js';
-import type { Trace } from '../../hal/interfaces/trace.js';
-import { VirtualScheduler } from '../../hal/sim/scheduler.js';
-import { SimSlot, type SimSlotOptions } from '../../hal/sim/sim-slot.js';
-import { SimUsbDevice, type SimUsbHost, type UsbTransferStatus } from '../../hal/sim/usb-device.js';
+} from '../host-driver/typed-messages.js';
 
 export const TEST_CONFIG: ReaderConfig = Object.freeze<ReaderConfig>({
   slots: 1,
@@ -41,8 +41,6 @@ export interface ReaderOptions {
 
 /** The host's side of the bus: send commands, read replies and interrupts, in virtual time. */
 export class UsbHostDriver {
-  readonly #out = new Uint8Array(70000);
-
   constructor(
     readonly host: SimUsbHost,
     readonly scheduler: VirtualScheduler,
@@ -55,10 +53,9 @@ export class UsbHostDriver {
     if (result.status !== 'ok') throw new Error('SET_CONFIGURATION stalled');
   }
 
-  /** Encode and submit one command on bulk OUT. */
+  /** Encode (with the host's own codec, not the firmware's) and submit one command on bulk OUT. */
   send(message: PC_to_RDR_Command): void {
-    const length = encodePcToRdr(this.#out, message);
-    this.host.bulkOut(this.#out.subarray(0, length));
+    this.host.bulkOut(encodePcToRdr(message));
   }
 
   sendRaw(bytes: Uint8Array): void {

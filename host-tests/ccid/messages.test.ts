@@ -2,17 +2,21 @@ import test from 'ava';
 import fc from 'fast-check';
 import { MessageCode } from '../../firmware/ccid/constants.js';
 import {
-  decodeInterrupt,
   decodePcToRdr,
-  decodeRdrToPc,
+  encodeDataRateAndClockFrequency,
   encodeHardwareError,
   encodeNotifySlotChange,
-  encodePcToRdr,
   encodeRdrToPc,
-  type PC_to_RDR_Command,
 } from '../../firmware/ccid/messages.js';
 import { decodeProtocolData, encodeProtocolData } from '../../firmware/ccid/parameters.js';
+import { decodeInterrupt, decodeRdrToPc, encodePcToRdr, type PC_to_RDR_Command } from '../host-driver/typed-messages.js';
 import { bytes } from './harness.js';
+
+/*
+ * Each direction is checked against the other side's independent codec: the host's encoder
+ * (host-tests/host-driver) against the firmware's decoder, the firmware's encoders against the host's
+ * decoder, with the specification's golden bytes in between.
+ */
 
 const byte = fc.integer({ min: 0, max: 255 });
 const data = fc.uint8Array({ maxLength: 300 });
@@ -37,12 +41,10 @@ const command: fc.Arbitrary<PC_to_RDR_Command> = fc.oneof(
   }),
 );
 
-test('CCID §6.1 every PC_to_RDR command round-trips through encodePcToRdr / decodePcToRdr', (t) => {
-  const out = new Uint8Array(400);
+test('CCID §6.1 every PC_to_RDR command the host encodes, the firmware decodes to the same fields', (t) => {
   fc.assert(
     fc.property(command, (message) => {
-      const length = encodePcToRdr(out, message);
-      t.deepEqual(decodePcToRdr(out.slice(0, length)), message);
+      t.deepEqual(decodePcToRdr(encodePcToRdr(message)), message);
     }),
     { numRuns: 300 },
   );
@@ -69,16 +71,53 @@ test('CCID §6.1 dwLength that disagrees with the bytes, or data on a command wi
   t.like(decodePcToRdr(bytes('7304000000000400000000000000')), { type: 'Malformed', command: 'PC_to_RDR_SetDataRateAndClockFrequency' });
 });
 
-test('CCID §6.2 RDR_to_PC encoders decode back; decodeRdrToPc is total', (t) => {
+test('CCID §6.2.1 golden: a DataBlock with an ATR, as the firmware encodes it and the host reads it', (t) => {
   const out = new Uint8Array(300);
   const length = encodeRdrToPc(out, MessageCode.RDR_to_PC_DataBlock, 1, 2, 0x40, 0xfe, 0x10, bytes('3B00'));
+  t.deepEqual(out.slice(0, length), bytes('80 02000000 01 02 40 FE 10 3B00'));
   t.deepEqual(decodeRdrToPc(out.slice(0, length)), {
     type: 'RDR_to_PC_DataBlock', bSlot: 1, bSeq: 2, bStatus: 0x40, bError: 0xfe, bChainParameter: 0x10, abData: bytes('3B00'),
   });
+});
+
+const bStatus = fc.constantFrom(0x00, 0x01, 0x02, 0x40, 0x41, 0x42, 0x80, 0x81);
+
+test('CCID §6.2 every bulk reply the firmware encodes, the host decodes to the same fields', (t) => {
+  const out = new Uint8Array(300);
+  fc.assert(fc.property(byte, byte, bStatus, byte, byte, data, (bSlot, bSeq, status, bError, b9, abData) => {
+    const h = { bSlot, bSeq, bStatus: status, bError };
+    const encodeWith = (code: number, third: number, payload: Uint8Array | null) =>
+      decodeRdrToPc(out.slice(0, encodeRdrToPc(out, code, bSlot, bSeq, status, bError, third, payload)));
+    const encode = (code: number, payload: Uint8Array | null) => encodeWith(code, b9, payload);
+    t.deepEqual(encode(MessageCode.RDR_to_PC_DataBlock, abData), { type: 'RDR_to_PC_DataBlock', ...h, bChainParameter: b9, abData });
+    t.deepEqual(encode(MessageCode.RDR_to_PC_SlotStatus, null), { type: 'RDR_to_PC_SlotStatus', ...h, bClockStatus: b9 });
+    t.deepEqual(encode(MessageCode.RDR_to_PC_Escape, abData), { type: 'RDR_to_PC_Escape', ...h, abData });
+    const bProtocolNum = b9 & 1;
+    const abProtocolData = Uint8Array.from({ length: bProtocolNum === 0 ? 5 : 7 }, (_, i) => abData[i] ?? i);
+    t.deepEqual(encodeWith(MessageCode.RDR_to_PC_Parameters, bProtocolNum, abProtocolData), { type: 'RDR_to_PC_Parameters', ...h, bProtocolNum, abProtocolData });
+    const rate = decodeRdrToPc(out.slice(0, encodeDataRateAndClockFrequency(out, bSlot, bSeq, status, bError, 4_000_000 + b9, 10_752 + bError)));
+    t.deepEqual(rate, { type: 'RDR_to_PC_DataRateAndClockFrequency', ...h, dwClockFrequency: 4_000_000 + b9, dwDataRate: 10_752 + bError });
+  }), { numRuns: 200 });
+});
+
+test('CCID §6.2 the host decoder is total and strict: never throws; what no reader may send is Invalid', (t) => {
   fc.assert(fc.property(fc.uint8Array({ maxLength: 100 }), (input) => {
     t.is(typeof decodeRdrToPc(input).type, 'string');
     t.is(typeof decodeInterrupt(input).type, 'string');
   }), { numRuns: 300 });
+  for (const [why, hex] of [
+    ['shorter than a header', '81 00000000 00 00 00 00'],
+    ['dwLength larger than the data', '80 01000000 00 00 00 00 00'],
+    ['SlotStatus with data (§6.2.2)', '81 01000000 00 00 00 00 00 AA'],
+    ['bStatus RFU bits (§6.2.6)', '81 00000000 00 00 04 00 00'],
+    ['bmICCStatus 3 (RFU)', '81 00000000 00 00 03 00 00'],
+    ['bmCommandStatus 3 (RFU)', '81 00000000 00 00 C0 00 00'],
+    ['successful T=1 Parameters with the T=0 structure (§6.2.3)', '82 05000000 00 00 00 00 01 1100000A00'],
+    ['DataRateAndClockFrequency without its two dwords (§6.2.5)', '84 04000000 00 00 00 00 00 00000000'],
+    ['a bulk OUT type', '6F 00000000 00 00 00 00 00'],
+  ] as const) {
+    t.is(decodeRdrToPc(bytes(hex)).type, 'Invalid', why);
+  }
 });
 
 test('CCID §6.3.1 NotifySlotChange packs 2 bits per slot and pads to whole bytes', (t) => {

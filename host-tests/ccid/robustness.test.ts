@@ -1,7 +1,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { MessageAssembler } from '../../firmware/ccid/assembler.js';
-import { decodeRdrToPc } from '../../firmware/ccid/messages.js';
+import { decodeRdrToPc } from '../host-driver/typed-messages.js';
 import { TestReader, bytes } from './harness.js';
 
 const TYPES = [0x61, 0x62, 0x63, 0x65, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f, 0x71, 0x72, 0x73, 0x00, 0x50, 0x80, 0xff];

@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { Chain, SlotErrorCode } from '../../firmware/ccid/constants.js';
-import type { RDR_to_PC } from '../../firmware/ccid/messages.js';
+import type { RDR_to_PC } from '../host-driver/typed-messages.js';
 import { blockWaitingNs, extensionPeriodNs, workWaitingNs } from '../../firmware/ccid/time-extension.js';
 import type { SlotAttributes } from '../../hal/interfaces/slot.js';
 import { TestReader, bytes } from './harness.js';

@@ -5,7 +5,7 @@
  * or T=0 TPDUs. First on a simulated slot, then over the real session with the `dual` card.
  */
 import test from 'ava';
-import type { InvalidReply, RDR_to_PC } from '../../firmware/ccid/messages.js';
+import type { InvalidReply, RDR_to_PC } from '../host-driver/typed-messages.js';
 import { findCard } from '../../hal/sim/cards/registry.js';
 import { createIso7816PcapWriter } from '../../hal/sim/pcap.js';
 import { createSimReader } from '../reader/reader.js';

@@ -7,7 +7,9 @@
  * contract's ATR error codes applies to it).
  */
 import { createInterface } from 'node:readline';
-import { atrToJson, decodeAtr, toHex, type AtrInfo, type InterfaceByte } from '../../firmware/iso7816/atr.js';
+import { decodeAtr, type AtrInfo, type InterfaceByte } from '../../firmware/iso7816/atr.js';
+import { toHex } from '../../hal/sim/cards/atr.js';
+import { atrToJson } from './atr-json.js';
 
 const USAGE = 'usage: ccid-reader atr [--json] HEX|-\n' +
   '  HEX  an ATR in hex (upper or lower case; spaces and colons allowed)\n' +

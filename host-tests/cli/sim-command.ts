@@ -4,7 +4,8 @@
  * one JSON object; optionally the contact waveform (VCD) and the USB capture (pcap).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { TraceCategory, type Trace } from '../../hal/interfaces/trace.js';
+import { TraceCategory } from '../../hal/common/trace.js';
+import type { Trace } from '../../hal/interfaces/trace.js';
 import { findCard } from '../../hal/sim/cards/registry.js';
 import { openPcapFile, type PcapFile } from '../../hal/sim/pcap-file.js';
 import { recordUsbHost } from '../../hal/sim/pcap-usb-host.js';
@@ -12,7 +13,7 @@ import { createUsbPcapWriter } from '../../hal/sim/pcap.js';
 import { resolveCard } from '../reader/reader.js';
 import { endpointsOf } from '../../hal/sim/usbip/endpoints.js';
 import { toVcd } from '../../hal/sim/vcd.js';
-import { toHex } from '../../firmware/iso7816/atr.js';
+import { toHex } from '../../hal/sim/cards/atr.js';
 import { parseSimArgs, SIM_USAGE } from './sim-args.js';
 import { demoApdus } from './sim-demo.js';
 import { simReportToJson, type SimReport } from './sim-report.js';

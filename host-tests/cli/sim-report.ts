@@ -3,7 +3,7 @@
  * are a contract).
  */
 import type { ScriptStatus } from '../../hal/sim/card.js';
-import { toHex } from '../../firmware/iso7816/atr.js';
+import { toHex } from '../../hal/sim/cards/atr.js';
 
 export interface SimExchange {
   command: Uint8Array;

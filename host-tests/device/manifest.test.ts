@@ -74,7 +74,7 @@ function deviceFiles(): string[] {
       else if ((name.endsWith('.ts') && !name.endsWith('.d.ts')) || name.endsWith('.c')) out.push(path);
     }
   };
-  for (const dir of ['firmware', 'hal/interfaces', 'hal/moddable']) walk(dir);
+  for (const dir of ['firmware', 'hal/common', 'hal/interfaces', 'hal/moddable']) walk(dir);
   return out.sort();
 }
 
@@ -88,7 +88,7 @@ test('every device file is a module whose specifier mirrors its path', (t) => {
 test('nothing host-only is in the module map (hal/sim, boards/sim, host-tests, node_modules)', (t) => {
   const text = JSON.stringify(top) + JSON.stringify(hal);
   for (const path of ['hal/sim', 'boards/sim', 'host-tests', 'node_modules']) t.false(text.includes(path), path);
-  for (const file of moduleMap().keys()) t.regex(file, /^(firmware|hal\/interfaces|hal\/moddable)\//);
+  for (const file of moduleMap().keys()) t.regex(file, /^(firmware|hal\/common|hal\/interfaces|hal\/moddable)\//);
 });
 
 test('the host-only typings of hal/moddable stay out of the build (they would clash with the SDK\'s)', (t) => {

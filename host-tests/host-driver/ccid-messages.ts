@@ -1,21 +1,38 @@
 /**
- * The host side of the CCID bulk protocol (CCID Rev 1.1 §6.1, §6.2), written independently of the
- * firmware's class so each checks the other, as libccid and a reader do. Pure codecs, no I/O.
+ * The host side of the CCID bulk and interrupt protocol (CCID Rev 1.1 §6.1, §6.2, §6.3), written
+ * independently of the firmware's class so each checks the other, as libccid and a reader do: the
+ * message layouts below are a second, declarative reading of the specification's tables, sharing no
+ * constant or code with firmware/ccid. Pure codecs, no I/O, no Node API (scenarios run it in XS).
+ * The raw layer, for the host driver; typed-messages.ts names each message after the specification.
  */
 
-/** PC_to_RDR message types (§6.1). */
+/** PC_to_RDR message types (§6.1 Table 6.1-1). */
 export const PC_to_RDR = Object.freeze({
+  SetParameters: 0x61,
   IccPowerOn: 0x62,
+  IccPowerOff: 0x63,
   GetSlotStatus: 0x65,
-  XfrBlock: 0x6f,
+  Secure: 0x69,
+  T0APDU: 0x6a,
+  Escape: 0x6b,
   GetParameters: 0x6c,
+  ResetParameters: 0x6d,
+  IccClock: 0x6e,
+  XfrBlock: 0x6f,
+  Mechanical: 0x71,
+  Abort: 0x72,
+  SetDataRateAndClockFrequency: 0x73,
 } as const);
 
-/** RDR_to_PC message types (§6.2). */
+/** RDR_to_PC message types: bulk IN (§6.2 Table 6.2-1) and interrupt IN (§6.3 Table 6.3-1). */
 export const RDR_to_PC = Object.freeze({
   DataBlock: 0x80,
   SlotStatus: 0x81,
   Parameters: 0x82,
+  Escape: 0x83,
+  DataRateAndClockFrequency: 0x84,
+  NotifySlotChange: 0x50,
+  HardwareError: 0x51,
 } as const);
 
 /** wLevelParameter / bChainParameter at the extended APDU level (§6.1.4, §6.2.1). */
@@ -99,7 +116,7 @@ const COMMAND_STATUS: readonly CommandStatus[] = Object.freeze(['ok', 'failed', 
 /** Decode one RDR_to_PC message; a string says why it is malformed. */
 export function decodeResponse(bytes: Uint8Array): RdrMessage | string {
   if (bytes.length < HEADER_LENGTH) return `RDR_to_PC message of ${bytes.length} bytes, shorter than the header`;
-  const length = (bytes[1] | (bytes[2] << 8) | (bytes[3] << 16) | (bytes[4] << 24)) >>> 0;
+  const length = dword(bytes, 1);
   if (bytes.length !== HEADER_LENGTH + length) return `dwLength ${length} but ${bytes.length - HEADER_LENGTH} data bytes`;
   const status = bytes[7];
   return {
@@ -134,7 +151,8 @@ export function exchangeLevel(dwFeatures: number): ExchangeLevel {
   return 'character';
 }
 
-function dword(b: Uint8Array, offset: number): number {
+/** A little-endian dword (every CCID multi-byte field is little-endian). */
+export function dword(b: Uint8Array, offset: number): number {
   return (b[offset] | (b[offset + 1] << 8) | (b[offset + 2] << 16) | (b[offset + 3] << 24)) >>> 0;
 }
 

@@ -3,7 +3,7 @@
  * slots: what a host stack does, in the order it does it. No Node APIs: these also run inside XS.
  */
 import { Chain, SlotErrorCode } from '../../firmware/ccid/constants.js';
-import type { RDR_to_PC } from '../../firmware/ccid/messages.js';
+import type { RDR_to_PC } from '../host-driver/typed-messages.js';
 import { TestReader, bytes } from '../ccid/harness.js';
 import { check, hex, type Scenario } from './scenario.js';
 

@@ -4,7 +4,8 @@
  */
 import type { VoltageClass } from '../../hal/interfaces/card-contacts.js';
 import type { CardUartCapabilities } from '../../hal/interfaces/card-uart.js';
-import { TraceCategory, type Trace } from '../../hal/interfaces/trace.js';
+import { TraceCategory } from '../../hal/common/trace.js';
+import type { Trace } from '../../hal/interfaces/trace.js';
 import { createSimBoard, type SimBoard } from '../../hal/sim/board.js';
 import type { CardIo, SimCard } from '../../hal/sim/card.js';
 import { BaseCard, type BaseCardOptions } from '../../hal/sim/cards/base.js';

@@ -1,5 +1,5 @@
 /**
- * Proof that the firmware runs unchanged in XS (DESIGN.md "Layers"): every module of `firmware/` and
+ * Proof that the firmware runs unchanged in XS: every module of `firmware/`, `hal/common/` and
  * `hal/interfaces/` is bundled into one script and evaluated in a real XS worker, which must also see
  * each module's exports. `firmware/main.ts` is left out by design: it is the device's composition root,
  * the one firmware module allowed to import platform modules (`embedded:*`, `mc/*`) that exist only
@@ -28,7 +28,7 @@ async function listTs(dir: string): Promise<string[]> {
 }
 
 export async function listPortableModules(): Promise<string[]> {
-  const files = [...await listTs('firmware'), ...await listTs('hal/interfaces')];
+  const files = [...await listTs('firmware'), ...await listTs('hal/common'), ...await listTs('hal/interfaces')];
   return files.filter((f) => f !== DEVICE_ROOT_MODULE);
 }
 

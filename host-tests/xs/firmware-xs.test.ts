@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { evaluateModulesInXs, listPortableModules, REPO_ROOT } from './firmware-modules.js';
 
-test('every firmware/ and hal/interfaces/ module loads in XS with the exports Node sees', async (t) => {
+test('every firmware/, hal/common/ and hal/interfaces/ module loads in XS with the exports Node sees', async (t) => {
   const modules = await listPortableModules();
   t.true(modules.length > 0, 'no firmware module found');
   const reports = await evaluateModulesInXs(modules);

@@ -44,7 +44,8 @@
  */
 import type { CardCharError, CardUart } from '../../../hal/interfaces/card-uart.js';
 import type { Scheduler, TimerHandle } from '../../../hal/interfaces/scheduler.js';
-import { silentTrace, TraceCategory, type Trace } from '../../../hal/interfaces/trace.js';
+import { silentTrace, TraceCategory } from '../../../hal/common/trace.js';
+import type { Trace } from '../../../hal/interfaces/trace.js';
 import type { SlotError, TransmitResult } from '../../../hal/interfaces/slot.js';
 import type { Transport } from '../transport.js';
 import {
