@@ -6,7 +6,7 @@
  * slot (§6.3.1). No Node APIs: these also run inside XS.
  */
 import { CommandStatus, IccStatus, SlotErrorCode } from '../../firmware/ccid/constants.js';
-import type { RDR_to_PC } from '../../firmware/ccid/messages.js';
+import type { RDR_to_PC } from '../host-driver/typed-messages.js';
 import { DEFAULT_DEBOUNCE_NS } from '../../hal/sim/board.js';
 import type { SimCard } from '../../hal/sim/card.js';
 import { findCard } from '../../hal/sim/cards/registry.js';
