@@ -10,7 +10,7 @@
 import device from 'embedded:provider/builtin';
 import config from 'mc/config';
 import { TraceCategory } from '../hal/common/trace.js';
-import { readerBoard } from '../hal/moddable/board.js';
+import { cardSockets, readerBoard } from '../hal/moddable/board.js';
 import { cardContactsFor } from '../hal/moddable/card-contacts.js';
 import { cardUartFor } from '../hal/moddable/card-uart.js';
 import { Esp32Scheduler } from '../hal/moddable/scheduler.js';
@@ -33,25 +33,29 @@ export default function main(): void {
   const board = readerBoard(device);
   const trace = new ConsoleTrace(typeof config.trace === 'number' ? config.trace : DEFAULT_TRACE_MASK);
   const scheduler = new Esp32Scheduler();
-  const uart = cardUartFor(board.card.uart);
-  const contacts = cardContactsFor(board.card, scheduler);
-  const slot = createCardSlot({ contacts, uart, scheduler, trace, maxResponseLength: MAX_RESPONSE_APDU });
+  // One card slot (an ISO 7816-3 session on its own UART and contacts) per socket of the board.
+  const sockets = cardSockets(board);
+  const slots = sockets.map((socket) => createCardSlot({
+    contacts: cardContactsFor(socket, scheduler), uart: cardUartFor(socket.uart), scheduler, trace, maxResponseLength: MAX_RESPONSE_APDU,
+  }));
+  const card = board.card;
 
   const reader: ReaderConfig = {
     vendorId: board.usb.vendorId,
     productId: board.usb.productId,
     manufacturer: board.usb.manufacturer,
     product: board.usb.product,
-    slots: 1,
-    classes: board.card.classes,
-    clocksHz: board.card.clock.hz,
-    clockStop: board.card.clockStop,
-    maxBaud: uart.capabilities?.maxBaud,
+    slots: slots.length,
+    // The class descriptor speaks for every slot: the sockets of one board are alike (socket 0's values).
+    classes: card.classes,
+    clocksHz: card.clock.hz,
+    clockStop: card.clockStop,
+    maxBaud: card.uart.io.capabilities?.maxBaud,
     protocols: [0, 1],
     // libccid sends whole APDUs (up to 64 KB, chained); the session maps them to T=0 / T=1.
     exchangeLevel: 'extended-apdu',
     maxApduLength: MAX_COMMAND_APDU,
   };
-  new CcidClass({ usb: board.usb.io, slots: [slot], config: reader, scheduler, trace });
-  if (trace.mask & TraceCategory.INFO) trace.log(TraceCategory.INFO, `${board.name}: CCID reader ready`);
+  new CcidClass({ usb: board.usb.io, slots, config: reader, scheduler, trace });
+  if (trace.mask & TraceCategory.INFO) trace.log(TraceCategory.INFO, `${board.name}: CCID reader ready, ${slots.length} slot(s)`);
 }

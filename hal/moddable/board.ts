@@ -105,9 +105,15 @@ export interface CardContactsBoard {
   readonly led?: DigitalRole;
 }
 
+/** One card socket: its contacts and its I/O line. */
+export type CardSocketBoard = CardContactsBoard & { readonly uart: CardUartLine };
+
 export interface ReaderBoard {
   readonly name: string;
-  readonly card: CardContactsBoard & { readonly uart: CardUartLine };
+  /** The card socket (socket 0 of a board with several). */
+  readonly card: CardSocketBoard;
+  /** A board with several sockets lists them all, in CCID slot order (`card` is the first). */
+  readonly cards?: readonly CardSocketBoard[];
   /** The USB-OTG port and the identity the reader announces (defaults: ReaderConfig's). */
   readonly usb: {
     readonly io: UsbDeviceConstructor;
@@ -134,26 +140,47 @@ function checkPin(value: unknown, what: string, used: Set<number>): void {
   used.add(pin);
 }
 
+/** CCID's limit (bMaxSlotIndex 7 here, firmware/ccid/descriptors.ts). */
+const MAX_SOCKETS = 8;
+
+function checkSocket(card: unknown, what: string, used: Set<number>, ports: Set<number>): void {
+  if (!isObject(card)) fail(`${what} is required`);
+  for (const role of ['clock', 'reset', 'supply', 'detect'] as const) checkPin(card[role], `${what}.${role}`, used);
+  for (const role of ['fault', 'led'] as const) if (card[role] !== undefined) checkPin(card[role], `${what}.${role}`, used);
+  const uart = card.uart;
+  if (!isObject(uart) || typeof uart.io !== 'function' || typeof uart.port !== 'number') fail(`${what}.uart`);
+  if (ports.has(uart.port)) fail(`${what}.uart.port ${uart.port} used twice`);
+  ports.add(uart.port);
+  checkPin({ io: uart.io, pin: uart.data }, `${what}.uart.data`, used);
+  if (isObject(card.classSelect)) {
+    const pins = card.classSelect.pins;
+    if (!Array.isArray(pins)) fail(`${what}.classSelect.pins`);
+    for (const pin of pins) checkPin({ io: card.classSelect.io, pin }, `${what}.classSelect`, used);
+  }
+  if (!Array.isArray(card.classes) || card.classes.length === 0) fail(`${what}.classes`);
+}
+
 /**
- * The provider object checked once at start-up: a board with a missing role or a pin used twice is
- * a configuration error, reported before anything is driven.
+ * The provider object checked once at start-up: a board with a missing role, a pin or a UART used
+ * twice (also across sockets) is a configuration error, reported before anything is driven.
  */
 export function readerBoard(device: unknown): ReaderBoard {
   if (!isObject(device) || !isObject(device.card) || !isObject(device.usb)) fail('card and usb are required');
-  const card = device.card;
   const used = new Set<number>();
-  for (const role of ['clock', 'reset', 'supply', 'detect'] as const) checkPin(card[role], `card.${role}`, used);
-  for (const role of ['fault', 'led'] as const) if (card[role] !== undefined) checkPin(card[role], `card.${role}`, used);
-  const uart = card.uart;
-  if (!isObject(uart) || typeof uart.io !== 'function' || typeof uart.port !== 'number') fail('card.uart');
-  checkPin({ io: uart.io, pin: uart.data }, 'card.uart.data', used);
-  if (isObject(card.classSelect)) {
-    const pins = card.classSelect.pins;
-    if (!Array.isArray(pins)) fail('card.classSelect.pins');
-    for (const pin of pins) checkPin({ io: card.classSelect.io, pin }, 'card.classSelect', used);
+  const ports = new Set<number>();
+  const cards = device.cards;
+  if (cards === undefined) checkSocket(device.card, 'card', used, ports);
+  else {
+    if (!Array.isArray(cards) || cards.length < 1 || cards.length > MAX_SOCKETS) fail(`cards: 1 to ${MAX_SOCKETS} sockets`);
+    if (cards[0] !== device.card) fail('card must be cards[0]');
+    cards.forEach((card, i) => checkSocket(card, `cards[${i}]`, used, ports));
   }
-  if (!Array.isArray(card.classes) || card.classes.length === 0) fail('card.classes');
   if (typeof device.usb.io !== 'function') fail('usb.io');
   if (typeof device.name !== 'string') fail('name');
   return device as unknown as ReaderBoard;
+}
+
+/** The board's card sockets in CCID slot order: `cards`, or the one `card`. */
+export function cardSockets(board: ReaderBoard): readonly CardSocketBoard[] {
+  return board.cards ?? [board.card];
 }

@@ -3,12 +3,12 @@
  * providers (host/provider.js, the device's embedded:provider/builtin) loaded with stand-ins for
  * the platform modules and checked with the same readerBoard() the firmware runs at start-up.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { build, type Plugin } from 'esbuild';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readerBoard, type ReaderBoard } from '../../hal/moddable/board.js';
+import { cardSockets, readerBoard, type CardSocketBoard, type ReaderBoard } from '../../hal/moddable/board.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const boards = readdirSync(join(root, 'boards')).filter((name) => name.startsWith('esp32s3')).sort();
@@ -52,8 +52,7 @@ async function loadProvider(board: string): Promise<Record<string, unknown>> {
   return module.default as Record<string, unknown>;
 }
 
-function pinsOf(board: ReaderBoard): number[] {
-  const card = board.card;
+function socketPins(card: CardSocketBoard): number[] {
   const pins = [card.uart.data, card.clock.pin, card.reset.pin, card.supply.pin, card.detect.pin];
   if (card.fault) pins.push(card.fault.pin);
   if (card.led) pins.push(card.led.pin);
@@ -61,8 +60,18 @@ function pinsOf(board: ReaderBoard): number[] {
   return pins;
 }
 
-test('there are ESP32-S3 boards: the TDA8035 one and the discrete one', (t) => {
-  t.deepEqual(boards, ['esp32s3-devkitc', 'esp32s3-devkitc-discrete']);
+function pinsOf(board: ReaderBoard): number[] {
+  return cardSockets(board).flatMap(socketPins);
+}
+
+/** The wiring document of a board: its own, or the one it shares with boards/esp32s3-devkitc. */
+function wiringOf(board: string): string {
+  const own = join(root, 'boards', board, 'WIRING.md');
+  return readFileSync(existsSync(own) ? own : join(root, 'boards/esp32s3-devkitc/WIRING.md'), 'utf8');
+}
+
+test('there are ESP32-S3 boards: the TDA8035 one, the discrete one and the two-slot one', (t) => {
+  t.deepEqual(boards, ['esp32s3-devkitc', 'esp32s3-devkitc-2slot', 'esp32s3-devkitc-discrete']);
 });
 
 for (const board of boards) {
@@ -89,28 +98,33 @@ for (const board of boards) {
     const pins = pinsOf(board_);
     t.is(new Set(pins).size, pins.length);
     for (const pin of pins) t.false(RESERVED.has(pin), `GPIO ${pin} is reserved`);
-    t.true(board_.card.uart.port === 1 || board_.card.uart.port === 2, 'UART0 is the console');
+    const ports = cardSockets(board_).map((card) => card.uart.port);
+    for (const port of ports) t.true(port === 1 || port === 2, 'UART0 is the console');
+    t.is(new Set(ports).size, ports.length, 'one UART per socket');
   });
 
   test(`${board}: classes lowest voltage first, each selectable; clocks divide 80 MHz (LEDC and UART share it)`, async (t) => {
-    const { card } = readerBoard(await loadProvider(board));
-    const order = ['C', 'B', 'A'];
-    t.deepEqual([...card.classes], order.filter((c) => card.classes.includes(c as 'A' | 'B' | 'C')));
-    if (card.classes.length > 1) {
-      t.truthy(card.classSelect, 'several classes need class select pins');
-      for (const c of card.classes) t.is(card.classSelect!.levels[c]?.length, card.classSelect!.pins.length, `class ${c}`);
-    }
-    for (const hz of card.clock.hz) {
-      t.is(80_000_000 % (4 * hz), 0, `${hz} Hz`);
-      t.true(hz >= 1_000_000 && hz <= 20_000_000);
-    }
-    t.true(card.clock.hz[0] <= 5_000_000, '§6.2.2: the ATR clock is 1–5 MHz');
+    for (const card of cardSockets(readerBoard(await loadProvider(board)))) checkClassesAndClocks(t, card);
   });
 
   test(`${board}: every provider pin appears in the wiring document`, async (t) => {
-    const wiring = readFileSync(join(root, 'boards/esp32s3-devkitc/WIRING.md'), 'utf8');
+    const wiring = wiringOf(board);
     for (const pin of pinsOf(readerBoard(await loadProvider(board)))) t.regex(wiring, new RegExp(`^\\| ${pin} \\|`, 'm'));
   });
+}
+
+function checkClassesAndClocks(t: ExecutionContext, card: CardSocketBoard): void {
+  const order = ['C', 'B', 'A'];
+  t.deepEqual([...card.classes], order.filter((c) => card.classes.includes(c as 'A' | 'B' | 'C')));
+  if (card.classes.length > 1) {
+    t.truthy(card.classSelect, 'several classes need class select pins');
+    for (const c of card.classes) t.is(card.classSelect!.levels[c]?.length, card.classSelect!.pins.length, `class ${c}`);
+  }
+  for (const hz of card.clock.hz) {
+    t.is(80_000_000 % (4 * hz), 0, `${hz} Hz`);
+    t.true(hz >= 1_000_000 && hz <= 20_000_000);
+  }
+  t.true(card.clock.hz[0] <= 5_000_000, '§6.2.2: the ATR clock is 1–5 MHz');
 }
 
 test('readerBoard() rejects a provider with a pin used twice or a role missing', async (t) => {
@@ -119,4 +133,16 @@ test('readerBoard() rejects a provider with a pin used twice or a role missing',
   t.throws(() => readerBoard({ ...device, card: { ...card, led: { ...(card.led as object), pin: 4 } } }), { message: /used twice/ });
   t.throws(() => readerBoard({ ...device, card: { ...card, reset: undefined } }), { message: /card\.reset/ });
   t.throws(() => readerBoard({ ...device, usb: {} }), { message: /usb\.io/ });
+});
+
+test('readerBoard() rejects a multi-socket provider whose sockets share a pin or a UART, or whose card is not cards[0]', async (t) => {
+  const device = await loadProvider('esp32s3-devkitc-2slot');
+  const cards = device.cards as Record<string, unknown>[];
+  const second = cards[1];
+  const uart = second.uart as Record<string, unknown>;
+  t.notThrows(() => readerBoard(device));
+  t.throws(() => readerBoard({ ...device, cards: [cards[0], { ...second, reset: cards[0].reset }] }), { message: /cards\[1\]\.reset\.pin 6 used twice/ });
+  t.throws(() => readerBoard({ ...device, cards: [cards[0], { ...second, uart: { ...uart, port: 1 } }] }), { message: /cards\[1\]\.uart\.port 1 used twice/ });
+  t.throws(() => readerBoard({ ...device, card: second }), { message: /card must be cards\[0\]/ });
+  t.throws(() => readerBoard({ ...device, cards: [] }), { message: /1 to 8 sockets/ });
 });
