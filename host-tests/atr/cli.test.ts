@@ -1,23 +1,9 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { parseHex, run } from '../cli/atr-command.js';
+import { runCli } from '../cli/run-cli.js';
 
-const MAIN = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
-
-/** Run `ccid-reader …` as a user would (a process, through tsx), feeding `stdin`. */
-function spawnCli(args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { stdio: 'pipe' });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
+/** Run `ccid-reader …` as a user would (a process, the built command), feeding `stdin`. */
+const spawnCli = (args: string[], stdin = '') => runCli(args, stdin);
 
 /** Run the subcommand in this process (cheaper than a spawn), capturing what it writes. */
 async function runCaptured(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

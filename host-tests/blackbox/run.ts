@@ -2,6 +2,7 @@
 // time per test process (ava runs at most 2 test files at once on the 2 shared cores).
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { ensureCliBuilt } from '../cli/build.js';
 import { type Scenario } from './cards.js';
 import { hx } from './iso.js';
 
@@ -20,7 +21,7 @@ const cache = new Map<string, Promise<SimResult>>();
 
 function spawnSim(args: string[]): Promise<SimResult> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['host-tests/cli/ccid-reader.js', ...args], { cwd: root, timeout: 120_000, maxBuffer: 16 << 20 },
+    execFile(process.execPath, [ensureCliBuilt(), ...args], { cwd: root, timeout: 120_000, maxBuffer: 16 << 20 },
       (err, stdout, stderr) => {
         const text = stdout.trim();
         try {
@@ -46,5 +47,5 @@ export function runScenario(s: Scenario): Promise<SimResult> {
 
 /** The sim command line, for messages. */
 export const commandLine = (s: Scenario): string =>
-  `node host-tests/cli/ccid-reader.js sim --json --card host-tests/blackbox/scripts/${s.file} ` +
+  `npx ccid-reader sim --json --card host-tests/blackbox/scripts/${s.file} ` +
   s.apdus.map((a) => `--apdu ${hx(a.command)}`).join(' ');

@@ -1,7 +1,10 @@
 /**
  * `ccid-reader`: the host command (DESIGN.md "The host command"). Each subcommand lives in its own
- * module, loaded only when asked for, so `atr` does not pay for the simulator or the USB/IP server.
+ * module, loaded only when asked for, so `atr` does not pay for the simulator or the USB/IP server;
+ * bin.ts is the process entry point (exit status, closed pipes), build.ts bundles it to JavaScript.
  */
+import { readFileSync } from 'node:fs';
+
 export interface CommandModule {
   run(args: string[]): Promise<number>;
 }
@@ -14,16 +17,27 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
 };
 
 function usage(): string {
-  const lines = ['usage: ccid-reader <command> [options]', '', 'commands:'];
-  for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(6)} ${c.summary}`);
+  const lines = ['usage: ccid-reader <command> [options]', '       ccid-reader --version', '', 'commands:'];
+  for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(10)} ${c.summary}`);
+  lines.push('', "'ccid-reader <command> --help' describes a command's options.");
   return lines.join('\n') + '\n';
+}
+
+/** The package's version: package.json sits two levels up, beside the sources and the build alike. */
+export function packageVersion(): string {
+  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(usage());
+    (name === undefined ? process.stderr : process.stdout).write(usage());
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
   }
   const command = commands[name];
   if (!command) {
@@ -31,8 +45,4 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   return (await command.load()).run(rest);
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  process.exitCode = await main(process.argv.slice(2));
 }

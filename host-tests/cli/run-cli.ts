@@ -1,9 +1,8 @@
-/** Test helper: run the real `ccid-reader` command as a user would, through its bin script. */
+/** Test helper: run the real `ccid-reader` command as a user would, through its built JavaScript. */
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { ensureCliBuilt, REPO_ROOT } from './build.js';
 
-const BIN = fileURLToPath(new URL('./ccid-reader.js', import.meta.url));
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export { REPO_ROOT };
 
 export interface CliResult {
   code: number;
@@ -11,9 +10,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: readonly string[], input?: string): Promise<CliResult> {
+export function runCli(args: readonly string[], input?: string, cwd: string = REPO_ROOT): Promise<CliResult> {
+  const bin = ensureCliBuilt();
   return new Promise((resolve, reject) => {
-    const child = execFile(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, maxBuffer: 64 << 20, timeout: 120_000 }, (error, stdout, stderr) => {
+    const child = execFile(process.execPath, [bin, ...args], { cwd, maxBuffer: 64 << 20, timeout: 120_000 }, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number') return reject(error);
       resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
     });

@@ -10,6 +10,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureCliBuilt } from '../cli/build.js';
 import { LIBCCID_BUNDLE, requirePackages } from '../setup/debian-packages.js';
 import { run, startManaged, type Managed, type RunResult } from './processes.js';
 
@@ -144,7 +145,7 @@ export async function startPcsc(options: PcscOptions = {}): Promise<PcscEnv> {
   const logs = (): string => `--- serve ---\n${serve?.output() ?? ''}\n--- pcscd ---\n${pcscd?.output() ?? ''}`;
   try {
     serve = startManaged(process.execPath, [
-      join(REPO_ROOT, 'host-tests', 'cli', 'ccid-reader.js'), 'serve',
+      ensureCliBuilt(), 'serve',
       '--usbip', `unix:${usbipSocket}`, '--control', `unix:${controlSocket}`,
       ...(options.card ? ['--card', options.card] : []), ...(options.pcap ? ['--pcap', pcap, '--contacts-pcap', contactsPcap] : []),
       ...(options.serveArgs ?? []),

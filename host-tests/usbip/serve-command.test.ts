@@ -4,6 +4,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseServeArgs } from '../cli/serve-command.js';
+import { ensureCliBuilt } from '../cli/build.js';
 import { REPO_ROOT, runCli } from '../cli/run-cli.js';
 import { startManaged } from '../interop/processes.js';
 
@@ -44,7 +45,7 @@ function ask(path: string, line: string): Promise<string> {
 test('serve: the control socket inserts, removes and reports, answers every line (an empty one with an error); SIGTERM ends the server cleanly', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ccid-serve-'));
   const control = join(dir, 'control.sock');
-  const serve = startManaged(process.execPath, [join(REPO_ROOT, 'host-tests/cli/ccid-reader.js'), 'serve', '--usbip', 'tcp:127.0.0.1:0', '--control', `unix:${control}`, '--card', 't0-fs'], { cwd: REPO_ROOT });
+  const serve = startManaged(process.execPath, [ensureCliBuilt(), 'serve', '--usbip', 'tcp:127.0.0.1:0', '--control', `unix:${control}`, '--card', 't0-fs'], { cwd: REPO_ROOT });
   try {
     await serve.waitFor(/control: listening/, 30_000);
     t.regex(serve.output(), /usbip: listening on tcp:127\.0\.0\.1:\d+ \(bus id 1-1\)/);
