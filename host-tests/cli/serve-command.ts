@@ -8,6 +8,8 @@
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { ExchangeLevel } from '../../firmware/ccid/descriptors.js';
+import { MAX_SOCKETS } from '../../boards/sim/board.js';
+import type { SimCard } from '../../hal/sim/card.js';
 import { openPcapFile, type PcapFile } from '../../hal/sim/pcap-file.js';
 import { createIso7816PcapWriter, createUsbPcapWriter, type PcapSink } from '../../hal/sim/pcap.js';
 import { recordUsbHost } from '../../hal/sim/pcap-usb-host.js';
@@ -18,29 +20,37 @@ import { paceInRealTime } from '../../hal/sim/usbip/realtime.js';
 import { listen, listenUsbip, parseListenAddress, type ListenAddress, type Listener } from '../../hal/sim/usbip/server.js';
 import { deviceInfoOf } from '../../hal/sim/usbip/device-info.js';
 
-export const SERVE_USAGE = `usage: ccid-reader serve --usbip unix:PATH|tcp:HOST:PORT [--card NAME|FILE] [--control unix:PATH]
-                         [--pcap FILE] [--contacts-pcap FILE] [--level tpdu|short|extended]
-                         [--seed N] [--time-scale X]
+export const SERVE_USAGE = `usage: ccid-reader serve --usbip unix:PATH|tcp:HOST:PORT [--slots N] [--card NAME|FILE]...
+                         [--control unix:PATH] [--pcap FILE] [--contacts-pcap FILE]
+                         [--level tpdu|short|extended] [--seed N] [--time-scale X]
 
 Serves the simulated reader as a USB device over USB/IP: to the libusb stand-in on a Unix socket, or
 to a kernel with vhci-hcd ('usbip attach -r HOST -b 1-1') on TCP (port 3240 by convention).
 
   --usbip ADDR       where to listen: unix:PATH or tcp:HOST:PORT
-  --card NAME|FILE   a card inserted at start (see 'ccid-reader cards', or a scripted card JSON file)
-  --control ADDR     a text socket (unix:PATH or tcp:HOST:PORT) taking lines 'insert NAME|FILE',
-                     'remove', 'status'; one answer line for every line ('ok …', or 'error: …'
+  --slots N          card slots of the reader, 1 to 8 (default 1), all working in parallel; PC/SC
+                     lists one reader per slot ("CCID Reader Sim 00 00", "… 00 01", …)
+  --card NAME|FILE   a card inserted at start (see 'ccid-reader cards', or a scripted card JSON file);
+                     repeat it for the next slots, in order (slot 0 first)
+  --control ADDR     a text socket (unix:PATH or tcp:HOST:PORT) taking lines 'insert [SLOT] NAME|FILE',
+                     'remove [SLOT]', 'status [SLOT]' (SLOT: 0 to N-1, default 0; 'status' answers
+                     one line per slot); one answer line for every other line ('ok …', or 'error: …'
                      for an empty or unknown one)
   --pcap FILE        write every USB transfer as a usbmon capture (tshark -Y usbccid decodes it)
   --contacts-pcap FILE  write the ATRs and APDUs the card sees as an ISO 7816 capture (exported-PDU
-                     link type; at the TPDU level only the ATRs)
+                     link type; at the TPDU level only the ATRs; slot 0's card)
   --level L          CCID exchange level: tpdu, short (APDU) or extended (APDU, the default)
-  --seed N           seed of the simulation (default 1)
+  --seed N           seed of the simulation (default 1; slot K's card and socket use N + K)
   --time-scale X     virtual seconds per wall-clock second (default 1: cards as fast as real ones)
 `;
 
 export interface ServeArgs {
   usbip: ListenAddress;
+  /** Slot 0's card (the first --card), or null. */
   card: string | null;
+  /** Every --card, slot by slot. */
+  cards: string[];
+  slots: number;
   control: ListenAddress | null;
   pcap: string | null;
   contactsPcap: string | null;
@@ -53,15 +63,20 @@ const LEVELS: Record<string, ExchangeLevel> = { tpdu: 'tpdu', short: 'short-apdu
 
 export function parseServeArgs(argv: readonly string[]): ServeArgs | { error: string } | 'help' {
   const values = new Map<string, string>();
+  const cards: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') return 'help';
     const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    if (!['--usbip', '--card', '--control', '--pcap', '--contacts-pcap', '--level', '--seed', '--time-scale'].includes(name)) return { error: `unknown option '${arg}'` };
+    if (!['--usbip', '--slots', '--card', '--control', '--pcap', '--contacts-pcap', '--level', '--seed', '--time-scale'].includes(name)) return { error: `unknown option '${arg}'` };
     const value = inline ?? argv[++i];
     if (value === undefined) return { error: `${name} needs a value` };
-    values.set(name, value);
+    if (name === '--card') cards.push(value);
+    else values.set(name, value);
   }
+  const slots = Number(values.get('--slots') ?? '1');
+  if (!Number.isInteger(slots) || slots < 1 || slots > MAX_SOCKETS) return { error: `--slots: expected 1 to ${MAX_SOCKETS}` };
+  if (cards.length > slots) return { error: `${cards.length} cards for ${slots} slot${slots === 1 ? '' : 's'} (--slots N: one --card per slot at most)` };
   const usbip = values.get('--usbip');
   if (usbip === undefined) return { error: '--usbip is required' };
   const level = LEVELS[values.get('--level') ?? 'extended'];
@@ -74,7 +89,9 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs | { error: st
     const control = values.get('--control');
     return {
       usbip: parseListenAddress(usbip),
-      card: values.get('--card') ?? null,
+      card: cards[0] ?? null,
+      cards,
+      slots,
       control: control === undefined ? null : parseListenAddress(control),
       pcap: values.get('--pcap') ?? null,
       contactsPcap: values.get('--contacts-pcap') ?? null,
@@ -85,33 +102,59 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs | { error: st
   }
 }
 
-/** One control line → one answer line. */
+/**
+ * One control line → its answer: one line, or for `status` on a reader of several slots one line
+ * per slot. An optional slot number comes first (`insert 1 t1`, `remove 1`, `status 1`); without it,
+ * slot 0. Slot K's cards draw from seed + K, as its socket does.
+ */
 export function controlCommand(reader: SimReader, line: string, seed: number): string {
-  const [verb, ...rest] = line.trim().split(/\s+/);
-  const sim = reader.board.sim;
+  const [verb, ...words] = line.trim().split(/\s+/);
+  const target = controlSlot(verb, words, reader.slots.length);
+  if ('error' in target) return `error: ${target.error}`;
+  const { slot, rest } = target;
+  const sim = reader.board.sockets[slot ?? 0].sim;
   switch (verb) {
     case '':
-      return 'error: empty line (insert NAME|FILE, remove, status)';
+      return `error: empty line (${CONTROL_VERBS})`;
     case 'insert': {
       if (rest.length === 0) return 'error: insert needs NAME or FILE';
-      if (sim.card !== null) return `error: card '${sim.card.name}' is already inserted`;
-      const resolved = resolveCard(rest.join(' '), seed, (path) => readFileSync(path, 'utf8'));
+      if (sim.card !== null) return `error: card '${sim.card.name}' is already inserted${slot === null ? '' : ` in slot ${slot}`}`;
+      const resolved = resolveCard(rest.join(' '), seed + (slot ?? 0), (path) => readFileSync(path, 'utf8'));
       if ('error' in resolved) return `error: ${resolved.error}`;
       sim.insert(resolved.card);
-      return `ok inserted ${resolved.card.name}`;
+      return `ok inserted ${resolved.card.name}${slot === null ? '' : ` in slot ${slot}`}`;
     }
     case 'remove':
-      if (sim.card === null) return 'error: no card';
+      if (rest.length > 0) return `error: remove takes only a slot number`;
+      if (sim.card === null) return `error: no card${slot === null ? '' : ` in slot ${slot}`}`;
       sim.remove();
-      return 'ok removed';
+      return `ok removed${slot === null ? '' : ` from slot ${slot}`}`;
     case 'status': {
-      const attributes = reader.slot.attributes;
-      const card = sim.card === null ? 'none' : sim.card.name;
-      return `ok card=${card} state=${attributes.state} configured=${reader.usb.configured ? 1 : 0}`;
+      if (rest.length > 0) return `error: status takes only a slot number`;
+      const configured = reader.usb.configured ? 1 : 0;
+      const one = (index: number): string => {
+        const card = reader.board.sockets[index].sim.card;
+        return `card=${card === null ? 'none' : card.name} state=${reader.slots[index].attributes.state} configured=${configured}`;
+      };
+      // One slot: the line this command has always answered. Several: one line per slot, each naming it.
+      if (reader.slots.length === 1) return `ok ${one(0)}`;
+      const shown = slot === null ? reader.slots.map((_, i) => i) : [slot];
+      return shown.map((i) => `ok slot=${i} ${one(i)}`).join('\n');
     }
     default:
-      return `error: unknown command '${verb ?? ''}' (insert NAME|FILE, remove, status)`;
+      return `error: unknown command '${verb ?? ''}' (${CONTROL_VERBS})`;
   }
+}
+
+const CONTROL_VERBS = 'insert [SLOT] NAME|FILE, remove [SLOT], status [SLOT]';
+
+/** The optional slot number that starts a control line's arguments (a lone word after insert is the card). */
+function controlSlot(verb: string, words: string[], slots: number): { slot: number | null; rest: string[] } | { error: string } {
+  const numbered = words.length > (verb === 'insert' ? 1 : 0) && /^\d+$/.test(words[0]);
+  if (!numbered) return { slot: null, rest: words };
+  const slot = Number(words[0]);
+  if (slot >= slots) return { error: `no slot ${slot} (slots 0–${slots - 1})` };
+  return { slot, rest: words.slice(1) };
 }
 
 function serveControl(socket: Socket, answer: (line: string) => string): void {
@@ -152,21 +195,21 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`ccid-reader serve: ${args.error}\n${SERVE_USAGE}`);
     return 2;
   }
-  let card = undefined;
-  if (args.card !== null) {
-    const resolved = resolveCard(args.card, args.seed, (path) => readFileSync(path, 'utf8'));
+  const cards: SimCard[] = [];
+  for (const [slot, spec] of args.cards.entries()) {
+    const resolved = resolveCard(spec, args.seed + slot, (path) => readFileSync(path, 'utf8'));
     if ('error' in resolved) {
       process.stderr.write(`ccid-reader serve: --card: ${resolved.error}\n`);
       return 2;
     }
-    card = resolved.card;
+    cards.push(resolved.card);
   }
   const log = (message: string): void => void process.stderr.write(`${message}\n`);
   // Captures are stamped with the wall-clock time at which virtual time 0 was (serve starts at 0).
   const epochNs = Date.now() * 1e6;
   const files: PcapFile[] = [];
   const contacts = args.contactsPcap === null ? undefined : createIso7816PcapWriter({ sink: openInto(files, args.contactsPcap), epochNs });
-  const reader = createSimReader({ seed: args.seed, card, exchangeLevel: args.level, contacts });
+  const reader = createSimReader({ seed: args.seed, slots: args.slots, cards, exchangeLevel: args.level, contacts });
   const scheduler = reader.board.scheduler;
   const endpoints = endpointsOf(reader.usb.descriptors.configuration);
   let host = reader.usb.host;
