@@ -17,6 +17,20 @@ import type { SimCard } from '../../hal/sim/card.js';
 import { createSimBoard, type SimBoard } from '../../hal/sim/board.js';
 import { VirtualScheduler } from '../../hal/sim/scheduler.js';
 
+/**
+ * The reader's USB identity. pcscd opens a USB reader only when a driver bundle's Info.plist lists its
+ * idVendor:idProduct (`ccid-reader host-setup` adds it to libccid's). 1209:0001 is the test ID of
+ * pid.codes, free for development and never for a product: a board that ships gets its own PID
+ * (README, "Your own USB ID").
+ */
+export const SIM_BOARD_USB = Object.freeze({
+  vendorId: 0x1209,
+  productId: 0x0001,
+  manufacturer: 'ccid-reader',
+  product: 'CCID Reader Sim',
+  serialNumber: 'SIM0001',
+});
+
 export const SIM_BOARD_CLASSES: readonly VoltageClass[] = Object.freeze(['C', 'B', 'A']);
 export const SIM_BOARD_TIMER_HZ = 80_000_000;
 export const SIM_BOARD_CLOCKS_HZ: readonly number[] = Object.freeze([20, 16, 10, 8, 5, 4].map((div) => SIM_BOARD_TIMER_HZ / div));
@@ -35,6 +49,8 @@ export interface SimBoardProvider extends SimSocket {
   readonly name: 'sim';
   /** Every socket, index = CCID bSlot; socket 0 is also `card` / `sim`. */
   readonly sockets: readonly SimSocket[];
+  /** USB identity (idVendor, idProduct, strings). */
+  readonly usb: typeof SIM_BOARD_USB;
   /** Virtual time; the composition root runs it. */
   readonly scheduler: VirtualScheduler;
   readonly trace: Trace;
@@ -82,6 +98,7 @@ export function createSimBoardProvider(options: SimBoardProviderOptions = {}): S
     card: sockets[0].card,
     sim: sockets[0].sim,
     sockets: Object.freeze(sockets),
+    usb: SIM_BOARD_USB,
     scheduler,
     trace: sockets[0].sim.trace,
   });

@@ -14,6 +14,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMod
   atr: { summary: 'analyse an ATR (HEX, or - for one per stdin line)', load: () => import('./atr-command.js') },
   serve: { summary: 'serve the simulated reader over USB/IP for the real PC/SC stack', load: () => import('./serve-command.js') },
   cards: { summary: 'list the built-in simulated cards', load: () => import('./cards-command.js') },
+  'host-setup': { summary: 'show (or install) what pcscd + libccid need to open the board', load: () => import('./host-setup-command.js') },
 };
 
 function usage(): string {

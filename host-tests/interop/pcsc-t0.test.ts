@@ -61,7 +61,7 @@ test.serial('tshark decodes the capture of this session: no malformed frame, len
   t.deepEqual(await tsharkProblems(env.pcap, decode), []);
   const rows = await tsharkFields(env.pcap, 'usbccid', ['frame.number', 'usbccid.bMessageType', 'usbccid.dwLength', 'usbccid.bSeq', 'usb.data_len', 'usb.endpoint_address.direction'], decode);
   t.true(rows.length > 20);
-  // tshark does not check dwLength (host-stacks.md): every message is exactly its header plus dwLength.
+  // tshark 4.0 does not check dwLength: every message is exactly its header plus dwLength.
   for (const [frame, , dwLength, , dataLen] of rows) t.is(Number(dwLength) + 10, Number(dataLen), `frame ${frame}`);
   // Each reply (bulk IN) answers the command just before it, with the same bSeq.
   const commands = rows.filter((r) => r[5] === '0');

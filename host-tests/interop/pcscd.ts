@@ -1,26 +1,27 @@
 /**
- * The real PC/SC stack against the simulated reader (host-stacks.md, "Running pcscd + libccid
- * against a simulated reader"): our libusb stand-in, a private copy of libccid's bundle that lists
- * our VID/PID, a static reader entry for `pcscd -c`, `ccid-reader serve`, and pcscd plus its clients
- * in a private mount namespace with a tmpfs on /run (so the host's pcscd is never touched and test
+ * The real PC/SC stack against the simulated reader, on a machine without a USB bus: our libusb
+ * stand-in (libccid's USB calls go to `ccid-reader serve` over USB/IP), a copy of Debian's libccid
+ * bundle that `ccid-reader host-setup --apply` made list the reader, a static reader entry for
+ * `pcscd -c` (udev sees no device here), and pcscd plus its clients in a private mount namespace with
+ * a tmpfs on /run (pcscd 1.9's socket path is fixed: so the host's pcscd is never touched and test
  * files run in parallel). Everything started here is stopped by `close()`, in every case.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SIM_BOARD_USB } from '../../boards/sim/board.js';
 import { ensureCliBuilt } from '../cli/build.js';
+import { runCli } from '../cli/run-cli.js';
 import { LIBCCID_BUNDLE, requirePackages } from '../setup/debian-packages.js';
 import { run, startManaged, type Managed, type RunResult } from './processes.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const STANDIN_DIR = join(REPO_ROOT, 'build', 'libusb-standin');
 const STANDIN_SOURCES = join(REPO_ROOT, 'host-tests', 'interop', 'libusb-standin');
-/** pid.codes test VID/PID, the reader's default (firmware/ccid/descriptors.ts). */
-export const READER_VID = 0x1209;
-export const READER_PID = 0x0001;
-export const READER_NAME = 'CCID Reader Sim';
+/** The simulated board's USB identity (boards/sim/board.ts). */
+export const READER_NAME = SIM_BOARD_USB.product;
 /** Debian's python: pyscard is installed for it, not for a pyenv python on PATH. */
 export const PYTHON = '/usr/bin/python3';
 
@@ -47,27 +48,21 @@ export function buildStandin(): Promise<string> {
   return building;
 }
 
-/** A copy of libccid's bundle whose Info.plist also lists our reader (libccid opens only listed VID/PIDs). */
-function privateBundle(dropDir: string): string {
+/**
+ * A copy of Debian's libccid bundle, made to list the reader the way the README tells users to:
+ * `ccid-reader host-setup --apply` on it. Returns the driver library's path.
+ */
+async function privateBundle(dropDir: string): Promise<string> {
   const bundle = join(dropDir, 'ifd-ccid.bundle');
   // Debian's Info.plist is a symlink to /etc/libccid_Info.plist: copy the file it points to, or the
-  // edit below would go into the system's own list.
+  // edit would go into the system's own list.
   cpSync(LIBCCID_BUNDLE, bundle, { recursive: true, dereference: true });
-  const plistPath = join(bundle, 'Contents', 'Info.plist');
-  let plist = readFileSync(plistPath, 'utf8');
-  const append = (key: string, value: string): void => {
-    const at = plist.indexOf(`<key>${key}</key>`);
-    const end = plist.indexOf('</array>', at);
-    if (at < 0 || end < 0) throw new Error(`Info.plist has no ${key} array`);
-    plist = `${plist.slice(0, end)}\t<string>${value}</string>\n\t${plist.slice(end)}`;
-  };
-  const hex = (n: number): string => `0x${n.toString(16).toUpperCase().padStart(4, '0')}`;
-  append('ifdVendorID', hex(READER_VID));
-  append('ifdProductID', hex(READER_PID));
-  append('ifdFriendlyName', READER_NAME);
-  writeFileSync(plistPath, plist);
+  const setup = await runCli(['host-setup', '--board', 'sim', '--bundle', bundle, '--apply']);
+  if (setup.code !== 0) throw new Error(`host-setup --apply failed:\n${setup.stdout}${setup.stderr}`);
   return join(bundle, 'Contents', 'Linux', 'libccid.so');
 }
+
+const hex4 = (id: number): string => id.toString(16).padStart(4, '0');
 
 export interface PcscOptions {
   /** Card inserted at start (a built-in name or a scripted-card file); none when absent. */
@@ -128,11 +123,11 @@ export async function startPcsc(options: PcscOptions = {}): Promise<PcscEnv> {
   const controlSocket = join(dir, 'control.sock');
   const pcap = join(dir, 'usb.pcap');
   const contactsPcap = join(dir, 'contacts.pcap');
-  const libccid = privateBundle(join(dir, 'drivers'));
+  const libccid = await privateBundle(join(dir, 'drivers'));
   const confDir = join(dir, 'reader.conf.d');
   mkdirSync(confDir);
   writeFileSync(join(confDir, 'ccid-reader-sim'),
-    `FRIENDLYNAME "${READER_NAME}"\nDEVICENAME usb:${READER_VID.toString(16).padStart(4, '0')}/${READER_PID.toString(16).padStart(4, '0')}\nLIBPATH ${libccid}\n`);
+    `FRIENDLYNAME "${READER_NAME}"\nDEVICENAME usb:${hex4(SIM_BOARD_USB.vendorId)}/${hex4(SIM_BOARD_USB.productId)}\nLIBPATH ${libccid}\n`);
 
   const stoppers: (() => Promise<void>)[] = [];
   const close = async (): Promise<void> => {

@@ -1,6 +1,7 @@
 /**
  * The libusb stand-in on its own: libusb-1.0 calls (through ctypes) against the USB/IP server and the
- * test echo device, checking the semantics libccid relies on (host-stacks.md).
+ * test echo device, checking the libusb semantics libccid relies on (timeouts unlink, STALL is
+ * LIBUSB_ERROR_PIPE, a cancelled interrupt transfer completes as cancelled).
  */
 import test from 'ava';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-/** tshark as an independent decoder of our captures (host-stacks.md). */
+/** tshark (Wireshark's dissectors) as an independent decoder of our captures. */
 import { requirePackages } from '../setup/debian-packages.js';
 import { run } from './processes.js';
 

@@ -11,7 +11,7 @@ import { CcidClass } from '../../firmware/ccid/ccid-class.js';
 import type { ExchangeLevel, ReaderConfig } from '../../firmware/ccid/descriptors.js';
 import { createCardSlot } from '../../firmware/iso7816/session.js';
 import type { Slot } from '../../hal/interfaces/slot.js';
-import { SIM_BOARD_CLASSES, SIM_BOARD_CLOCKS_HZ, createSimBoardProvider, type SimBoardProvider } from '../../boards/sim/board.js';
+import { SIM_BOARD_CLASSES, SIM_BOARD_CLOCKS_HZ, SIM_BOARD_USB, createSimBoardProvider, type SimBoardProvider } from '../../boards/sim/board.js';
 import type { SimCard } from '../../hal/sim/card.js';
 import { findCard } from '../../hal/sim/cards/registry.js';
 import { parseScriptedCard } from '../../hal/sim/cards/scripted.js';
@@ -49,9 +49,7 @@ export interface SimReader {
 
 export function readerConfig(exchangeLevel: ExchangeLevel, slots = 1): ReaderConfig {
   return {
-    manufacturer: 'ccid-reader',
-    product: 'CCID Reader Sim',
-    serialNumber: 'SIM0001',
+    ...SIM_BOARD_USB,
     slots,
     classes: SIM_BOARD_CLASSES,
     clocksHz: SIM_BOARD_CLOCKS_HZ,

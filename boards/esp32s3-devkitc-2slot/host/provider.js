@@ -50,6 +50,10 @@ const device = Object.freeze({
 	cards,
 	usb: Object.freeze({
 		io: Esp32UsbDevice,
+		// pcscd opens the reader only if libccid's Info.plist lists this ID (ccid-reader host-setup).
+		// 1209:0001 is pid.codes' test ID: for development only; a product gets its own (README).
+		vendorId: 0x1209,
+		productId: 0x0001,
 		manufacturer: "ccid-reader",
 		product: "ESP32-S3 CCID Reader (2 slots)"
 	}),
