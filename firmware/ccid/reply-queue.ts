@@ -5,8 +5,12 @@
  * - one time-extension buffer per slot (CCID Rev 1.1 §6.2.6 bmCommandStatus 2), superseded by the
  *   slot's final reply, and refreshed rather than repeated while unsent;
  * - a small ring for short answers that must not disturb a slot (CMD_SLOT_BUSY, a slot that does
- *   not exist, an unknown or malformed message, CMD_ABORTED). When the host floods bulk OUT without
- *   reading bulk IN and the ring is full, such answers are dropped: a documented silent drop.
+ *   not exist, an unknown or malformed message, CMD_ABORTED).
+ * Every command gets exactly one answer, however many the host queues: when the ring is full, bulk OUT
+ * is held back (UsbDevice.pauseBulkOut, a NAK on the wire) until an answer has left and freed a
+ * buffer, so the next command always finds room for its answer. Only a device without flow control,
+ * or a host packing several commands into one transfer, can still overflow the ring; that answer is
+ * then dropped with an ERROR trace.
  */
 import { TraceCategory } from '../../hal/common/trace.js';
 import type { Trace } from '../../hal/interfaces/trace.js';
@@ -30,6 +34,9 @@ export class ReplyQueue {
   #order = 0;
   #inFlight = false;
   #usb: UsbDevice | null = null;
+  /** Short buffers not holding an answer. */
+  #freeShort: number;
+  #outPaused = false;
 
   readonly #trace: Trace;
 
@@ -42,6 +49,7 @@ export class ReplyQueue {
       this.#extensions.push(new Uint8Array(HEADER_LENGTH));
       this.#extensionOrder.push(0);
     }
+    this.#freeShort = shortCapacity;
     for (let i = 0; i < shortCapacity; i++) {
       this.#short.push(new Uint8Array(SHORT_REPLY_LENGTH));
       this.#shortLength.push(0);
@@ -81,9 +89,11 @@ export class ReplyQueue {
     this.pump();
   }
 
-  /** A free short buffer's index, or -1 when the ring is full. */
+  /** A free short buffer's index, or -1 when the ring is full (traced: the answer is lost). */
   acquireShort(): number {
-    return this.#shortOrder.indexOf(0);
+    const index = this.#shortOrder.indexOf(0);
+    if (index < 0 && this.#trace.mask & TraceCategory.ERROR) this.#trace.log(TraceCategory.ERROR, 'short answer ring full: answer dropped');
+    return index;
   }
 
   shortBuffer(index: number): Uint8Array {
@@ -93,7 +103,9 @@ export class ReplyQueue {
   commitShort(index: number, length: number): void {
     this.#shortLength[index] = length;
     this.#shortOrder[index] = ++this.#order;
+    this.#freeShort--;
     this.pump();
+    this.#flowControl();
   }
 
   /** The endpoint took the previous message. */
@@ -107,7 +119,17 @@ export class ReplyQueue {
     this.#replyOrder.fill(0);
     this.#extensionOrder.fill(0);
     this.#shortOrder.fill(0);
+    this.#freeShort = this.#shortOrder.length;
     this.#inFlight = false;
+    this.#flowControl();
+  }
+
+  /** Hold bulk OUT back while the next command could find no short buffer for its answer. */
+  #flowControl(): void {
+    const pause = this.#freeShort === 0;
+    if (pause === this.#outPaused || this.#usb === null) return;
+    this.#outPaused = pause;
+    this.#usb.pauseBulkOut?.(pause);
   }
 
   /** Hand the oldest ready message to the device if its endpoint is free. */
@@ -138,5 +160,9 @@ export class ReplyQueue {
     if (this.#trace.mask & TraceCategory.CCID) this.#trace.log(TraceCategory.CCID, 'bulk IN', message);
     this.#inFlight = true;
     kinds[kind][index] = 0;
+    if (kind === 2) {
+      this.#freeShort++;
+      this.#flowControl();
+    }
   }
 }

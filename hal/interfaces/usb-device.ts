@@ -50,6 +50,13 @@ export interface UsbDevice {
   sendBulk(message: Uint8Array): boolean;
   /** Queue one interrupt IN message (≤ 64 bytes), same rules as sendBulk. */
   sendInterrupt(message: Uint8Array): boolean;
+  /**
+   * Flow control on bulk OUT (USB 2.0 §8.4.5: a device NAKs what it cannot take yet). While paused,
+   * the device takes no further bulk OUT packet: the host's transfer waits, as on a NAKed endpoint,
+   * and `onBulkOut` resumes after `pauseBulkOut(false)`. A class pauses when it could not answer the
+   * next command, so no command goes unanswered. Optional: without it, bulk OUT is never held back.
+   */
+  pauseBulkOut?(paused: boolean): void;
   close(): void;
 }
 

@@ -83,6 +83,8 @@ interface InUrb {
 interface OutUrb {
   handle: number;
   data: Uint8Array;
+  /** Bytes already handed to the class (a paused endpoint stops between chunks). */
+  offset: number;
   done: ((status: UsbTransferStatus) => void) | undefined;
 }
 
@@ -127,6 +129,8 @@ export class SimUsbDevice implements UsbDevice {
   #closed = false;
   #nextHandle = 1;
   #pumpScheduled = false;
+  /** The class holds bulk OUT back (pauseBulkOut): packets wait in their URB, as a NAKed endpoint's do. */
+  #outPaused = false;
 
   constructor(options: SimUsbDeviceOptions) {
     this.#options = options;
@@ -161,6 +165,12 @@ export class SimUsbDevice implements UsbDevice {
     return this.#queue(this.#interruptIn, message);
   }
 
+  pauseBulkOut(paused: boolean): void {
+    if (paused === this.#outPaused) return;
+    this.#outPaused = paused;
+    if (!paused && this.#outUrbs.length > 0) this.#schedulePump();
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -183,7 +193,7 @@ export class SimUsbDevice implements UsbDevice {
       if (done) this.#scheduler.at(this.#scheduler.now(), () => done('no-device'));
       return handle;
     }
-    this.#outUrbs.push({ handle, data: data.slice(), done });
+    this.#outUrbs.push({ handle, data: data.slice(), offset: 0, done });
     this.#schedulePump();
     return handle;
   }
@@ -245,14 +255,20 @@ export class SimUsbDevice implements UsbDevice {
 
   /** Move data between the class and the host's URBs; runs from the scheduler only. */
   #pump(): void {
-    while (this.#outUrbs.length > 0 && this.configured) {
-      const urb = this.#outUrbs.shift() as OutUrb;
-      const size = this.#outChunkSize;
+    const size = this.#outChunkSize;
+    while (this.#outUrbs.length > 0 && this.configured && !this.#outPaused) {
+      const urb = this.#outUrbs[0];
+      const data = urb.data;
       // USB 2.0 §5.8.3: a transfer is a run of full packets ended by a short or zero-length one.
-      if (urb.data.length === 0) this.#options.onBulkOut(urb.data);
-      for (let offset = 0; offset < urb.data.length; offset += size) {
-        this.#options.onBulkOut(urb.data.subarray(offset, Math.min(offset + size, urb.data.length)));
+      if (data.length === 0) this.#options.onBulkOut(data);
+      while (urb.offset < data.length && !this.#outPaused) {
+        const end = Math.min(urb.offset + size, data.length);
+        const chunk = data.subarray(urb.offset, end);
+        urb.offset = end;
+        this.#options.onBulkOut(chunk);
       }
+      if (urb.offset < data.length || this.#outUrbs[0] !== urb) break;
+      this.#outUrbs.shift();
       urb.done?.('ok');
     }
     this.#pumpIn(this.#bulkIn, 'bulk');

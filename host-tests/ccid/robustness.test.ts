@@ -1,7 +1,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { MessageAssembler } from '../../firmware/ccid/assembler.js';
-import { decodeRdrToPc } from '../host-driver/typed-messages.js';
+import { decodeRdrToPc, encodePcToRdr } from '../host-driver/typed-messages.js';
 import { TestReader, bytes } from './harness.js';
 
 const TYPES = [0x61, 0x62, 0x63, 0x65, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f, 0x71, 0x72, 0x73, 0x00, 0x50, 0x80, 0xff];
@@ -119,20 +119,59 @@ test('CCID §6.1 an oversized XfrBlock is answered failed with bError 1 and the 
   t.is(reader.transact({ type: 'PC_to_RDR_GetSlotStatus', bSlot: 0, bSeq: 1 }).bSeq, 1);
 });
 
-test('CCID §6.1 a host flooding bulk OUT without reading gets busy answers up to the ring size, then silent drops', (t) => {
+/** Every final reply on bulk IN until it stays silent for `quietNs` (time extensions, §6.2.6 bmCommandStatus 2, skipped): the bSeq of each. */
+function drain(reader: TestReader, quietNs: number): number[] {
+  const seqs: number[] = [];
+  for (let raw = reader.readRaw(quietNs); raw !== null; raw = reader.readRaw(quietNs)) {
+    const reply = decodeRdrToPc(raw.data);
+    if (reply.type !== 'Invalid' && reply.bStatus >> 6 !== 2) seqs.push(reply.bSeq);
+  }
+  return seqs;
+}
+
+test('CCID §6.1 a host flooding bulk OUT without reading: every command gets exactly one answer (CMD_SLOT_BUSY), none is dropped', (t) => {
   const reader = new TestReader({ slots: [{ respond: () => ({ response: bytes('9000'), delayNs: 1e9 }) }] });
   reader.powerOn();
   reader.send({ type: 'PC_to_RDR_XfrBlock', bSlot: 0, bSeq: 0, bBWI: 0, wLevelParameter: 0, abData: bytes('00') });
-  for (let i = 1; i <= 20; i++) reader.send({ type: 'PC_to_RDR_GetSlotStatus', bSlot: 0, bSeq: i });
+  for (let i = 1; i <= 40; i++) reader.send({ type: 'PC_to_RDR_GetSlotStatus', bSlot: 0, bSeq: i });
   reader.scheduler.advance(1e6);
-  const seqs: number[] = [];
-  for (let raw = reader.readRaw(2e9); raw !== null; raw = reader.readRaw(2e9)) {
-    const reply = decodeRdrToPc(raw.data);
-    if (reply.type !== 'Invalid') seqs.push(reply.bSeq);
-  }
-  t.true(seqs.includes(0), 'the XfrBlock is answered');
-  t.true(seqs.length > 1 && seqs.length < 21, `some busy answers, the rest dropped: ${seqs.length}`);
+  const seqs = drain(reader, 2e9);
+  t.deepEqual([...seqs].sort((a, b) => a - b), Array.from({ length: 41 }, (_, i) => i), 'each bSeq answered once');
   t.is(reader.transact({ type: 'PC_to_RDR_GetSlotStatus', bSlot: 0, bSeq: 99 }).bSeq, 99);
+});
+
+test('CCID §6.1 nine commands queued while the host reads bulk IN: the ninth is answered too', (t) => {
+  const reader = new TestReader({ slots: [{ respond: () => ({ response: bytes('9000'), delayNs: 50e6 }) }] });
+  reader.powerOn();
+  const answered: number[] = [];
+  // The host keeps one bulk IN URB pending, as libccid's reader thread does, and submits nine commands at once.
+  const read = (): void => {
+    reader.host.bulkIn(reader.urbLength, (status, data) => {
+      const reply = decodeRdrToPc(data);
+      if (status === 'ok' && reply.type !== 'Invalid' && reply.bStatus >> 6 !== 2) answered.push(reply.bSeq);
+      if (status === 'ok') read();
+    });
+  };
+  read();
+  for (let i = 0; i < 9; i++) reader.send({ type: 'PC_to_RDR_XfrBlock', bSlot: 0, bSeq: i, bBWI: 0, wLevelParameter: 0, abData: bytes('00A4040000') });
+  reader.runUntil(() => answered.length === 9, 2e9);
+  t.deepEqual([...answered].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+  t.is(answered[answered.length - 1], 0, 'the busy answers leave at once, the first command\'s answer when the card has answered');
+});
+
+test('CCID §6.1 bulk OUT is held back (NAKed) while answers wait, so a host that never reads cannot grow the reader', (t) => {
+  const reader = new TestReader({ slots: [{ respond: () => ({ response: bytes('9000'), delayNs: 1e9 }) }] });
+  reader.powerOn();
+  let completed = 0;
+  for (let i = 0; i < 100; i++) {
+    const message = encodePcToRdr({ type: 'PC_to_RDR_GetSlotStatus', bSlot: 0, bSeq: i });
+    reader.host.bulkOut(message, () => completed++);
+  }
+  reader.scheduler.advance(10e6);
+  t.true(completed > 0 && completed < 100, `${completed} bulk OUT transfers taken before the reader stopped taking more`);
+  const seqs = drain(reader, 2e9);
+  t.is(completed, 100, 'reading bulk IN lets the rest in');
+  t.deepEqual(seqs, Array.from({ length: 100 }, (_, i) => i), 'in order, each once');
 });
 
 test('CCID §6.1 reassembly when the driver hands over 512-byte pieces: chained 1000-byte APDU and short commands', (t) => {
