@@ -70,6 +70,8 @@ export interface SimBoardProviderOptions {
   debounceNs?: number;
   /** A UART with limits (see createSimBoard); default: any rate, exactly. */
   uartCapabilities?: CardUartCapabilities;
+  /** Keep the line's record and character events (default true; see createSimBoard). */
+  recording?: boolean;
 }
 
 export function createSimBoardProvider(options: SimBoardProviderOptions = {}): SimBoardProvider {
@@ -88,6 +90,7 @@ export function createSimBoardProvider(options: SimBoardProviderOptions = {}): S
       trace: options.trace,
       debounceNs: options.debounceNs,
       uartCapabilities: options.uartCapabilities,
+      recording: options.recording,
       classes: [...SIM_BOARD_CLASSES],
       clocksHz: [...SIM_BOARD_CLOCKS_HZ],
     });

@@ -41,6 +41,8 @@ export interface SimBoardOptions {
   debounceNs?: number;
   /** Whether `line.record` gets the I/O edges (default true; false for long untraced runs). */
   recordIo?: boolean;
+  /** Whether the line keeps its record and character events at all (default true; false for `serve`). */
+  recording?: boolean;
   trace?: Trace;
 }
 
@@ -66,7 +68,7 @@ export function createSimBoard(options: SimBoardOptions = {}): SimBoard {
   const seed = (options.seed ?? 1) >>> 0;
   const trace = options.trace ?? silentTrace;
   const scheduler = options.scheduler ?? new VirtualScheduler();
-  const line = new SimLine(scheduler, { recordIo: options.recordIo });
+  const line = new SimLine(scheduler, { recordIo: options.recordIo, recording: options.recording });
   const socket = new SimSocket(line, Object.freeze({
     classes: Object.freeze([...(options.classes ?? ['C', 'B', 'A'])]),
     clocksHz: Object.freeze([...(options.clocksHz ?? [4_000_000])]),

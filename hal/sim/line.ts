@@ -149,15 +149,21 @@ export class SimLine {
   #rst: 0 | 1 = 0;
 
   /**
-   * Whether I/O changes go into `record` (VCC, CLK and RST changes always do). Off for long runs
-   * nobody traces, such as `serve`: the record would otherwise grow with every edge.
+   * Whether I/O changes go into `record` (VCC, CLK and RST changes do unless `recording` is off).
+   * Off for long runs nobody traces the edges of: the record would otherwise grow with every edge.
    */
   readonly recordIo: boolean;
+  /**
+   * Whether anything is kept at all: `record` and `events`. Off for a long-running server such as
+   * `serve`, whose memory must not grow with traffic; the line works the same either way.
+   */
+  readonly recording: boolean;
 
-  constructor(scheduler: VirtualScheduler, options: { recordIo?: boolean } = {}) {
+  constructor(scheduler: VirtualScheduler, options: { recordIo?: boolean; recording?: boolean } = {}) {
     this.scheduler = scheduler;
     this.#scheduler = scheduler;
-    this.recordIo = options.recordIo ?? true;
+    this.recording = options.recording ?? true;
+    this.recordIo = this.recording && (options.recordIo ?? true);
   }
 
   /** Every level change (test and trace backdoor); planned edges appear once their time has come. */
@@ -348,7 +354,7 @@ export class SimLine {
 
   /** A character's leading edge: recorded, and remembered for turnaround timing. */
   character(event: LineCharacter): void {
-    this.events.push(event);
+    if (this.recording) this.events.push(event);
     this.#lastEdge[event.from] = event.timeNs;
   }
 
@@ -545,7 +551,7 @@ export class SimLine {
   #push(change: LineChange): void {
     this.#settle();
     this.#flushIo();
-    this.#record.push(change);
+    if (this.recording) this.#record.push(change);
   }
 }
 

@@ -5,7 +5,6 @@
  * host's real-time timeouts behave as with hardware. Test control (insert, remove, status) is a
  * separate text socket, never the USB/IP stream.
  */
-import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { ExchangeLevel } from '../../firmware/ccid/descriptors.js';
 import { MAX_SOCKETS } from '../../boards/sim/board.js';
@@ -13,7 +12,8 @@ import type { SimCard } from '../../hal/sim/card.js';
 import { openPcapFile, type PcapFile } from '../../hal/sim/pcap-file.js';
 import { createIso7816PcapWriter, createUsbPcapWriter, type PcapSink } from '../../hal/sim/pcap.js';
 import { recordUsbHost } from '../../hal/sim/pcap-usb-host.js';
-import { createSimReader, resolveCard, type SimReader } from '../reader/reader.js';
+import { createSimReader, type SimReader, type SimReaderOptions } from '../reader/reader.js';
+import { loadCard } from './card-file.js';
 import type { UsbipExport } from '../../hal/sim/usbip/connection.js';
 import { endpointsOf } from '../../hal/sim/usbip/endpoints.js';
 import { paceInRealTime } from '../../hal/sim/usbip/realtime.js';
@@ -105,9 +105,10 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs | { error: st
 /**
  * One control line → its answer: one line, or for `status` on a reader of several slots one line
  * per slot. An optional slot number comes first (`insert 1 t1`, `remove 1`, `status 1`); without it,
- * slot 0. Slot K's cards draw from seed + K, as its socket does.
+ * slot 0. Slot K's cards draw from seed + K, as its socket does. A card file is read asynchronously
+ * (card-file.ts): nothing blocks the server.
  */
-export function controlCommand(reader: SimReader, line: string, seed: number): string {
+export async function controlCommand(reader: SimReader, line: string, seed: number): Promise<string> {
   const [verb, ...words] = line.trim().split(/\s+/);
   const target = controlSlot(verb, words, reader.slots.length);
   if ('error' in target) return `error: ${target.error}`;
@@ -119,8 +120,11 @@ export function controlCommand(reader: SimReader, line: string, seed: number): s
     case 'insert': {
       if (rest.length === 0) return 'error: insert needs NAME or FILE';
       if (sim.card !== null) return `error: card '${sim.card.name}' is already inserted${slot === null ? '' : ` in slot ${slot}`}`;
-      const resolved = resolveCard(rest.join(' '), seed + (slot ?? 0), (path) => readFileSync(path, 'utf8'));
+      const resolved = await loadCard(rest.join(' '), seed + (slot ?? 0));
       if ('error' in resolved) return `error: ${resolved.error}`;
+      // Another connection may have inserted a card while the file was read.
+      const now = sim.card as SimCard | null;
+      if (now !== null) return `error: card '${now.name}' is already inserted${slot === null ? '' : ` in slot ${slot}`}`;
       sim.insert(resolved.card);
       return `ok inserted ${resolved.card.name}${slot === null ? '' : ` in slot ${slot}`}`;
     }
@@ -157,8 +161,10 @@ function controlSlot(verb: string, words: string[], slots: number): { slot: numb
   return { slot, rest: words.slice(1) };
 }
 
-function serveControl(socket: Socket, answer: (line: string) => string): void {
+function serveControl(socket: Socket, answer: (line: string) => Promise<string>): void {
   let pending = '';
+  // Answers leave in the order of the lines, one at a time: a line waits for the one before it.
+  let answered: Promise<void> = Promise.resolve();
   socket.setEncoding('utf8');
   socket.on('data', (chunk: string) => {
     pending += chunk;
@@ -173,10 +179,21 @@ function serveControl(socket: Socket, answer: (line: string) => string): void {
       const line = pending.slice(0, nl).replace(/\r$/, '');
       pending = pending.slice(nl + 1);
       // Every line gets its answer line, an empty one too: a client waits for one per line it sends.
-      if (!socket.destroyed) socket.write(`${answer(line)}\n`);
+      answered = answered.then(async () => {
+        const text = await answer(line);
+        if (!socket.destroyed) socket.write(`${text}\n`);
+      });
     }
   });
   socket.on('error', () => undefined);
+}
+
+/**
+ * The reader `serve` runs. Nothing is recorded in it (captures are streamed by their writers): a
+ * long-running server's memory must not grow with traffic.
+ */
+export function serveReader(options: Omit<SimReaderOptions, 'recording'>): SimReader {
+  return createSimReader({ ...options, recording: false });
 }
 
 function openInto(files: PcapFile[], path: string): PcapSink {
@@ -197,7 +214,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const cards: SimCard[] = [];
   for (const [slot, spec] of args.cards.entries()) {
-    const resolved = resolveCard(spec, args.seed + slot, (path) => readFileSync(path, 'utf8'));
+    const resolved = await loadCard(spec, args.seed + slot);
     if ('error' in resolved) {
       process.stderr.write(`ccid-reader serve: --card: ${resolved.error}\n`);
       return 2;
@@ -209,7 +226,7 @@ export async function run(argv: string[]): Promise<number> {
   const epochNs = Date.now() * 1e6;
   const files: PcapFile[] = [];
   const contacts = args.contactsPcap === null ? undefined : createIso7816PcapWriter({ sink: openInto(files, args.contactsPcap), epochNs });
-  const reader = createSimReader({ seed: args.seed, slots: args.slots, cards, exchangeLevel: args.level, contacts });
+  const reader = serveReader({ seed: args.seed, slots: args.slots, cards, exchangeLevel: args.level, contacts });
   const scheduler = reader.board.scheduler;
   const endpoints = endpointsOf(reader.usb.descriptors.configuration);
   let host = reader.usb.host;
@@ -225,10 +242,10 @@ export async function run(argv: string[]): Promise<number> {
     listeners.push(await listenUsbip(args.usbip, { exported, onActivity: pacer.kick, log }));
     process.stdout.write(`usbip: listening on ${args.usbip.kind}:${listeners[0].address} (bus id ${exported.info.busid})\n`);
     if (args.control !== null) {
-      listeners.push(await listen(args.control, (socket) => serveControl(socket, (line) => {
+      listeners.push(await listen(args.control, (socket) => serveControl(socket, async (line) => {
         let answer: string;
         try {
-          answer = controlCommand(reader, line, args.seed);
+          answer = await controlCommand(reader, line, args.seed);
         } catch (error) {
           answer = `error: ${error instanceof Error ? error.message : String(error)}`;
         }

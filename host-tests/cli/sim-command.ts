@@ -3,17 +3,17 @@
  * board with a simulated card, driven through the full CCID path, printed as a readable trace or as
  * one JSON object; optionally the contact waveform (VCD) and the USB capture (pcap).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { TraceCategory } from '../../hal/common/trace.js';
 import type { Trace } from '../../hal/interfaces/trace.js';
 import { findCard } from '../../hal/sim/cards/registry.js';
 import { openPcapFile, type PcapFile } from '../../hal/sim/pcap-file.js';
 import { recordUsbHost } from '../../hal/sim/pcap-usb-host.js';
 import { createUsbPcapWriter } from '../../hal/sim/pcap.js';
-import { resolveCard } from '../reader/reader.js';
 import { endpointsOf } from '../../hal/sim/usbip/endpoints.js';
 import { toVcd } from '../../hal/sim/vcd.js';
 import { toHex } from '../../hal/sim/cards/atr.js';
+import { loadCard } from './card-file.js';
 import { parseSimArgs, SIM_USAGE } from './sim-args.js';
 import { demoApdus } from './sim-demo.js';
 import { simReportToJson, type SimReport } from './sim-report.js';
@@ -68,7 +68,7 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   const spec = parsed.card ?? DEFAULT_CARD;
-  const resolved = resolveCard(spec, parsed.seed, (path) => readFileSync(path, 'utf8'));
+  const resolved = await loadCard(spec, parsed.seed);
   if ('error' in resolved) {
     process.stderr.write(`ccid-reader sim: ${resolved.error}\n`);
     return 2;

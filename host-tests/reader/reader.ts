@@ -33,6 +33,8 @@ export interface SimReaderOptions {
   trace?: Trace;
   /** Record ATRs and APDUs at the contacts (an ISO 7816 capture; slot 0's). */
   contacts?: Iso7816PcapWriter;
+  /** Keep the line's record and character events (default true); `serve` keeps nothing. */
+  recording?: boolean;
 }
 
 export interface SimReader {
@@ -61,7 +63,7 @@ export function readerConfig(exchangeLevel: ExchangeLevel, slots = 1): ReaderCon
 
 export function createSimReader(options: SimReaderOptions = {}): SimReader {
   const count = options.slots ?? 1;
-  const board = createSimBoardProvider({ seed: options.seed, sockets: count, card: options.card, cards: options.cards, trace: options.trace });
+  const board = createSimBoardProvider({ seed: options.seed, sockets: count, card: options.card, cards: options.cards, trace: options.trace, recording: options.recording });
   const scheduler = board.scheduler;
   const slots = board.sockets.map((socket, index) => {
     const session = createCardSlot({ contacts: socket.card.contacts, uart: socket.card.uart, scheduler, trace: options.trace });

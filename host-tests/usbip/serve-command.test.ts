@@ -1,5 +1,6 @@
 import test from 'ava';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,3 +67,48 @@ test('serve: the control socket inserts, removes and reports, answers every line
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('serve: control insert never blocks the server: a FIFO, /dev/zero, a directory and an oversized file are refused at once, the USB/IP side keeps answering', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ccid-serve-'));
+  const control = join(dir, 'control.sock');
+  const usbip = join(dir, 'usbip.sock');
+  const fifo = join(dir, 'card.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const big = join(dir, 'big.json');
+  writeFileSync(big, `{"name":"big","atr":"3B00","steps":[],"pad":"${'x'.repeat(2_000_000)}"}`);
+  const serve = startManaged(process.execPath, [ensureCliBuilt(), 'serve', '--usbip', `unix:${usbip}`, '--control', `unix:${control}`], { cwd: REPO_ROOT });
+  try {
+    await serve.waitFor(/control: listening/, 30_000);
+    // Nobody ever opens the FIFO's other end: a synchronous read would freeze the server for good.
+    const fifoAnswer = ask(control, `insert ${fifo}`);
+    t.regex(await withTimeout(fifoAnswer, 5000), /^error: .*card\.fifo: not a regular file/);
+    t.regex(await withTimeout(ask(control, 'insert /dev/zero'), 5000), /^error: \/dev\/zero: not a regular file/);
+    t.regex(await withTimeout(ask(control, `insert ${dir}`), 5000), /^error: .*: not a regular file/);
+    t.regex(await withTimeout(ask(control, `insert ${big}`), 5000), /^error: .*big\.json: larger than \d+ bytes/);
+    t.regex(await withTimeout(ask(control, 'status'), 5000), /^ok card=none /);
+    // The USB/IP side still answers a device list.
+    t.true((await withTimeout(devlist(usbip), 5000)).length > 0);
+    t.is(await withTimeout(ask(control, 'insert t1'), 5000), 'ok inserted t1');
+  } finally {
+    await serve.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    promise.then((v) => { clearTimeout(timer); resolve(v); }, (e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
+/** OP_REQ_DEVLIST (USB/IP version 0x0111, code 0x8005): resolves with the reply's bytes once the server closes. */
+function devlist(path: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = createConnection(path, () => socket.write(Buffer.from([0x01, 0x11, 0x80, 0x05, 0, 0, 0, 0])));
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('end', () => resolve(Buffer.concat(chunks)));
+    socket.on('error', reject);
+  });
+}

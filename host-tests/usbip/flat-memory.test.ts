@@ -1,0 +1,64 @@
+/**
+ * A long-running `serve` keeps nothing it does not need: the heap after 2N exchanges through USB/IP is
+ * the heap after N (the soak of 10⁶ exchanges is a bench: `npm run bench -- soak`). Deterministic: the
+ * simulator runs in virtual time, in-process, and the heap is measured after a full collection.
+ */
+import test from 'ava';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { findCard } from '../../hal/sim/cards/registry.js';
+import { deviceInfoOf } from '../../hal/sim/usbip/device-info.js';
+import { endpointsOf } from '../../hal/sim/usbip/endpoints.js';
+import { serveReader } from '../cli/serve-command.js';
+import { MemoryClient } from './memory-client.js';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+function heapAfterCollection(): number {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+/** One bulk OUT command and the bulk IN reply through the USB/IP connection; the reply's bytes. */
+function exchange(client: MemoryClient, out: number, inEp: number, command: Uint8Array): Uint8Array {
+  client.submit(out, 0, command.length, command);
+  const urb = client.submit(inEp, 1, 271);
+  for (const reply of client.replies()) if (reply.kind === 'ret-submit' && reply.seqnum === urb) return reply.data;
+  throw new Error('no reply');
+}
+
+test('serve keeps nothing per exchange: the heap after 2N SELECTs through USB/IP is the heap after N', (t) => {
+  for (const card of ['t0-fs', 't1']) {
+    const reader = serveReader({ card: findCard(card)!.create(1) });
+    const endpoints = endpointsOf(reader.usb.descriptors.configuration);
+    const client = new MemoryClient({ info: deviceInfoOf(reader.usb.descriptors), host: reader.usb.host, endpoints, importer: null },
+      { scheduler: reader.board.scheduler, usb: reader.usb });
+    t.is(client.import(), 0);
+    client.control({ bmRequestType: 0, bRequest: 9, wValue: 1, wIndex: 0, wLength: 0 });
+    client.replies();
+    const out = endpoints.addressOf['bulk-out'] & 0x0f;
+    const inEp = endpoints.addressOf['bulk-in'] & 0x0f;
+    let seq = 0;
+    const atr = exchange(client, out, inEp, Uint8Array.of(0x62, 0, 0, 0, 0, 0, seq++, 0, 0, 0));
+    t.is(atr[0], 0x80, `${card}: DataBlock with the ATR`);
+    // XfrBlock SELECT MF (00 A4 00 0C 02 3F 00): the answer ends 90 00.
+    const select = Uint8Array.of(0x6f, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0xa4, 0x00, 0x0c, 0x02, 0x3f, 0x00);
+    const run = (n: number): void => {
+      for (let i = 0; i < n; i++) {
+        select[6] = seq++ & 0xff;
+        const reply = exchange(client, out, inEp, select);
+        if (reply[reply.length - 2] !== 0x90 || reply[reply.length - 1] !== 0x00) throw new Error(`${card}: SELECT failed`);
+      }
+    };
+    const N = 1500;
+    run(N);
+    const afterN = heapAfterCollection();
+    run(N);
+    const after2N = heapAfterCollection();
+    // One kept object per character would be ~1.5 MB per N here; a few KB is noise (code, caches).
+    t.true(after2N - afterN < 256 * 1024, `${card}: heap grew by ${after2N - afterN} bytes over ${N} more exchanges`);
+    reader.close();
+  }
+});
