@@ -7,6 +7,7 @@
 import type { VoltageClass } from '../../hal/interfaces/card-contacts.js';
 import type { UsbDescriptorSet } from '../../hal/interfaces/usb-device.js';
 import { diValue, fiValue, fmaxHz } from '../iso7816/tables.js';
+import { dataRate, Dd, Fd } from '../iso7816/timing.js';
 import { Feature, HEADER_LENGTH } from './constants.js';
 import { writeU32 } from './messages.js';
 
@@ -94,7 +95,7 @@ export function supportedDataRates(clocksHz: readonly number[], maxBaud: number)
       for (let di = 0; di < 16; di++) {
         const D = diValue(di);
         if (D === null) continue;
-        const rate = Math.floor((f * D) / F);
+        const rate = dataRate(F, D, f);
         if (rate <= maxBaud && !rates.includes(rate)) rates.push(rate);
       }
     }
@@ -176,8 +177,8 @@ export function describeReader(config: ReaderConfig): ReaderDescription {
   writeU32(ccid, 10, clocksKHz[0]);
   writeU32(ccid, 14, Math.max(...clocksKHz));
   ccid[18] = clocksKHz.length;
-  writeU32(ccid, 19, Math.floor(defaultClock / 372));
-  writeU32(ccid, 23, dataRatesBps.length > 0 ? dataRatesBps[dataRatesBps.length - 1] : Math.floor(defaultClock / 372));
+  writeU32(ccid, 19, dataRate(Fd, Dd, defaultClock));
+  writeU32(ccid, 23, dataRatesBps.length > 0 ? dataRatesBps[dataRatesBps.length - 1] : dataRate(Fd, Dd, defaultClock));
   ccid[27] = dataRatesBps.length;
   writeU32(ccid, 28, config.protocols.includes(1) ? 254 : 0); // dwMaxIFSD
   writeU32(ccid, 32, 0); // dwSynchProtocols

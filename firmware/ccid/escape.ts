@@ -17,7 +17,7 @@
 import type { Trace } from '../../hal/interfaces/trace.js';
 import type { ReaderState, SlotAttributes } from '../../hal/interfaces/slot.js';
 import { Offset } from './constants.js';
-import { blockWaitingNs, workWaitingNs } from './time-extension.js';
+import { blockWaitingNs, characterWaitingEtu, workWaitingNs } from '../iso7816/timing.js';
 import { writeU32 } from './messages.js';
 
 export const EscapeCode = Object.freeze({
@@ -35,8 +35,9 @@ const VOLTAGES: readonly (string | null)[] = Object.freeze([null, 'A', 'B', 'C']
  * READ_ATTRIBUTES reply layout (offset: field): 0 state, 1 protocol (0xFF none), 2 FI index, 3 DI
  * index, 4–5 F, 6–7 D, 8 N, 9 WI, 10 IFSC, 11 IFSD, 12 BWI, 13 CWI, 14 EDC (0 LRC, 1 CRC),
  * 15 voltage class (0 off, 1 A, 2 B, 3 C), 16–19 clock Hz, 20 clock stopped (0/1), 21–24 CWT in etu
- * (11 + 2^CWI, ISO 7816-3 §11.4.3), 25–28 BWT in µs (11 etu + 2^BWI × 960 × 372 / f), 29–32 WWT in
- * µs (960 × WI × Fi / f, §10.2). Times are 0 while the clock is unknown (0 Hz).
+ * (11 + 2^CWI, ISO 7816-3 §11.4.3), 25–28 BWT in µs (11 etu + 2^BWI × 960 × Fd / f, §11.4.3),
+ * 29–32 WWT in µs (WI × 960 × Fi / f with the card's Fi, §10.2: the deadline the session enforces).
+ * Times are 0 while the clock is unknown (0 Hz).
  */
 export const ATTRIBUTE_LAYOUT_LENGTH = 33;
 
@@ -61,7 +62,7 @@ function writeAttributes(out: Uint8Array, a: SlotAttributes): number {
   out[15] = VOLTAGES.indexOf(a.voltage);
   writeU32(out, 16, a.clockHz);
   out[20] = a.clockStopped ? 1 : 0;
-  writeU32(out, 21, 11 + (1 << a.cwi));
+  writeU32(out, 21, characterWaitingEtu(a.cwi));
   writeU32(out, 25, Math.round(blockWaitingNs(a) / 1000));
   writeU32(out, 29, Math.round(workWaitingNs(a) / 1000));
   return ATTRIBUTE_LAYOUT_LENGTH;

@@ -35,6 +35,7 @@ import {
 import { DEFAULT_PARAMETERS, decodeProtocolData, encodeProtocolData, parametersFromAttributes } from './parameters.js';
 import { ReplyQueue } from './reply-queue.js';
 import { extensionPeriodNs } from './time-extension.js';
+import { dataRate, Dd, Fd } from '../iso7816/timing.js';
 
 /** What a slot engine needs from the class around it. */
 export interface EngineContext {
@@ -501,7 +502,7 @@ export class SlotEngine {
     const active = this.#iccStatus() === IccStatus.active;
     const clockHz = active ? attributes.clockHz : this.#context.config.clocksHz[0];
     const clockKHz = Math.floor(clockHz / 1000);
-    const rate = active ? Math.floor((clockHz * attributes.D) / attributes.F) : Math.floor(clockHz / 372);
+    const rate = active ? dataRate(attributes.F, attributes.D, clockHz) : dataRate(Fd, Dd, clockHz);
     const bError = dwClockFrequency !== clockKHz ? Offset.data : dwDataRate !== rate ? Offset.data + 4 : 0;
     const buffer = this.#queue.replyBuffer(this.#index);
     const status = bStatus(this.#iccStatus(), bError === 0 ? CommandStatus.ok : CommandStatus.failed);

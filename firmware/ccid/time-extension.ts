@@ -10,32 +10,18 @@
  *   by bError (commands.c CCID_Receive), so the extensions must keep coming;
  * - a host deriving its timeout from the card's waiting time waits at least that time (BWT, WWT)
  *   for any answer, since a card may take that long for one block or procedure byte.
- * So the reader sends one whenever half of the card's waiting time has passed without a message
+ * So the reader sends one whenever half of the card's waiting time in force (ISO 7816-3 §11.4.3 BWT for
+ * T=1, §10.2 WWT for T=0, with the card's Fi, as the session enforces them) has passed without a message
  * to the host (a margin of 2 for USB and host latency), and at least every 500 ms (half of the
  * second libccid adds, whatever BWT is). Never more often than every 50 ms: hosts also count the
  * block's transmission in their timeout (libccid adds 1 s), so a tiny BWT is never a host's whole
  * timeout, and the bus stays quiet.
  */
 import type { SlotAttributes } from '../../hal/interfaces/slot.js';
-import { Fd, cyclesToNs, etuToNs } from '../iso7816/timing.js';
+import { blockWaitingNs, workWaitingNs } from '../iso7816/timing.js';
 
 export const EXTENSION_PERIOD_MIN_NS = 50e6;
 export const EXTENSION_PERIOD_MAX_NS = 500e6;
-
-/** ISO 7816-3 §11.4.3 BWT = 11 etu + 2^BWI × 960 × Fd / f, in ns; 0 while the clock is unknown. */
-export function blockWaitingNs(a: SlotAttributes): number {
-  if (a.clockHz <= 0) return 0;
-  return etuToNs(11, a.F, a.D, a.clockHz) + cyclesToNs((1 << a.bwi) * 960 * Fd, a.clockHz);
-}
-
-/**
- * ISO 7816-3 §10.2 WWT = 960 × WI × Fi / f, in ns, with the F in force for Fi (never more than
- * Fi, so never longer than the card's real WWT); 0 while the clock is unknown.
- */
-export function workWaitingNs(a: SlotAttributes): number {
-  if (a.clockHz <= 0) return 0;
-  return cyclesToNs(960 * a.WI * a.F, a.clockHz);
-}
 
 /** The longest silence towards the host while a card command runs, from the protocol in force. */
 export function extensionPeriodNs(a: SlotAttributes): number {

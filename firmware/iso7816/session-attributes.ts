@@ -12,7 +12,7 @@ export type MutableAttributes = { -readonly [K in keyof SlotAttributes]: SlotAtt
 /** Nothing powered: the defaults of §7.1 (Fd, Dd), §10.2 (WI) and §11.4 (T=1). */
 export function offAttributes(state: ReaderState): MutableAttributes {
   return {
-    state, voltage: null, atr: null, protocol: null, fiIndex: 1, diIndex: 1, F: Fd, D: Dd, N: 0, WI: DEFAULT_WI,
+    state, voltage: null, atr: null, protocol: null, fiIndex: 1, diIndex: 1, F: Fd, D: Dd, waitFi: Fd, N: 0, WI: DEFAULT_WI,
     clockHz: 0, clockStopped: false, ifsc: T1_DEFAULTS.ifsc, ifsd: 32, bwi: T1_DEFAULTS.bwi, cwi: T1_DEFAULTS.cwi,
     edc: T1_DEFAULTS.edc, nad: 0, convention: 'direct', clockStop: null,
   };
@@ -25,7 +25,7 @@ export function offAttributes(state: ReaderState): MutableAttributes {
  */
 export function sameAttributes(a: SlotAttributes, b: MutableAttributes): boolean {
   return a.state === b.state && a.voltage === b.voltage && a.atr === b.atr && a.protocol === b.protocol
-    && a.fiIndex === b.fiIndex && a.diIndex === b.diIndex && a.F === b.F && a.D === b.D && a.N === b.N && a.WI === b.WI
+    && a.fiIndex === b.fiIndex && a.diIndex === b.diIndex && a.F === b.F && a.D === b.D && a.waitFi === b.waitFi && a.N === b.N && a.WI === b.WI
     && a.clockHz === b.clockHz && a.clockStopped === b.clockStopped && a.ifsc === b.ifsc && a.ifsd === b.ifsd
     && a.bwi === b.bwi && a.cwi === b.cwi && a.edc === b.edc && a.nad === b.nad && a.convention === b.convention
     && a.clockStop === b.clockStop;

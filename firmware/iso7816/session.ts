@@ -654,6 +654,7 @@ export class CardSession implements Slot {
     attrs.diIndex = link.diIndex;
     attrs.F = link.F;
     attrs.D = link.D;
+    attrs.waitFi = link.waitFi;
     attrs.N = link.N;
     attrs.WI = link.WI;
     attrs.ifsc = link.ifsc;

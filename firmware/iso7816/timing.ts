@@ -1,8 +1,13 @@
 /**
- * Every ISO/IEC 7816-3 timing rule the session keeps, in clock cycles or etu, and the single place
- * where they become nanoseconds for the Scheduler or etu of the rate in force for CardUart deadlines.
- * Character-level timing (guard time, repetition, CWT) stays in the card UART.
+ * Every ISO/IEC 7816-3 timing rule the reader keeps, in clock cycles or etu, derived here and only
+ * here from the attributes in force: the etu (§7.1), the guard times (§8.3 GT's bound, §11.2 BGT), the
+ * waiting times WT / WWT (§10.2), CWT and BWT (§11.4.3), and the activation windows (§6.2). This is
+ * also the single place where they become nanoseconds for the Scheduler, or etu of the rate in force
+ * for CardUart deadlines. The session, the T=0 and T=1 transports, the CCID time extensions, the
+ * Escape READ_ATTRIBUTES and the descriptors all take their figures from here. Character-level
+ * timing (guard time, repetition, CWT) is enforced by the card UART, from these figures.
  */
+import type { SlotAttributes } from '../../hal/interfaces/slot.js';
 
 /** Default clock rate conversion and baud rate adjustment factors before PPS (§7.1: Fd, Dd). */
 export const Fd = 372;
@@ -17,12 +22,17 @@ export const INITIAL_WAITING_ETU = 9_600;
 /** §6.2.4: power stays off before VCC comes back at another class (commonly 10 ms; EMV uses the same). */
 export const CLASS_CHANGE_OFF_NS = 10_000_000;
 /**
+ * §11.2: the block guard time BGT, 22 etu between the leading edges of the last character of a block
+ * and the first of the next one sent the other way (T=1).
+ */
+export const BLOCK_GUARD_ETU = 22;
+/**
  * §7.2: at least 16 etu between the leading edge of the last character received and the next one
- * sent the other way (T=0); §11.2: the block guard time BGT, 22 etu (T=1). The session keeps it
- * across the change of UART after the ATR or PPS, which the UART itself cannot see.
+ * sent the other way (T=0); BGT (T=1). The session keeps it across the change of UART after the ATR
+ * or PPS, which the UART itself cannot see.
  */
 export const TURNAROUND_ETU_T0 = 16;
-export const TURNAROUND_ETU_T1 = 22;
+export const TURNAROUND_ETU_T1 = BLOCK_GUARD_ETU;
 /**
  * §8.2: once its structure says the ATR is complete, any further character is a stray one (a card
  * whose ATR runs past what T0/TDi announce). Strays follow at the ATR's 12 etu spacing, so the line
@@ -92,18 +102,52 @@ export function baudRate(F: number, D: number, clockHz: number): number {
 }
 
 /**
- * §10.2: work waiting time WT = WI · 960 · Fi / f, expressed in etu of the rate in force (F, D).
- * Fi is the card's TA1 value (Fd when absent), which differs from F when PPS kept the default.
+ * §10.2: waiting time WT = WI · 960 · Fi / f (T=0: the work waiting time WWT), expressed in etu of
+ * the rate in force (F, D). Fi is the card's TA1 value (Fd when absent), which differs from F when
+ * the card works at Fd because PPS kept the default (`SlotAttributes.waitFi`).
  */
 export function workWaitingEtu(WI: number, Fi: number, F: number, D: number): number {
   return (WI * 960 * Fi * D) / F;
 }
 
 /**
- * §8.3 (TC1): guard time GT = 12 etu + R · N / f with R = F / D, i.e. 12 + N etu; N = 255 means the
- * minimum, 12 etu in T=0 and 11 etu in T=1. Returned in etu of the rate in force.
+ * §8.3 (TC1): the guard time GT = 12 + N etu between characters the reader sends is the card UART's
+ * to keep (CardUartOptions.N). The link only needs its lower bound in T=1: with N = 255, 11 etu.
  */
-export function guardTimeEtu(N: number, protocol: 0 | 1): number {
-  if (N === 255) return protocol === 1 ? 11 : 12;
-  return 12 + N;
+export const MIN_CHARACTER_ETU_T1 = 11;
+
+/** §11.4.3: character waiting time CWT = 11 + 2^CWI etu. */
+export function characterWaitingEtu(cwi: number): number {
+  return 11 + 2 ** cwi;
+}
+
+/**
+ * §11.4.3: block waiting time BWT = 11 etu + 2^BWI · 960 · Fd / f, i.e. 11 + 2^BWI · 960 · Fd · D / F
+ * etu of the rate in force (the 960 · Fd / f part does not follow F and D).
+ */
+export function blockWaitingEtu(bwi: number, F: number, D: number): number {
+  return 11 + ((2 ** bwi) * 960 * Fd * D) / F;
+}
+
+/** The attributes (slot.ts SlotAttributes) every waiting time in force derives from. */
+export type WaitingAttributes = Pick<SlotAttributes, 'F' | 'D' | 'clockHz' | 'WI' | 'waitFi' | 'bwi' | 'cwi'>;
+
+/*
+ * In ns the cycle-counted parts are converted from cycles, exactly as the clauses state them, so a
+ * whole number of ns stays whole (the scheduler's time is integer).
+ */
+
+/** §10.2 WT / WWT in force, WI · 960 · Fi cycles, in ns; 0 while the clock is unknown (no card powered). */
+export function workWaitingNs(a: WaitingAttributes): number {
+  return a.clockHz > 0 ? cyclesToNs(a.WI * 960 * a.waitFi, a.clockHz) : 0;
+}
+
+/** §11.4.3 BWT in force, 11 etu + 2^BWI · 960 · Fd cycles, in ns; 0 while the clock is unknown. */
+export function blockWaitingNs(a: WaitingAttributes): number {
+  return a.clockHz > 0 ? etuToNs(11, a.F, a.D, a.clockHz) + cyclesToNs((2 ** a.bwi) * 960 * Fd, a.clockHz) : 0;
+}
+
+/** CCID dwDataRate (§5.1, §6.2.5): the bit rate at F, D and `clockHz`, in whole bit/s. */
+export function dataRate(F: number, D: number, clockHz: number): number {
+  return Math.floor(baudRate(F, D, clockHz));
 }

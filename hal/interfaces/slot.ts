@@ -47,6 +47,12 @@ export interface SlotAttributes {
   readonly diIndex: number;
   readonly F: number;
   readonly D: number;
+  /**
+   * The Fi of ISO 7816-3 §10.2's waiting time WT = WI · 960 · Fi / f: the card's (TA1; Fd = 372 when
+   * absent or when a specific mode's parameters are implicit). It holds while the card works at Fd
+   * because no PPS changed the rate, so it may differ from F.
+   */
+  readonly waitFi: number;
   /** Extra guard time N (TC1). */
   readonly N: number;
   /** T=0 waiting integer (TC2). */

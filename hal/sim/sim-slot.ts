@@ -95,7 +95,7 @@ export class SimSlot implements Slot {
     this.#present = options.present ?? true;
     this.#attributes = {
       state: this.#present ? 'PRESENT' : 'ABSENT', voltage: null, atr: null, protocol: null,
-      fiIndex: 1, diIndex: 1, F: 372, D: 1, N: 0, WI: 10, clockHz: 0, clockStopped: false,
+      fiIndex: 1, diIndex: 1, F: 372, D: 1, waitFi: 372, N: 0, WI: 10, clockHz: 0, clockStopped: false,
       ifsc: 32, ifsd: 254, bwi: 4, cwi: 13, edc: 'lrc', nad: 0, convention: 'direct', clockStop: null,
     };
     const without = options.without ?? [];
@@ -191,6 +191,7 @@ export class SimSlot implements Slot {
         a.fiIndex = pps[2] >> 4;
         a.diIndex = pps[2] & 0x0f;
         a.F = FI_TABLE[a.fiIndex & 0xf] || 372;
+        a.waitFi = a.F; // the simulated card's Fi is the rate it was given (it has no TA1 of its own)
         a.D = DI_TABLE[a.diIndex & 0xf] || 1;
       }
       this.#end(() => done({ error: null, response: pps }));
@@ -245,6 +246,7 @@ export class SimSlot implements Slot {
       a.fiIndex = p.fiIndex;
       a.diIndex = p.diIndex;
       a.F = FI_TABLE[p.fiIndex & 0xf] || 372;
+      a.waitFi = a.F;
       a.D = DI_TABLE[p.diIndex & 0xf] || 1;
       a.N = p.N;
       a.WI = p.WI;

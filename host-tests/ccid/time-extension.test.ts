@@ -7,7 +7,8 @@
 import test from 'ava';
 import { Chain, SlotErrorCode } from '../../firmware/ccid/constants.js';
 import type { RDR_to_PC } from '../host-driver/typed-messages.js';
-import { blockWaitingNs, extensionPeriodNs, workWaitingNs } from '../../firmware/ccid/time-extension.js';
+import { extensionPeriodNs } from '../../firmware/ccid/time-extension.js';
+import { blockWaitingNs, workWaitingNs } from '../../firmware/iso7816/timing.js';
 import type { SlotAttributes } from '../../hal/interfaces/slot.js';
 import { TestReader, bytes } from './harness.js';
 
@@ -36,7 +37,7 @@ function xfr(reader: TestReader, bSeq: number, abData = bytes('00B0000000'), wLe
 }
 
 const ATTRIBUTES: SlotAttributes = Object.freeze({
-  state: 'SPECIFIC', voltage: 'B', atr: null, protocol: 1, fiIndex: 1, diIndex: 1, F: 372, D: 1, N: 0, WI: 10,
+  state: 'SPECIFIC', voltage: 'B', atr: null, protocol: 1, fiIndex: 1, diIndex: 1, F: 372, D: 1, waitFi: 372, N: 0, WI: 10,
   clockHz: 4e6, clockStopped: false, ifsc: 32, ifsd: 254, bwi: 4, cwi: 13, edc: 'lrc', nad: 0,
 });
 

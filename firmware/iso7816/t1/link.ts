@@ -20,11 +20,10 @@
  * per exchange before giving up), `maxResponseLength` (65 538), `crcVariant`, `rxLatencyEtu` (how long
  * after a character's leading edge the UART reports it; 10 = end of the parity bit).
  *
- * Timing (§11.4.3, converted once here): CWT = 11 + 2^CWI etu; BWT = 11 etu + 2^BWI · 960 · Fd / f,
- * i.e. 11 + 2^BWI · 960 · 372 · D / F etu of the rate in force; both are handed to the UART as receive
- * deadlines. A card's S(WTX request) multiplies the next BWT only (rule 3). BGT: the reader's block
- * starts at least 22 etu after the leading edge of the card's last character (§11.2), kept with the
- * Scheduler.
+ * Timing (§11.4.3, from timing.ts, in etu of the rate in force): CWT and BWT are handed to the UART as
+ * receive deadlines. A card's S(WTX request) multiplies the next BWT only (rule 3). BGT: the reader's
+ * block starts at least 22 etu after the leading edge of the card's last character (§11.2), kept with
+ * the Scheduler.
  *
  * Outcomes: a response only when every block of it passed its EDC, PCB, LEN and sequence checks;
  * otherwise a SlotError: CMD_ABORTED (abort(), or S(ABORT) from the card, rule 9), CMD_SLOT_BUSY,
@@ -54,13 +53,10 @@ import {
 } from './block.js';
 import type { CrcVariant, EdcKind } from './edc.js';
 import { t1LineAllows, t1PhaseAllows, type T1LineState, type T1Phase } from './states.js';
+import { BLOCK_GUARD_ETU, blockWaitingEtu, characterWaitingEtu, etuNs, MIN_CHARACTER_ETU_T1 } from '../timing.js';
 
 /** §11.4.2: IFSC and IFSD default to 32 until an ATR or S(IFS) says otherwise. */
 export const IFS_DEFAULT = 32;
-/** §11.2: block guard time, between the leading edges of the last character of a block and the first of the next in the opposite direction. */
-export const BGT_ETU = 22;
-/** Default clock rate conversion factor Fd (§7.1), used by the BWT formula. */
-const FD = 372;
 
 export interface T1LinkOptions {
   uart: CardUart;
@@ -190,10 +186,9 @@ export class T1Link implements Transport {
     this.#uart = uart;
     this.#scheduler = scheduler;
     this.#trace = options.trace ?? silentTrace;
-    this.#etuNs = (F * 1e9) / (D * clockHz);
-    // §11.4.3: CWT = 11 + 2^CWI etu; BWT = 11 etu + 2^BWI · 960 · Fd / f, here in etu of F/D.
-    this.#cwtEtu = 11 + 2 ** cwi;
-    this.#bwtEtu = 11 + (2 ** bwi * 960 * FD * D) / F;
+    this.#etuNs = etuNs(F, D, clockHz);
+    this.#cwtEtu = characterWaitingEtu(cwi);
+    this.#bwtEtu = blockWaitingEtu(bwi, F, D);
     this.#edc = options.edc ?? 'lrc';
     this.#variant = options.crcVariant ?? 'libccid';
     this.#nad = (options.nad ?? 0) & 0xff;
@@ -203,7 +198,7 @@ export class T1Link implements Transport {
     this.#ifsdWanted = ifsd;
     this.#retriesMax = options.retries ?? 3;
     this.#resynchsMax = options.resynchs ?? 3;
-    this.#guardAfterRxEtu = BGT_ETU - (options.rxLatencyEtu ?? 10);
+    this.#guardAfterRxEtu = BLOCK_GUARD_ETU - (options.rxLatencyEtu ?? 10);
     this.#onFatal = options.onFatal;
     this.#response = new Uint8Array(options.maxResponseLength ?? 65_538);
   }
@@ -493,7 +488,7 @@ export class T1Link implements Transport {
       return;
     }
     this.#setLine('rx');
-    this.#rxNotBefore = this.#txStartNs + ((this.#txLen - 1) * 11 + BGT_ETU) * this.#etuNs;
+    this.#rxNotBefore = this.#txStartNs + ((this.#txLen - 1) * MIN_CHARACTER_ETU_T1 + BLOCK_GUARD_ETU) * this.#etuNs;
     this.#rxCount = 0;
     this.#rxExpected = 0;
     this.#rxCharError = false;
