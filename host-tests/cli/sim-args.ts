@@ -6,6 +6,10 @@
 export interface SimArgs {
   /** A built-in card name or a scripted-card JSON file; null for the default card. */
   card: string | null;
+  /** Every --card, slot by slot (the last one also fills the slots after it). */
+  cards: string[];
+  /** Card slots of the reader, 1–8 (default 1). */
+  slots: number;
   /** APDUs in order, as bytes; empty for the demo session. */
   apdus: Uint8Array[];
   json: boolean;
@@ -17,21 +21,26 @@ export interface SimArgs {
   help: boolean;
 }
 
-export const SIM_USAGE = `usage: ccid-reader sim [--card NAME|FILE] [--apdu HEX]... [--json] [--trace] [--vcd FILE] [--pcap FILE] [--seed N]
+export const SIM_USAGE = `usage: ccid-reader sim [--slots N] [--card NAME|FILE]... [--apdu HEX]... [--json] [--trace] [--vcd FILE]
+                       [--pcap FILE] [--seed N]
 
 Runs the reader firmware on the simulated board: inserts the card, powers it on (IccPowerOn),
 reads the ATR, negotiates PPS, sets up the protocol, sends each APDU through the CCID path and
 removes the card. Without --apdu it runs a demo session.
 
-  --card NAME|FILE  a built-in card (see 'ccid-reader cards') or a scripted card JSON file
+  --slots N         a reader of N card slots (1–8, default 1) working in parallel: every slot gets its
+                    card, powers it on and sends the APDUs at the same time as the others; with
+                    --json, "slots" lists each slot's report (the top-level fields are slot 0's)
+  --card NAME|FILE  a built-in card (see 'ccid-reader cards') or a scripted card JSON file; with
+                    --slots, repeat it for slots 0, 1, …: the last one also fills the slots after it
   --apdu HEX        an APDU to send (repeatable; spaces allowed inside the quotes)
   --json            print one JSON object instead of the readable trace; an exchange's "error" is the
                     CCID bError name (ICC_MUTE, XFR_PARITY_ERROR, …; BAD_FIELD_OFFSET_1 = dwLength:
                     the --apdu bytes are no APDU, refused before the card on T=0 and T=1 alike)
   --trace           add the firmware's protocol trace (to stderr with --json)
-  --vcd FILE        write the contact signals (VCC, CLK, RST, I/O) as a VCD waveform
-  --pcap FILE       write the USB traffic as a usbmon pcap capture
-  --seed N          seed of the simulation (default 1)
+  --vcd FILE        write the contact signals (VCC, CLK, RST, I/O) as a VCD waveform (slot 0's)
+  --pcap FILE       write the USB traffic as a usbmon pcap capture (every slot's)
+  --seed N          seed of the simulation (default 1; slot K's card and socket use N + K)
 `;
 
 /** Hex with optional spaces, colons or dashes between bytes, upper- or lower-case. */
@@ -43,11 +52,13 @@ export function parseHex(text: string): Uint8Array | null {
   return out;
 }
 
-const WITH_VALUE = new Set(['--card', '--apdu', '--vcd', '--pcap', '--seed']);
+const WITH_VALUE = new Set(['--slots', '--card', '--apdu', '--vcd', '--pcap', '--seed']);
+/** CCID's bMaxSlotIndex 7 (boards/sim/board.ts MAX_SOCKETS). */
+const MAX_SLOTS = 8;
 const FLAGS = new Set(['--json', '--trace', '--help', '-h']);
 
 export function parseSimArgs(argv: readonly string[]): SimArgs | { error: string } {
-  const args: SimArgs = { card: null, apdus: [], json: false, trace: false, vcd: null, pcap: null, seed: 1, help: false };
+  const args: SimArgs = { card: null, cards: [], slots: 1, apdus: [], json: false, trace: false, vcd: null, pcap: null, seed: 1, help: false };
   for (let i = 0; i < argv.length; i++) {
     let name = argv[i];
     let value: string | undefined;
@@ -70,9 +81,15 @@ export function parseSimArgs(argv: readonly string[]): SimArgs | { error: string
     }
     switch (name) {
       case '--card':
-        if (args.card !== null) return { error: '--card given twice' };
-        args.card = value;
+        args.card ??= value;
+        args.cards.push(value);
         break;
+      case '--slots': {
+        const slots = Number(value);
+        if (!Number.isInteger(slots) || slots < 1 || slots > MAX_SLOTS) return { error: `--slots '${value}' is not a number from 1 to ${MAX_SLOTS}` };
+        args.slots = slots;
+        break;
+      }
       case '--apdu': {
         const apdu = parseHex(value);
         if (apdu === null) return { error: `--apdu '${value}' is not hex bytes` };
@@ -92,6 +109,9 @@ export function parseSimArgs(argv: readonly string[]): SimArgs | { error: string
         break;
       }
     }
+  }
+  if (args.cards.length > args.slots) {
+    return { error: args.slots === 1 ? '--card given twice (--slots N for a card per slot)' : `${args.cards.length} cards for ${args.slots} slots` };
   }
   return args;
 }

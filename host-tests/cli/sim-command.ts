@@ -18,6 +18,7 @@ import { parseSimArgs, SIM_USAGE } from './sim-args.js';
 import { demoApdus } from './sim-demo.js';
 import { simReportToJson, type SimReport } from './sim-report.js';
 import { runSimSession } from './sim-session.js';
+import { runSlotsCommand } from './sim-slots-command.js';
 import { eventLines, formatUs } from './sim-text.js';
 
 /** The card of the demo: the T=0 file system a newcomer can explore. */
@@ -67,6 +68,15 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(SIM_USAGE);
     return 0;
   }
+  if (parsed.slots > 1) {
+    const write = (text: string) => process.stdout.write(text);
+    return runSlotsCommand(parsed, {
+      out: write,
+      err: (text) => process.stderr.write(text),
+      tracing: parsed.trace ? printingTrace(parsed.json ? (text) => process.stderr.write(text) : write) : null,
+      defaultCard: DEFAULT_CARD,
+    });
+  }
   const spec = parsed.card ?? DEFAULT_CARD;
   const resolved = await loadCard(spec, parsed.seed);
   if ('error' in resolved) {
@@ -76,7 +86,7 @@ export async function run(args: string[]): Promise<number> {
   const card = resolved.card;
   const apdus = parsed.apdus.length > 0
     ? parsed.apdus.map((apdu) => ({ apdu, label: null }))
-    : demoApdus({ scripted: findCard(spec) === undefined });
+    : demoApdus({ scripted: findCard(spec) === undefined, card: spec });
 
   const out = (text: string) => process.stdout.write(text);
   const traceOut = parsed.json ? (text: string) => process.stderr.write(text) : out;

@@ -45,7 +45,7 @@ const INS_NAMES: Readonly<Record<number, string>> = Object.freeze({
 });
 
 /** ISO 7816-4 §5.1.3 status words, the common ones. */
-function swMeaning(sw1: number, sw2: number): string {
+export function swMeaning(sw1: number, sw2: number): string {
   const sw = (sw1 << 8) | sw2;
   if (sw === 0x9000) return 'OK';
   if (sw1 === 0x61) return `${sw2 || 256} more bytes available (GET RESPONSE)`;

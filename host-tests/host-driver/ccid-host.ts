@@ -3,7 +3,9 @@
  * XfrBlock at the short or extended APDU level (command and response chaining, §6.1.4), time
  * extensions (bmCommandStatus 2: wait for the real answer), NotifySlotChange on the interrupt pipe.
  * It speaks to the simulated device's bus side, calls back from the scheduler's loop, and uses no
- * Node API, so the XS bench runs it too. One command at a time, as CCID requires per slot.
+ * Node API, so the XS bench runs it too. One command at a time, as CCID requires per slot; the hosts
+ * of several slots of one reader share a CcidBus, which reads bulk IN and the interrupt pipe for all
+ * of them and routes each message by bSlot (as libccid's multi-slot reader thread does).
  */
 import type { SimUsbHost, UsbTransferStatus } from '../../hal/sim/usb-device.js';
 import {
@@ -20,6 +22,8 @@ export interface CcidHostOptions {
   usb: SimUsbHost;
   /** bSlot of the card slot this host drives. */
   slot?: number;
+  /** Shared pipes when the hosts of several slots drive one reader (then `bus.open()` enumerates, once). */
+  bus?: CcidBus;
   onEvent?(event: CcidHostEvent): void;
 }
 
@@ -34,8 +38,96 @@ function transportError(status: UsbTransferStatus): string {
   return `USB_${status.toUpperCase().replace('-', '_')}`;
 }
 
+/**
+ * Enumerate (device and configuration descriptors, SET_ADDRESS, SET_CONFIGURATION 1): the CCID class
+ * descriptor, or what went wrong.
+ */
+function enumerate(usb: SimUsbHost): CcidClassDescriptor | string {
+  const device = usb.control({ bmRequestType: 0x80, bRequest: 6, wValue: 0x0100, wIndex: 0, wLength: 18 });
+  if (device.status !== 'ok' || device.data.length !== 18) return 'device descriptor not served';
+  // Enumeration order of USB 2.0 §9.1.2: the address first, then the configuration.
+  if (usb.control({ bmRequestType: 0x00, bRequest: 5, wValue: 1, wIndex: 0, wLength: 0 }).status !== 'ok') return 'SET_ADDRESS stalled';
+  // Windows and libusb read the whole configuration set with wLength 255 (ccid.md).
+  const config = usb.control({ bmRequestType: 0x80, bRequest: 6, wValue: 0x0200, wIndex: 0, wLength: 255 });
+  if (config.status !== 'ok') return 'configuration descriptor not served';
+  const descriptor = findClassDescriptor(config.data);
+  if (descriptor === null) return 'no 54-byte CCID class descriptor in the configuration';
+  if (usb.control({ bmRequestType: 0x00, bRequest: 9, wValue: 1, wIndex: 0, wLength: 0 }).status !== 'ok') return 'SET_CONFIGURATION stalled';
+  return descriptor;
+}
+
+type BulkInCallback = (status: UsbTransferStatus, bytes: Uint8Array) => void;
+
+/**
+ * The bulk IN and interrupt pipes of one reader, shared by the hosts of its slots: one bulk IN
+ * transfer is pending while any slot waits, and each message goes to the slot its bSlot names.
+ */
+export class CcidBus {
+  readonly #usb: SimUsbHost;
+  readonly #waiting = new Map<number, BulkInCallback>();
+  readonly #interruptListeners: ((bytes: Uint8Array) => void)[] = [];
+  #reading = false;
+  #descriptor: CcidClassDescriptor | null = null;
+
+  constructor(usb: SimUsbHost) {
+    this.#usb = usb;
+  }
+
+  get descriptor(): CcidClassDescriptor | null {
+    return this.#descriptor;
+  }
+
+  /** Enumerate once and start polling the interrupt pipe for every slot. */
+  open(): string | null {
+    const result = enumerate(this.#usb);
+    if (typeof result === 'string') return result;
+    this.#descriptor = result;
+    this.#pollInterrupt();
+    return null;
+  }
+
+  /** The next bulk IN message for `slot`. */
+  read(slot: number, callback: BulkInCallback): void {
+    this.#waiting.set(slot, callback);
+    this.#pump();
+  }
+
+  onInterrupt(listener: (bytes: Uint8Array) => void): void {
+    this.#interruptListeners.push(listener);
+  }
+
+  #pump(): void {
+    if (this.#reading || this.#waiting.size === 0) return;
+    this.#reading = true;
+    this.#usb.bulkIn(this.#descriptor?.dwMaxCCIDMessageLength ?? 271, (status, bytes) => {
+      this.#reading = false;
+      if (status !== 'ok') {
+        // A failed pipe fails every slot waiting on it.
+        const waiting = [...this.#waiting.values()];
+        this.#waiting.clear();
+        for (const callback of waiting) callback(status, bytes);
+        return;
+      }
+      const slot = bytes.length > 5 ? bytes[5] : -1;
+      const callback = this.#waiting.get(slot);
+      this.#waiting.delete(slot);
+      callback?.(status, bytes);
+      this.#pump();
+    });
+  }
+
+  #pollInterrupt(): void {
+    this.#usb.interruptIn(8, (status, bytes) => {
+      if (status !== 'ok') return;
+      for (const listener of this.#interruptListeners) listener(bytes);
+      this.#pollInterrupt();
+    });
+  }
+}
+
 export class CcidHost {
   readonly #usb: SimUsbHost;
+  readonly #bus: CcidBus | null;
   readonly #slot: number;
   readonly #onEvent: (event: CcidHostEvent) => void;
   #seq = 0;
@@ -44,6 +136,7 @@ export class CcidHost {
 
   constructor(options: CcidHostOptions) {
     this.#usb = options.usb;
+    this.#bus = options.bus ?? null;
     this.#slot = options.slot ?? 0;
     this.#onEvent = options.onEvent ?? (() => {});
   }
@@ -56,19 +149,21 @@ export class CcidHost {
     return this.#descriptor === null ? null : exchangeLevel(this.#descriptor.dwFeatures);
   }
 
-  /** Enumerate (device and configuration descriptors, SET_ADDRESS, SET_CONFIGURATION 1) and start polling the interrupt pipe. */
+  /**
+   * Enumerate and start polling the interrupt pipe; with a bus, take the bus's enumeration (open the
+   * bus first) and listen to its interrupt pipe.
+   */
   open(): string | null {
-    const usb = this.#usb;
-    const device = usb.control({ bmRequestType: 0x80, bRequest: 6, wValue: 0x0100, wIndex: 0, wLength: 18 });
-    if (device.status !== 'ok' || device.data.length !== 18) return 'device descriptor not served';
-    // Enumeration order of USB 2.0 §9.1.2: the address first, then the configuration.
-    if (usb.control({ bmRequestType: 0x00, bRequest: 5, wValue: 1, wIndex: 0, wLength: 0 }).status !== 'ok') return 'SET_ADDRESS stalled';
-    // Windows and libusb read the whole configuration set with wLength 255 (ccid.md).
-    const config = usb.control({ bmRequestType: 0x80, bRequest: 6, wValue: 0x0200, wIndex: 0, wLength: 255 });
-    if (config.status !== 'ok') return 'configuration descriptor not served';
-    this.#descriptor = findClassDescriptor(config.data);
-    if (this.#descriptor === null) return 'no 54-byte CCID class descriptor in the configuration';
-    if (usb.control({ bmRequestType: 0x00, bRequest: 9, wValue: 1, wIndex: 0, wLength: 0 }).status !== 'ok') return 'SET_CONFIGURATION stalled';
+    const bus = this.#bus;
+    if (bus !== null) {
+      this.#descriptor = bus.descriptor;
+      if (this.#descriptor === null) return 'the bus is not open';
+      bus.onInterrupt((bytes) => this.#slotChange(bytes));
+      return null;
+    }
+    const result = enumerate(this.#usb);
+    if (typeof result === 'string') return result;
+    this.#descriptor = result;
     this.#pollInterrupt();
     return null;
   }
@@ -157,7 +252,7 @@ export class CcidHost {
     });
     const read = () => {
       // A reader never sends more than dwMaxCCIDMessageLength (§5.1); longer responses come chained.
-      this.#usb.bulkIn(this.#descriptor?.dwMaxCCIDMessageLength ?? 271, (status, bytes) => {
+      this.#readIn((status, bytes) => {
         if (status !== 'ok') return finish(transportError(status));
         const m = decodeResponse(bytes);
         if (typeof m === 'string') return finish(`BAD_RESPONSE: ${m}`);
@@ -173,16 +268,25 @@ export class CcidHost {
     read();
   }
 
-  /** NotifySlotChange (§6.3.1): bit 0 present, bit 1 changed, for slot 0 in the first byte. */
+  #readIn(callback: BulkInCallback): void {
+    if (this.#bus !== null) this.#bus.read(this.#slot, callback);
+    else this.#usb.bulkIn(this.#descriptor?.dwMaxCCIDMessageLength ?? 271, callback);
+  }
+
   #pollInterrupt(): void {
     this.#usb.interruptIn(8, (status, bytes) => {
       if (status !== 'ok') return;
-      if (bytes.length >= 2 && bytes[0] === 0x50) {
-        const bits = (bytes[1 + (this.#slot >> 2)] >> ((this.#slot & 3) * 2)) & 3;
-        this.#onEvent({ kind: 'slot-change', present: (bits & 1) !== 0, changed: (bits & 2) !== 0 });
-      }
+      this.#slotChange(bytes);
       this.#pollInterrupt();
     });
+  }
+
+  /** NotifySlotChange (§6.3.1): two bits per slot (b0 present, b1 changed), slot 0 in the low bits of the first byte. */
+  #slotChange(bytes: Uint8Array): void {
+    const at = 1 + (this.#slot >> 2);
+    if (bytes.length <= at || bytes[0] !== 0x50) return;
+    const bits = (bytes[at] >> ((this.#slot & 3) * 2)) & 3;
+    this.#onEvent({ kind: 'slot-change', present: (bits & 1) !== 0, changed: (bits & 2) !== 0 });
   }
 }
 
