@@ -6,52 +6,10 @@
  * slot (§6.3.1). No Node APIs: these also run inside XS.
  */
 import { CommandStatus, IccStatus, SlotErrorCode } from '../../firmware/ccid/constants.js';
-import type { RDR_to_PC } from '../host-driver/typed-messages.js';
-import { DEFAULT_DEBOUNCE_NS } from '../../hal/sim/board.js';
-import type { SimCard } from '../../hal/sim/card.js';
-import { findCard } from '../../hal/sim/cards/registry.js';
-import { UsbHostDriver, bytes } from '../ccid/harness.js';
-import { createSimReader, type SimReader } from '../reader/reader.js';
+import { bytes } from '../ccid/harness.js';
 import { luhnValid, swappedDigits } from '../sim/usim-rig.js';
+import { card, commandStatus, readerRig as rig, replies, type ReaderRig as Rig, type Reply } from '../slots/reader-rig.js';
 import { check, hex, type Scenario } from './scenario.js';
-
-interface Rig {
-  reader: SimReader;
-  host: UsbHostDriver;
-}
-
-function card(name: string, seed: number): SimCard {
-  const built = findCard(name);
-  if (!built) throw new Error(`no card ${name}`);
-  return built.create(seed);
-}
-
-/** A configured multi-slot reader with these cards (null: empty socket). */
-function rig(cards: (string | null)[]): Rig {
-  const reader = createSimReader({ slots: cards.length, cards: cards.map((name, i) => (name === null ? null : card(name, 100 + i))) });
-  const host = new UsbHostDriver(reader.usb.host, reader.board.scheduler, reader.ccid.description.maxMessageLength);
-  // The sockets' card-present switches settle (debounce) before the host configures the device.
-  reader.board.scheduler.advance(2 * DEFAULT_DEBOUNCE_NS);
-  host.configure();
-  return { reader, host };
-}
-
-type Reply = Exclude<RDR_to_PC, { type: 'Invalid' }>;
-
-function replies(r: Rig, count: number, timeoutNs = 10e9): Reply[] {
-  const out: Reply[] = [];
-  for (let i = 0; i < count; i++) {
-    const reply = r.host.read(timeoutNs);
-    check(reply !== null, `reply ${i + 1} of ${count}: none within ${timeoutNs / 1e9} s`);
-    check(reply.type !== 'Invalid', `reply ${i + 1}: ${reply.type === 'Invalid' ? reply.reason : ''}`);
-    out.push(reply);
-  }
-  return out;
-}
-
-function commandStatus(reply: Reply): number {
-  return reply.bStatus >> 6;
-}
 
 function powerOnAll(r: Rig, slots: number[]): void {
   slots.forEach((bSlot) => r.host.send({ type: 'PC_to_RDR_IccPowerOn', bSlot, bSeq: 1, bPowerSelect: 0 }));
