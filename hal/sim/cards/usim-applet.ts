@@ -4,7 +4,7 @@
  * 3GPP TS 51.011 §9.2 (class 'A0'). Each command is written once; the family decides the status
  * words (usim-status.ts), the SELECT response format (usim-fcp.ts) and a few parameter rules.
  *
- * Logical channels (TS 102 221 §11.1.17, ISO/IEC 7816-4 §5.1.1.2): the basic channel 0 and three more,
+ * Logical channels (TS 102 221 §11.1.17, ISO/IEC 7816-4 §5.1.1 class byte): the basic channel 0 and three more,
  * as the ATR's card capabilities announce (third software function byte '13': 4 channels, assigned
  * by the card). Each channel has its own current DF, EF, record pointer and application; a PIN
  * verification holds on every channel (§11.1.9.1.1).
@@ -13,7 +13,7 @@ import type { Df, Ef, UiccFile, UsimIdentity } from './usim-files.js';
 import { buildUiccTree, fileSize, KEY_REFERENCE, type Access, type UiccTree } from './usim-files.js';
 import { fcp, gsmResponse } from './usim-fcp.js';
 import { PIN_LENGTH, PinStore, type PinOutcome } from './usim-pins.js';
-import { statusWords, SW, type Family, type StatusWords } from './usim-status.js';
+import { GSM_STATUS, statusWords, SW, UICC_STATUS, type Family, type StatusWords } from './usim-status.js';
 
 /** One command as the card received it. */
 export interface UsimCommand {
@@ -342,7 +342,7 @@ export class UiccApplet {
    */
   #pin(cmd: UsimCommand): UsimReply {
     const { ins, p1, p2, data } = cmd;
-    if (p1 !== 0 || p2 === 0) return { sw: 0x6a86 };
+    if (p1 !== 0 || p2 === 0) return { sw: UICC_STATUS.badP1P2 };
     if (!this.pins.knows(p2)) return { sw: SW.REFERENCED_DATA_NOT_FOUND };
     const one = data.length === PIN_LENGTH;
     const two = data.length === 2 * PIN_LENGTH;
@@ -353,9 +353,9 @@ export class UiccApplet {
     else if (ins === INS.CHANGE && two) outcome = this.pins.change(p2, first, second);
     else if ((ins === INS.DISABLE || ins === INS.ENABLE) && one) outcome = this.pins.setEnabled(p2, ins === INS.ENABLE, first);
     else if (ins === INS.UNBLOCK && (two || data.length === 0)) outcome = this.pins.unblock(p2, two ? first : null, two ? second : null);
-    else return { sw: 0x6700 };
+    else return { sw: UICC_STATUS.wrongLength(0) };
     switch (outcome.kind) {
-      case 'ok': return { sw: 0x9000 };
+      case 'ok': return { sw: UICC_STATUS.ok };
       case 'wrong': case 'remaining': return { sw: SW.RETRIES_LEFT | outcome.left };
       case 'blocked': return { sw: SW.BLOCKED };
       case 'contradiction': return { sw: SW.CONDITIONS_NOT_SATISFIED };
@@ -371,9 +371,9 @@ export class UiccApplet {
     const unblock = ins === INS.UNBLOCK;
     const reference = p2 === (unblock ? 0x00 : 0x01) ? KEY_REFERENCE.pin1 : p2 === 0x02 ? KEY_REFERENCE.pin2 : -1;
     const chv1Only = ins === INS.DISABLE || ins === INS.ENABLE;
-    if (p1 !== 0 || reference < 0 || (chv1Only && reference !== KEY_REFERENCE.pin1)) return { sw: 0x6b00 };
+    if (p1 !== 0 || reference < 0 || (chv1Only && reference !== KEY_REFERENCE.pin1)) return { sw: GSM_STATUS.badP1P2 };
     const length = ins === INS.CHANGE || unblock ? 2 * PIN_LENGTH : PIN_LENGTH;
-    if (data.length !== length) return { sw: 0x6700 | length };
+    if (data.length !== length) return { sw: GSM_STATUS.wrongLength(length) };
     const first = data.subarray(0, PIN_LENGTH);
     const second = data.subarray(PIN_LENGTH);
     let outcome: PinOutcome;
@@ -382,7 +382,7 @@ export class UiccApplet {
     else if (chv1Only) outcome = this.pins.setEnabled(reference, ins === INS.ENABLE, first);
     else outcome = this.pins.unblock(reference, first, second);
     switch (outcome.kind) {
-      case 'ok': return { sw: 0x9000 };
+      case 'ok': return { sw: GSM_STATUS.ok };
       case 'wrong': return { sw: outcome.left > 0 ? SW.GSM_CHV_WRONG : SW.GSM_CHV_BLOCKED };
       case 'blocked': return { sw: SW.GSM_CHV_BLOCKED };
       case 'contradiction': case 'remaining': return { sw: SW.GSM_CHV_CONTRADICTION };
