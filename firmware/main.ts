@@ -17,7 +17,7 @@ import { Esp32Scheduler } from '../hal/moddable/scheduler.js';
 import { ConsoleTrace } from '../hal/moddable/trace.js';
 import { CcidClass } from './ccid/ccid-class.js';
 import type { ReaderConfig } from './ccid/descriptors.js';
-import { createCardSlot } from './iso7816/session.js';
+import { createCardSlot } from './iso7816/session/session.js';
 
 /** Errors only, unless the manifest's "config": {"trace": mask} asks for more (TraceCategory bits). */
 const DEFAULT_TRACE_MASK = TraceCategory.ERROR;

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import test from 'ava';
 import { SMARTCARD_LIST as LIST, requirePackages } from '../setup/debian-packages.js';
-import { atrRemaining, decodeAtr, type AtrError } from '../../firmware/iso7816/atr.js';
+import { atrRemaining, decodeAtr, type AtrError } from '../../firmware/iso7816/atr/decode.js';
 import { atrToJson } from '../cli/atr-json.js';
 
 const LITERAL = /^[0-9A-Fa-f]{2}( [0-9A-Fa-f]{2})*\s*$/;

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { decodeAtr } from '../../firmware/iso7816/atr.js';
+import { decodeAtr } from '../../firmware/iso7816/atr/decode.js';
 import { atrToJson } from '../cli/atr-json.js';
 import { diValue, fiValue, fmaxHz } from '../../firmware/iso7816/tables.js';
 import { bytes, defaults, GOLDEN } from './vectors.js';

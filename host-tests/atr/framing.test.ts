@@ -1,6 +1,6 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { atrRemaining, decodeAtr } from '../../firmware/iso7816/atr.js';
+import { atrRemaining, decodeAtr } from '../../firmware/iso7816/atr/decode.js';
 import { atrToJson } from '../cli/atr-json.js';
 import { bytes } from './vectors.js';
 

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
-import { decodeAtr } from '../../firmware/iso7816/atr.js';
+import { decodeAtr } from '../../firmware/iso7816/atr/decode.js';
 import { atrToJson } from '../cli/atr-json.js';
 import { SMARTCARD_LIST, requirePackages } from '../setup/debian-packages.js';
 import { bundleForXs } from '../xs/bundle.js';
@@ -13,7 +13,7 @@ import { startXsWorker } from '../xs/worker.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The device's decoder and framing, plus the host's JSON view to compare results as text. */
-const ATR_ENTRY = "export * from './firmware/iso7816/atr.ts';\nexport { atrToJson } from './host-tests/cli/atr-json.ts';";
+const ATR_ENTRY = "export * from './firmware/iso7816/atr/decode.ts';\nexport { atrToJson } from './host-tests/cli/atr-json.ts';";
 const LITERAL = /^[0-9A-Fa-f]{2}( [0-9A-Fa-f]{2})*\s*$/;
 
 const HANDLERS = `

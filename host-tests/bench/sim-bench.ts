@@ -16,7 +16,7 @@
 import { createSimBoard } from '../../hal/sim/board.js';
 import type { CardIo, SimCard } from '../../hal/sim/card.js';
 import { findCard } from '../../hal/sim/cards/registry.js';
-import { createCardSlot } from '../../firmware/iso7816/session.js';
+import { createCardSlot } from '../../firmware/iso7816/session/session.js';
 import type { PowerOnResult, TransmitResult } from '../../hal/interfaces/slot.js';
 import { echoApdu as echo } from '../sim/echo-apdu.js';
 

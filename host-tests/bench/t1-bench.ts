@@ -18,7 +18,7 @@
  * `npx tsx host-tests/bench/t1-bench.ts` prints the table.
  */
 import { createSimBoardProvider } from '../../boards/sim/board.js';
-import { createCardSlot } from '../../firmware/iso7816/session.js';
+import { createCardSlot } from '../../firmware/iso7816/session/session.js';
 import type { PowerOnResult, TransmitResult } from '../../hal/interfaces/slot.js';
 import { findCard } from '../../hal/sim/cards/registry.js';
 import type { VirtualScheduler } from '../../hal/sim/scheduler.js';

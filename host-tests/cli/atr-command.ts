@@ -7,7 +7,7 @@
  * contract's ATR error codes applies to it).
  */
 import { createInterface } from 'node:readline';
-import { decodeAtr, type AtrInfo, type InterfaceByte } from '../../firmware/iso7816/atr.js';
+import { decodeAtr, type AtrInfo, type InterfaceByte } from '../../firmware/iso7816/atr/decode.js';
 import { toHex } from '../../hal/sim/cards/atr.js';
 import { atrToJson } from './atr-json.js';
 

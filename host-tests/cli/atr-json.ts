@@ -2,7 +2,7 @@
  * The `ccid-reader atr --json` object: field names and order are the command's contract (README,
  * "ccid-reader atr"). A host-side view of the firmware's decoded ATR, kept out of the device image.
  */
-import type { AtrInfo } from '../../firmware/iso7816/atr.js';
+import type { AtrInfo } from '../../firmware/iso7816/atr/decode.js';
 import { toHex } from '../../hal/sim/cards/atr.js';
 
 export function atrToJson(info: AtrInfo): Record<string, unknown> {

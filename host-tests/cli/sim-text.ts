@@ -3,7 +3,7 @@
  * left, the ATR explained by the `atr` command's analysis, PPS and each APDU with its status word.
  */
 import type { LineChange, LineCharacter } from '../../hal/sim/line.js';
-import { decodeAtr } from '../../firmware/iso7816/atr.js';
+import { decodeAtr } from '../../firmware/iso7816/atr/decode.js';
 import { describeAtr } from './atr-command.js';
 import type { SimEvent } from './sim-session.js';
 

@@ -55,7 +55,7 @@ function reachedFromMain(): Set<string> {
 const reached = reachedFromMain();
 
 test('the walk sees the device: main, the session, the CCID class, the ESP32-S3 drivers, the board providers', (t) => {
-  for (const m of ['firmware/main', 'firmware/iso7816/atr', 'firmware/ccid/ccid-class', 'hal/moddable/card-uart', 'hal/interfaces/slot', ...providers]) {
+  for (const m of ['firmware/main', 'firmware/iso7816/atr/decode', 'firmware/iso7816/session/session', 'firmware/ccid/ccid-class', 'hal/moddable/card-uart', 'hal/interfaces/slot', ...providers]) {
     t.true(reached.has(m), m);
   }
   t.true(built.size > 30);

@@ -9,7 +9,7 @@
 import type { Trace } from '../../hal/interfaces/trace.js';
 import { CcidClass } from '../../firmware/ccid/ccid-class.js';
 import type { ExchangeLevel, ReaderConfig } from '../../firmware/ccid/descriptors.js';
-import { createCardSlot } from '../../firmware/iso7816/session.js';
+import { createCardSlot } from '../../firmware/iso7816/session/session.js';
 import type { Slot } from '../../hal/interfaces/slot.js';
 import { SIM_BOARD_CLASSES, SIM_BOARD_CLOCKS_HZ, SIM_BOARD_USB, createSimBoardProvider, type SimBoardProvider } from '../../boards/sim/board.js';
 import type { SimCard } from '../../hal/sim/card.js';

@@ -3,7 +3,7 @@
  * on vectors whose every field is worked out by hand below. Names start with "xs-smoke" so they do not
  * collide with the protocol scenarios the session, T=1 and CCID work adds.
  */
-import { decodeAtr } from '../../firmware/iso7816/atr.js';
+import { decodeAtr } from '../../firmware/iso7816/atr/decode.js';
 import { toHex } from '../../hal/sim/cards/atr.js';
 import { check, type Scenario } from './scenario.js';
 

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { offAttributes, sameAttributes, type MutableAttributes } from '../../firmware/iso7816/session-attributes.js';
+import { offAttributes, sameAttributes, type MutableAttributes } from '../../firmware/iso7816/session/attributes.js';
 
 // The session hands out a cached frozen snapshot of its attributes while sameAttributes says nothing
 // changed: it must notice a change in every attribute there is, or a host would read stale values.

@@ -1,6 +1,6 @@
 import test from 'ava';
-import { decodeAtr } from '../../firmware/iso7816/atr.js';
-import { defaultLink, planAfterAtr, planHostPps, type AtrSituation } from '../../firmware/iso7816/negotiation.js';
+import { decodeAtr } from '../../firmware/iso7816/atr/decode.js';
+import { defaultLink, planAfterAtr, planHostPps, type AtrSituation } from '../../firmware/iso7816/session/atr-plan.js';
 import { T1_ATR_SMARTCAFE_DUAL } from '../../hal/sim/cards/t1-card.js';
 import { bytes } from './helpers.js';
 

@@ -1,7 +1,8 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { diValue, fmaxHz } from '../../firmware/iso7816/tables.js';
-import { checkPpsResponse, chooseRate, encodePpsRequest, ppsRemaining, rateHeld, specificClock } from '../../firmware/iso7816/pps.js';
+import { checkPpsResponse, encodePpsRequest, ppsRemaining } from '../../firmware/iso7816/pps/codec.js';
+import { chooseRate, rateHeld, specificClock } from '../../firmware/iso7816/pps/rate.js';
 import { bytes, hex } from './helpers.js';
 
 function request(protocol: number, rate: { fiIndex: number; diIndex: number } | null): Uint8Array {

@@ -10,7 +10,7 @@ import { createSimBoard, type SimBoard } from '../../hal/sim/board.js';
 import type { CardIo, SimCard } from '../../hal/sim/card.js';
 import { BaseCard, type BaseCardOptions } from '../../hal/sim/cards/base.js';
 import type { LineChange, LineCharacter } from '../../hal/sim/line.js';
-import { createCardSlot, type CardSlotOptions } from '../../firmware/iso7816/session.js';
+import { createCardSlot, type CardSlotOptions } from '../../firmware/iso7816/session/session.js';
 import type { PowerOnResult, Slot, TransmitResult } from '../../hal/interfaces/slot.js';
 import { bytes } from './helpers.js';
 

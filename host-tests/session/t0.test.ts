@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import type { CardCharError, CardUart, Convention } from '../../hal/interfaces/card-uart.js';
 import { VirtualScheduler } from '../../hal/sim/scheduler.js';
 import type { TransmitResult } from '../../hal/interfaces/slot.js';
-import { T0Transport, type T0TransportOptions } from '../../firmware/iso7816/t0.js';
+import { T0Transport, type T0TransportOptions } from '../../firmware/iso7816/t0/transport.js';
 import { bytes, hex } from './helpers.js';
 
 class ScriptedUart implements CardUart {

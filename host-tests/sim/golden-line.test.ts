@@ -15,7 +15,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { CardCharError } from '../../hal/interfaces/card-uart.js';
 import { createSimBoard, type SimBoard } from '../../hal/sim/board.js';
 import { findCard } from '../../hal/sim/cards/registry.js';
-import { createCardSlot } from '../../firmware/iso7816/session.js';
+import { createCardSlot } from '../../firmware/iso7816/session/session.js';
 import type { PowerOnResult, TransmitResult } from '../../hal/interfaces/slot.js';
 import { demoApdus } from '../cli/sim-demo.js';
 import { ProbeCard, rig, openUart, ETU } from './helpers.js';

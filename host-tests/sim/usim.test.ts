@@ -7,7 +7,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
-import { decodeAtr } from '../../firmware/iso7816/atr.js';
+import { decodeAtr } from '../../firmware/iso7816/atr/decode.js';
 import { ATR_SYSMO_USIM_SJS1 } from '../../hal/sim/cards/usim.js';
 import { decodeImsi, luhnValid, swappedDigits, tlvs, usimRig } from './usim-rig.js';
 

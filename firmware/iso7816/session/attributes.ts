@@ -2,9 +2,9 @@
  * The slot attributes (slot.ts SlotAttributes) as the session keeps them, their values with no card
  * powered, and the clock the ATR is read at.
  */
-import type { ReaderState, SlotAttributes } from '../../hal/interfaces/slot.js';
-import { T1_DEFAULTS } from './negotiation.js';
-import { Dd, DEFAULT_WI, Fd } from './timing.js';
+import type { ReaderState, SlotAttributes } from '../../../hal/interfaces/slot.js';
+import { T1_DEFAULTS } from './atr-plan.js';
+import { Dd, DEFAULT_WI, Fd } from '../timing.js';
 
 /** What the session updates in place; `attributes` hands out frozen copies. */
 export type MutableAttributes = { -readonly [K in keyof SlotAttributes]: SlotAttributes[K] };

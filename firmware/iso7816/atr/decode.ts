@@ -3,11 +3,11 @@
  * historical bytes, TCK. Total: any byte string gives an AtrInfo, problems are error codes (the
  * `ccid-reader atr` contract of DESIGN.md), never exceptions.
  */
-import type { VoltageClass } from '../../hal/interfaces/card-contacts.js';
-import { TS_DIRECT, TS_INVERSE } from './atr-framing.js';
-import { diValue, fiValue, fmaxHz } from './tables.js';
+import type { VoltageClass } from '../../../hal/interfaces/card-contacts.js';
+import { TS_DIRECT, TS_INVERSE } from './framing.js';
+import { diValue, fiValue, fmaxHz } from '../tables.js';
 
-export { atrRemaining } from './atr-framing.js';
+export { atrRemaining } from './framing.js';
 
 export type AtrError =
   | 'bad-ts'

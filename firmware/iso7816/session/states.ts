@@ -4,7 +4,7 @@
  * powered state to 'unpowered' or 'absent'; they are handled once by the session, and listed here
  * so the table stays the whole truth.
  */
-import type { ReaderState } from '../../hal/interfaces/slot.js';
+import type { ReaderState } from '../../../hal/interfaces/slot.js';
 
 export type SessionState =
   /** No card in the socket. */

@@ -4,10 +4,10 @@
  * LEN, LEN bytes of INF, 1 or 2 bytes of EDC); the EDC is the host's to check. Deadlines: the first
  * character within BWT (times CCID bBWI), the next ones within CWT (§11.4.3), kept by the UART.
  */
-import type { CardCharError, CardUart } from '../../hal/interfaces/card-uart.js';
-import type { SlotError, TransmitResult } from '../../hal/interfaces/slot.js';
-import { BLOCK_MAX, blockLength } from './t1/block.js';
-import type { EdcKind } from './t1/edc.js';
+import type { CardCharError, CardUart } from '../../../hal/interfaces/card-uart.js';
+import type { SlotError, TransmitResult } from '../../../hal/interfaces/slot.js';
+import { BLOCK_MAX, blockLength } from './block.js';
+import type { EdcKind } from './edc.js';
 
 /** A character error as the host hears of it (CCID bError), when nobody below it recovers. */
 export const CHAR_ERRORS: Readonly<Record<CardCharError, SlotError>> = Object.freeze({

@@ -14,14 +14,14 @@
  *   that refuses ENVELOPE (6Dxx, 6Exx) has run nothing: the Annex A mapping follows (P3 = 00, then
  *   61xx → GET RESPONSE, case 2E.2d).
  */
-import type { CardCharError, CardUart } from '../../hal/interfaces/card-uart.js';
-import type { Scheduler, TimerHandle } from '../../hal/interfaces/scheduler.js';
-import { silentTrace, TraceCategory } from '../../hal/common/trace.js';
-import type { Trace } from '../../hal/interfaces/trace.js';
-import { parseApdu, type CommandApdu } from './apdu.js';
-import type { SlotError, TransmitResult } from '../../hal/interfaces/slot.js';
-import { t0Allows, type T0Phase } from './t0-states.js';
-import type { Transport } from './transport.js';
+import type { CardCharError, CardUart } from '../../../hal/interfaces/card-uart.js';
+import type { Scheduler, TimerHandle } from '../../../hal/interfaces/scheduler.js';
+import { silentTrace, TraceCategory } from '../../../hal/common/trace.js';
+import type { Trace } from '../../../hal/interfaces/trace.js';
+import { parseApdu, type CommandApdu } from '../apdu.js';
+import type { SlotError, TransmitResult } from '../../../hal/interfaces/slot.js';
+import { t0Allows, type T0Phase } from './states.js';
+import type { Transport } from '../transport.js';
 
 /** §10.3.3 procedure byte NULL: the card asks for more time; WT restarts. */
 const NULL_BYTE = 0x60;

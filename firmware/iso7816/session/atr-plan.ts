@@ -3,12 +3,13 @@
  * keep or change the voltage class, warm reset to leave an unusable specific mode, run PPS, or use
  * the parameters as they are. Pure: the session executes the plan.
  */
-import type { VoltageClass } from '../../hal/interfaces/card-contacts.js';
-import type { AtrInfo } from './atr.js';
-import { chooseRate, hostRate, PPSS, ppsRemaining, specificClock, type RateChoice, type RateLimits } from './pps.js';
-import type { SlotError } from '../../hal/interfaces/slot.js';
-import { diValue, fiValue } from './tables.js';
-import { DEFAULT_WI, Dd, Fd } from './timing.js';
+import type { VoltageClass } from '../../../hal/interfaces/card-contacts.js';
+import type { AtrInfo } from '../atr/decode.js';
+import { PPSS, ppsRemaining } from '../pps/codec.js';
+import { chooseRate, hostRate, specificClock, type RateChoice, type RateLimits } from '../pps/rate.js';
+import type { SlotError } from '../../../hal/interfaces/slot.js';
+import { diValue, fiValue } from '../tables.js';
+import { DEFAULT_WI, Dd, Fd } from '../timing.js';
 
 /** §11.4 defaults when the ATR carries no T=1 bytes. */
 export const T1_DEFAULTS = Object.freeze({ ifsc: 32, cwi: 13, bwi: 4, edc: 'lrc' as 'lrc' | 'crc' });
@@ -170,7 +171,7 @@ export function sameLink(a: LinkParameters, b: LinkParameters): boolean {
 
 /**
  * After the warm reset a host's new protocol or Fi/Di calls for (§9: PPS only right after an ATR):
- * PPS with exactly what the host asked, at `rate` (see pps.ts hostRate). A card now in specific mode
+ * PPS with exactly what the host asked, at `rate` (see pps/rate.ts hostRate). A card now in specific mode
  * cannot negotiate. After a failed PPS the card goes on at its defaults (the host is told it failed).
  */
 export function planForHost(info: AtrInfo, s: AtrSituation, p: HostParameters, rate: RateChoice): AtrPlan {

@@ -3,8 +3,8 @@
  * as the UART has room, the reply comes in framed by PPS0, and §9.3 judges it. Buffers are sized
  * once; the session keeps the timing (initial waiting time) and what follows.
  */
-import type { CardUart } from '../../hal/interfaces/card-uart.js';
-import { checkPpsResponse, encodePpsRequest, PPS_MAX_LENGTH, ppsRemaining, type PpsOutcome } from './pps.js';
+import type { CardUart } from '../../../hal/interfaces/card-uart.js';
+import { checkPpsResponse, encodePpsRequest, PPS_MAX_LENGTH, ppsRemaining, type PpsOutcome } from './codec.js';
 
 export class PpsExchange {
   readonly #request = new Uint8Array(PPS_MAX_LENGTH);

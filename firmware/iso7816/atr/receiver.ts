@@ -3,9 +3,9 @@
  * it is complete (atrRemaining, ISO/IEC 7816-3 §8.2) or cannot be an ATR. The session keeps the
  * timing (40 000-cycle window, 9600 etu between characters) and decodes the result.
  */
-import type { CardUart } from '../../hal/interfaces/card-uart.js';
-import { atrRemaining } from './atr-framing.js';
-import type { SlotError } from '../../hal/interfaces/slot.js';
+import type { CardUart } from '../../../hal/interfaces/card-uart.js';
+import { atrRemaining } from './framing.js';
+import type { SlotError } from '../../../hal/interfaces/slot.js';
 
 /** §8.2: TS and at most 32 further characters. */
 export const ATR_MAX = 33;

@@ -4,31 +4,32 @@
  * T0Transport, T=1 §11 via the T=1 link) and deactivation (§6.4). Callback-driven in virtual or
  * real time: every wait goes through the Scheduler, every character deadline through the CardUart.
  */
-import type { CardContacts, CardContactsConstructor, ContactFault, VoltageClass } from '../../hal/interfaces/card-contacts.js';
-import type { CardCharError, CardUart, CardUartConstructor, CardUartOptions, Convention } from '../../hal/interfaces/card-uart.js';
-import type { Scheduler, TimerHandle } from '../../hal/interfaces/scheduler.js';
-import { silentTrace, TraceCategory } from '../../hal/common/trace.js';
-import type { Trace } from '../../hal/interfaces/trace.js';
-import { decodeAtr, type AtrInfo } from './atr.js';
-import { parseApdu } from './apdu.js';
-import { ATR_MAX, AtrReceiver } from './atr-receiver.js';
+import type { CardContacts, CardContactsConstructor, ContactFault, VoltageClass } from '../../../hal/interfaces/card-contacts.js';
+import type { CardCharError, CardUart, CardUartConstructor, CardUartOptions, Convention } from '../../../hal/interfaces/card-uart.js';
+import type { Scheduler, TimerHandle } from '../../../hal/interfaces/scheduler.js';
+import { silentTrace, TraceCategory } from '../../../hal/common/trace.js';
+import type { Trace } from '../../../hal/interfaces/trace.js';
+import { decodeAtr, type AtrInfo } from '../atr/decode.js';
+import { parseApdu } from '../apdu.js';
+import { ATR_MAX, AtrReceiver } from '../atr/receiver.js';
 import {
   applyHostParameters, defaultLink, linkAfterPps, planAfterAtr, planForHost, planHostPps, sameLink, type AtrPlan,
   type AtrSituation, type LinkParameters,
-} from './negotiation.js';
-import { hostRate, PPSS, type RateChoice } from './pps.js';
-import { PpsExchange } from './pps-exchange.js';
-import { atrClock, offAttributes, sameAttributes, type MutableAttributes } from './session-attributes.js';
-import { READER_STATE, sessionAllows, type SessionState } from './session-states.js';
-import type { PowerOnOptions, PowerOnResult, Slot, SlotAttributes, SlotError, SlotParameters, TransmitResult } from '../../hal/interfaces/slot.js';
-import { ECHO_CLASS, T0Transport } from './t0.js';
-import { CHAR_ERRORS, T1BlockExchange } from './t1-block-exchange.js';
-import { T1Link } from './t1/link.js';
+} from './atr-plan.js';
+import { PPSS } from '../pps/codec.js';
+import { hostRate, type RateChoice } from '../pps/rate.js';
+import { PpsExchange } from '../pps/exchange.js';
+import { atrClock, offAttributes, sameAttributes, type MutableAttributes } from './attributes.js';
+import { READER_STATE, sessionAllows, type SessionState } from './states.js';
+import type { PowerOnOptions, PowerOnResult, Slot, SlotAttributes, SlotError, SlotParameters, TransmitResult } from '../../../hal/interfaces/slot.js';
+import { ECHO_CLASS, T0Transport } from '../t0/transport.js';
+import { CHAR_ERRORS, T1BlockExchange } from '../t1/block-exchange.js';
+import { T1Link } from '../t1/link.js';
 import {
   ATR_QUIET_ETU, CLASS_CHANGE_OFF_NS, CLOCK_RESTART_CYCLES, CLOCK_STOP_CYCLES, cyclesToEtu, cyclesToNs, Dd, etuToNs, Fd, INITIAL_WAITING_ETU,
   TIMING_PROFILES, TURNAROUND_ETU_T0, TURNAROUND_ETU_T1, workWaitingEtu, type TimingProfile, type TimingProfileName,
-} from './timing.js';
-import type { Transport } from './transport.js';
+} from '../timing.js';
+import type { Transport } from '../transport.js';
 
 /** T=0 character repetitions before a parity error is reported (hardware readers use 3–7). */
 const DEFAULT_REPETITIONS = 4;
