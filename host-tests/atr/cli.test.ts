@@ -1,5 +1,5 @@
 import test from 'ava';
-import { parseHex, run } from '../cli/atr-command.js';
+import { run } from '../cli/atr-command.js';
 import { runCli } from '../cli/run-cli.js';
 
 /** Run `ccid-reader …` as a user would (a process, the built command), feeding `stdin`. */
@@ -33,13 +33,15 @@ test('DESIGN.md `ccid-reader atr --json HEX` (spawned): the contract object; col
 });
 
 test('DESIGN.md `ccid-reader atr --json -` (spawned): one object per non-blank line, a non-hex line gets {input, error} and exit 1', async (t) => {
-  const r = await spawnCli(['atr', '--json', '-'], '3B 02 14 50\n\n  \nnot hex\n3F 65 25 00 24 09 6B 90 00\n12 34\n3B 02 14 50 11\n');
+  const r = await spawnCli(['atr', '--json', '-'], '3B 02 14 50\n\n  \nnot hex\n3F 65 25 00 24 09 6B 90 00\n12 34\n3B 02 1\n3B 02 14 50 11\n');
   t.is(r.code, 1);
-  t.regex(r.stderr, /stdin line 4: not hex/);
+  t.regex(r.stderr, /stdin line 4: not hex: 'n' at character 1/);
+  t.regex(r.stderr, /stdin line 7: odd length: 5 hex digits/);
   const out = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { atr?: string; errors?: string[]; input?: string; error?: string });
   t.deepEqual(out[1], { input: 'not hex', error: 'not hex' });
+  t.deepEqual(out[4], { input: '3B 02 1', error: 'odd length' });
   t.deepEqual(out.map((o) => [o.atr, o.errors]), [
-    ['3B021450', []], [undefined, undefined], ['3F65250024096B9000', []], ['1234', ['bad-ts']], ['3B02145011', ['trailing-bytes']],
+    ['3B021450', []], [undefined, undefined], ['3F65250024096B9000', []], ['1234', ['bad-ts']], [undefined, undefined], ['3B02145011', ['trailing-bytes']],
   ]);
 });
 
@@ -81,11 +83,7 @@ test.serial('`atr` usage errors exit 2: no operand, odd digit count, not hex, un
     t.is(r.code, 2, args.join(' '));
     t.regex(r.stderr, /usage: ccid-reader atr/);
   }
+  t.regex((await runCaptured(['3B0'])).stderr, /^ccid-reader atr: odd length: 3 hex digits/);
+  t.regex((await runCaptured(['zz'])).stderr, /^ccid-reader atr: not hex: 'z' at character 1/);
 });
 
-test('hex input: upper/lower case, spaces, tabs and colons; anything else rejected', (t) => {
-  t.deepEqual(parseHex('3b 8F:00\t01'), Uint8Array.of(0x3b, 0x8f, 0x00, 0x01));
-  t.is(parseHex('3B 0'), null);
-  t.is(parseHex('0x3B'), null);
-  t.deepEqual(parseHex(''), new Uint8Array(0));
-});

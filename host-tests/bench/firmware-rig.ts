@@ -28,7 +28,7 @@ import { CcidClass } from '../../firmware/ccid/ccid-class.js';
 import type { ReaderConfig } from '../../firmware/ccid/descriptors.js';
 import { createCardSlot } from '../../firmware/iso7816/session/session.js';
 import { cardUartCapabilities } from '../../hal/moddable/card-line.js';
-import { hex as bytes, toHex as hex } from '../../hal/sim/cards/atr.js';
+import { hex as bytes, toHex as hex } from '../../hal/sim/hex.js';
 
 // ——— Scheduler ———————————————————————————————————————————————————————————————————
 

@@ -7,7 +7,7 @@ import { findCard } from '../../hal/sim/cards/registry.js';
 import { createSimReader, type SimReader } from '../reader/reader.js';
 import { CcidHost, type TransmitReply } from '../host-driver/ccid-host.js';
 import { drive } from '../host-driver/drive.js';
-import { hex as bytes, toHex as hex } from '../../hal/sim/cards/atr.js';
+import { hex as bytes, toHex as hex } from '../../hal/sim/hex.js';
 
 const COMMAND_LIMIT_NS = 600e9;
 const SETTLE_NS = 50e6;

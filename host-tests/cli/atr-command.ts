@@ -1,29 +1,22 @@
 /**
  * `ccid-reader atr [--json] HEX|-` (DESIGN.md): analyse ATRs with the firmware's own decoder.
  * `--json` prints the contract object, one per line; otherwise a readable analysis per ATR.
- * Exit 0 when every input was hex (ATR errors are results, not failures), 1 when some input line was
- * not hex, 2 for usage errors. With `--json -` output lines pair with the non-blank input lines: a
- * line that is not hex gets `{"input": LINE, "error": "not hex"}` (no ATR analysis, so none of the
- * contract's ATR error codes applies to it).
+ * HEX is read by hal/sim/hex.ts, like every HEX a user gives. Exit 0 when every input was hex (ATR
+ * errors are results, not failures), 1 when some input line was not, 2 for usage errors. With
+ * `--json -` output lines pair with the non-blank input lines: a line that is not hex gets
+ * `{"input": LINE, "error": "not hex"|"odd length"}` (no ATR analysis, so none of the contract's ATR
+ * error codes applies to it).
  */
 import { createInterface } from 'node:readline';
 import { decodeAtr, type AtrInfo, type InterfaceByte } from '../../firmware/iso7816/atr/decode.js';
-import { toHex } from '../../hal/sim/cards/atr.js';
+import { parseHex, toHex } from '../../hal/sim/hex.js';
 import { atrToJson } from './atr-json.js';
 
 const USAGE = 'usage: ccid-reader atr [--json] HEX|-\n' +
   '  HEX  an ATR in hex (upper or lower case; spaces and colons allowed)\n' +
   '  -    read one hex ATR per line from stdin (blank lines skipped); with --json every other line\n' +
-  '       gets one output line: the analysis, or {"input": LINE, "error": "not hex"} (exit 1)\n';
-
-/** Hex as readers and pcsc-tools print it; null when not an even number of hex digits. */
-export function parseHex(text: string): Uint8Array | null {
-  const digits = text.replace(/[\s:]/g, '');
-  if (digits.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(digits)) return null;
-  const bytes = new Uint8Array(digits.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(digits.slice(2 * i, 2 * i + 2), 16);
-  return bytes;
-}
+  '       gets one output line: the analysis, or {"input": LINE, "error": "not hex"|"odd length"}\n' +
+  '       (exit 1)\n';
 
 const h2 = (v: number): string => toHex(Uint8Array.of(v));
 const spaced = (bytes: Uint8Array): string => toHex(bytes).replace(/(..)(?!$)/g, '$1 ');
@@ -188,14 +181,14 @@ async function fromStdin(json: boolean): Promise<number> {
   for await (const text of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
     line++;
     if (text.trim() === '') continue;
-    const bytes = parseHex(text);
-    if (bytes === null) {
-      process.stderr.write(`ccid-reader atr: stdin line ${line}: not hex: ${text}\n`);
-      if (json) process.stdout.write(JSON.stringify({ input: text, error: 'not hex' }) + '\n');
+    const parsed = parseHex(text);
+    if ('error' in parsed) {
+      process.stderr.write(`ccid-reader atr: stdin line ${line}: ${parsed.error}: ${text}\n`);
+      if (json) process.stdout.write(JSON.stringify({ input: text, error: parsed.error.startsWith('odd') ? 'odd length' : 'not hex' }) + '\n');
       status = 1;
       continue;
     }
-    process.stdout.write((json || first ? '' : '\n') + render(bytes, json));
+    process.stdout.write((json || first ? '' : '\n') + render(parsed.bytes, json));
     first = false;
   }
   return status;
@@ -216,11 +209,15 @@ export async function run(args: string[]): Promise<number> {
   }
   if (operands.length === 1 && operands[0] === '-') return fromStdin(json);
   // Several operands are one ATR typed with spaces: `ccid-reader atr 3B 00`.
-  const bytes = operands.includes('-') ? null : parseHex(operands.join(''));
-  if (operands.length === 0 || bytes === null || bytes.length === 0) {
+  const parsed = operands.length === 0 || operands.includes('-') ? null : parseHex(operands.join(' '));
+  if (parsed === null || ('bytes' in parsed && parsed.bytes.length === 0)) {
     process.stderr.write(`ccid-reader atr: expected one hex ATR or -\n${USAGE}`);
     return 2;
   }
-  process.stdout.write(render(bytes, json));
+  if ('error' in parsed) {
+    process.stderr.write(`ccid-reader atr: ${parsed.error}\n${USAGE}`);
+    return 2;
+  }
+  process.stdout.write(render(parsed.bytes, json));
   return 0;
 }

@@ -3,7 +3,7 @@
  * "ccid-reader atr"). A host-side view of the firmware's decoded ATR, kept out of the device image.
  */
 import type { AtrInfo } from '../../firmware/iso7816/atr/decode.js';
-import { toHex } from '../../hal/sim/cards/atr.js';
+import { toHex } from '../../hal/sim/hex.js';
 
 export function atrToJson(info: AtrInfo): Record<string, unknown> {
   return {

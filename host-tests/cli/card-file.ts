@@ -25,6 +25,7 @@ export async function readCardFile(path: string): Promise<{ text: string } | { e
   }
   try {
     const stat = await handle.stat();
+    if (stat.isDirectory()) return { error: `${path} is a directory, not a scripted card (a JSON file) nor a built-in card (see 'ccid-reader cards')` };
     if (!stat.isFile()) return { error: `${path}: not a regular file` };
     if (stat.size > MAX_CARD_FILE_BYTES) return { error: `${path}: larger than ${MAX_CARD_FILE_BYTES} bytes` };
     // The size may change after the stat: read at most one byte more than allowed, to notice.

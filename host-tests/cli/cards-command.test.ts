@@ -15,9 +15,3 @@ test('cards: one line per built-in card, name first, then its description', asyn
     t.is(rest.join(' '), card.description.replace(/\s+/g, ' ').trim());
   });
 });
-
-test('cards: an argument is a usage error (exit 2)', async (t) => {
-  const r = await runCli(['cards', '--bogus']);
-  t.is(r.code, 2);
-  t.regex(r.stderr, /usage: ccid-reader cards/);
-});

@@ -14,6 +14,7 @@ import { createIso7816PcapWriter, createUsbPcapWriter, type PcapSink } from '../
 import { recordUsbHost } from '../../hal/sim/pcap-usb-host.js';
 import { createSimReader, type SimReader, type SimReaderOptions } from '../reader/reader.js';
 import { loadCard } from './card-file.js';
+import { fileProblem } from './file-problem.js';
 import type { UsbipExport } from '../../hal/sim/usbip/connection.js';
 import { endpointsOf } from '../../hal/sim/usbip/endpoints.js';
 import { paceInRealTime } from '../../hal/sim/usbip/realtime.js';
@@ -225,14 +226,26 @@ export async function run(argv: string[]): Promise<number> {
   // Captures are stamped with the wall-clock time at which virtual time 0 was (serve starts at 0).
   const epochNs = Date.now() * 1e6;
   const files: PcapFile[] = [];
-  const contacts = args.contactsPcap === null ? undefined : createIso7816PcapWriter({ sink: openInto(files, args.contactsPcap), epochNs });
+  // Both captures are opened before anything runs, so a bad path is reported at once.
+  const sinks = new Map<string, PcapSink>();
+  for (const path of [args.contactsPcap, args.pcap]) {
+    if (path === null) continue;
+    try {
+      sinks.set(path, openInto(files, path));
+    } catch (error) {
+      log(`ccid-reader serve: ${path === args.pcap ? '--pcap' : '--contacts-pcap'}: ${fileProblem(path, error)}`);
+      for (const f of files) f.close();
+      return 1;
+    }
+  }
+  const contacts = args.contactsPcap === null ? undefined : createIso7816PcapWriter({ sink: sinks.get(args.contactsPcap)!, epochNs });
   const reader = serveReader({ seed: args.seed, slots: args.slots, cards, exchangeLevel: args.level, contacts });
   const scheduler = reader.board.scheduler;
   const endpoints = endpointsOf(reader.usb.descriptors.configuration);
   let host = reader.usb.host;
   if (args.pcap !== null) {
     const info = deviceInfoOf(reader.usb.descriptors);
-    const writer = createUsbPcapWriter({ sink: openInto(files, args.pcap), busnum: info.busnum, devnum: info.devnum, epochNs });
+    const writer = createUsbPcapWriter({ sink: sinks.get(args.pcap)!, busnum: info.busnum, devnum: info.devnum, epochNs });
     host = recordUsbHost(host, writer, scheduler, endpoints);
   }
   const exported: UsbipExport = { info: deviceInfoOf(reader.usb.descriptors), host, endpoints, importer: null };

@@ -2,6 +2,7 @@
  * Command-line parsing for `ccid-reader sim` (DESIGN.md "The host command"). Usage errors are values,
  * so the command can print them with the usage text and exit 2.
  */
+import { parseHex } from '../../hal/sim/hex.js';
 
 export interface SimArgs {
   /** A built-in card name or a scripted-card JSON file; null for the default card. */
@@ -43,15 +44,6 @@ removes the card. Without --apdu it runs a demo session.
   --seed N          seed of the simulation (default 1; slot K's card and socket use N + K)
 `;
 
-/** Hex with optional spaces, colons or dashes between bytes, upper- or lower-case. */
-export function parseHex(text: string): Uint8Array | null {
-  const clean = text.replace(/[\s:-]/g, '');
-  if (clean.length === 0 || clean.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(clean)) return null;
-  const out = new Uint8Array(clean.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
 const WITH_VALUE = new Set(['--slots', '--card', '--apdu', '--vcd', '--pcap', '--seed']);
 /** CCID's bMaxSlotIndex 7 (boards/sim/board.ts MAX_SOCKETS). */
 const MAX_SLOTS = 8;
@@ -92,8 +84,9 @@ export function parseSimArgs(argv: readonly string[]): SimArgs | { error: string
       }
       case '--apdu': {
         const apdu = parseHex(value);
-        if (apdu === null) return { error: `--apdu '${value}' is not hex bytes` };
-        args.apdus.push(apdu);
+        if ('error' in apdu) return { error: `--apdu '${value}': ${apdu.error}` };
+        if (apdu.bytes.length === 0) return { error: '--apdu needs at least one byte' };
+        args.apdus.push(apdu.bytes);
         break;
       }
       case '--vcd':

@@ -3,7 +3,9 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { builtInCards } from '../../hal/sim/cards/registry.js';
+import { captured } from './capture.js';
 import { runCli, type CliResult } from './run-cli.js';
+import { run as runSim } from './sim-command.js';
 
 /** The `sim --json` contract of DESIGN.md, keys in order. */
 const TOP_KEYS = ['card', 'atr', 'protocol', 'fi', 'di', 'clockHz', 'exchanges', 'script'];
@@ -201,14 +203,15 @@ test('sim: the demo session (npm start) powers the card, runs several APDUs and 
 for (const [args, pattern] of [
   [['--bogus'], /unknown option '--bogus'/],
   [['--apdu'], /--apdu needs a value/],
-  [['--apdu', 'XYZ'], /not hex/],
-  [['--apdu', '00A'], /not hex/],
+  [['--apdu', 'XYZ'], /not hex: 'X' at character 1/],
+  [['--apdu', '00A'], /odd length: 3 hex digits/],
   [['--card', 'no-such-card'], /no built-in card 'no-such-card'/],
   [['--seed', '-1'], /--seed/],
   [['--json=1'], /takes no value/],
 ] as [string[], RegExp][]) {
-  test(`sim ${args.join(' ')}: usage error, exit 2`, async (t) => {
-    const r = await sim(args);
+  // In this process: a usage error is decided before any simulation starts.
+  test.serial(`sim ${args.join(' ')}: usage error, exit 2`, async (t) => {
+    const r = await captured(() => runSim(args));
     t.is(r.code, 2);
     t.regex(r.stderr, pattern);
     t.is(r.stdout, '');

@@ -3,7 +3,7 @@
  * board with a simulated card, driven through the full CCID path, printed as a readable trace or as
  * one JSON object; optionally the contact waveform (VCD) and the USB capture (pcap).
  */
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { TraceCategory } from '../../hal/common/trace.js';
 import type { Trace } from '../../hal/interfaces/trace.js';
 import { findCard } from '../../hal/sim/cards/registry.js';
@@ -12,8 +12,9 @@ import { recordUsbHost } from '../../hal/sim/pcap-usb-host.js';
 import { createUsbPcapWriter } from '../../hal/sim/pcap.js';
 import { endpointsOf } from '../../hal/sim/usbip/endpoints.js';
 import { toVcd } from '../../hal/sim/vcd.js';
-import { toHex } from '../../hal/sim/cards/atr.js';
+import { toHex } from '../../hal/sim/hex.js';
 import { loadCard } from './card-file.js';
+import { fileProblem } from './file-problem.js';
 import { parseSimArgs, SIM_USAGE } from './sim-args.js';
 import { demoApdus } from './sim-demo.js';
 import { simReportToJson, type SimReport } from './sim-report.js';
@@ -92,12 +93,17 @@ export async function run(args: string[]): Promise<number> {
   const traceOut = parsed.json ? (text: string) => process.stderr.write(text) : out;
   const tracing = parsed.trace ? printingTrace(traceOut) : null;
 
+  // A waveform path that cannot be written is said before the session runs, not after.
+  if (parsed.vcd !== null && statSync(parsed.vcd, { throwIfNoEntry: false })?.isDirectory()) {
+    process.stderr.write(`ccid-reader sim: --vcd: ${fileProblem(parsed.vcd, { code: 'EISDIR' })}\n`);
+    return 1;
+  }
   let pcap: PcapFile | null = null;
   if (parsed.pcap !== null) {
     try {
       pcap = openPcapFile(parsed.pcap);
     } catch (e) {
-      process.stderr.write(`ccid-reader sim: cannot write ${parsed.pcap}: ${(e as Error).message}\n`);
+      process.stderr.write(`ccid-reader sim: --pcap: ${fileProblem(parsed.pcap, e)}\n`);
       return 1;
     }
   }
@@ -127,7 +133,7 @@ export async function run(args: string[]): Promise<number> {
     try {
       writeFileSync(parsed.vcd, toVcd(result.line.record, { endNs: result.endNs, version: `ccid-reader sim --card ${card.name} --seed ${parsed.seed}` }));
     } catch (e) {
-      process.stderr.write(`ccid-reader sim: cannot write ${parsed.vcd}: ${(e as Error).message}\n`);
+      process.stderr.write(`ccid-reader sim: --vcd: ${fileProblem(parsed.vcd, e)}\n`);
       return 1;
     }
   }

@@ -6,7 +6,7 @@
  * instead (ICCID in class 00, IMSI in class A0); a scripted card has its own script, so it gets no
  * demo commands.
  */
-import { parseHex } from './sim-args.js';
+import { hex } from '../../hal/sim/hex.js';
 import type { LabelledApdu } from './sim-session.js';
 
 const TOUR: readonly (readonly [string, string])[] = [
@@ -29,5 +29,5 @@ const USIM_TOUR: readonly (readonly [string, string])[] = [
 
 export function demoApdus(options: { scripted: boolean; card?: string }): LabelledApdu[] {
   if (options.scripted) return [];
-  return (options.card === 'usim' ? USIM_TOUR : TOUR).map(([hexText, label]) => ({ apdu: parseHex(hexText) as Uint8Array, label }));
+  return (options.card === 'usim' ? USIM_TOUR : TOUR).map(([hexText, label]) => ({ apdu: hex(hexText), label }));
 }

@@ -3,7 +3,7 @@
  * are a contract).
  */
 import type { ScriptStatus } from '../../hal/sim/card.js';
-import { toHex } from '../../hal/sim/cards/atr.js';
+import { toHex } from '../../hal/sim/hex.js';
 
 export interface SimExchange {
   command: Uint8Array;

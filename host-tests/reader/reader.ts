@@ -98,8 +98,11 @@ export function resolveCard(spec: string, seed: number, readFile: (path: string)
   let text: string;
   try {
     text = readFile(spec);
-  } catch {
-    return { error: `no built-in card '${spec}' and no such file (see 'ccid-reader cards')` };
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ENOENT') return { error: `no built-in card '${spec}' and no such file (see 'ccid-reader cards')` };
+    if (code === 'EISDIR') return { error: `${spec} is a directory, not a scripted card (a JSON file) nor a built-in card (see 'ccid-reader cards')` };
+    return { error: `${spec}: ${error instanceof Error ? error.message : String(error)}` };
   }
   let json: unknown;
   try {

@@ -4,7 +4,7 @@
  * collide with the protocol scenarios the session, T=1 and CCID work adds.
  */
 import { decodeAtr } from '../../firmware/iso7816/atr/decode.js';
-import { toHex } from '../../hal/sim/cards/atr.js';
+import { toHex } from '../../hal/sim/hex.js';
 import { check, type Scenario } from './scenario.js';
 
 function bytes(hexText: string): Uint8Array {

@@ -110,8 +110,10 @@ test('scripted card: parse errors name the field', (t) => {
   };
   t.is(err(null), 'the script must be a JSON object');
   t.is(err({ steps: [] }), 'atr: must be a HEX string');
-  t.is(err({ atr: '3B0', steps: [] }), 'atr: must be non-empty HEX');
-  t.is(err({ atr: '3B00', steps: [], pps: 'maybe' }), 'pps: must be "echo", "mute" or non-empty HEX');
+  t.is(err({ atr: '3B0', steps: [] }), 'atr: odd length: 3 hex digits (two per byte)');
+  t.is(err({ atr: ' ', steps: [] }), 'atr: must be non-empty HEX');
+  t.is(err({ atr: '3B00', steps: [], pps: 'maybe' }), 'pps: must be "echo", "mute" or non-empty HEX (not hex: \'m\' at character 1)');
+  t.is(err({ atr: '3B00', steps: [], pps: 'FF 10 1' }), 'pps: must be "echo", "mute" or non-empty HEX (odd length: 5 hex digits (two per byte))');
   t.is(err({ atr: '3B00', steps: [], atrDelayCycles: -1 }), 'atrDelayCycles: must be a number ≥ 0');
   t.is(err({ atr: '3B00' }), 'steps: must be an array');
   t.is(err({ atr: '3B00', steps: [{ expect: '' }] }), 'steps[0].expect: must be "*" or non-empty HEX');

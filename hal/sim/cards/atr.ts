@@ -59,25 +59,3 @@ export function cardAtrInfo(atr: Uint8Array): CardAtrInfo {
   if (info.protocols.length === 0) info.protocols.push(0);
   return info;
 }
-
-/** HEX text (upper or lower case, spaces allowed) to bytes; null when it is not hex. */
-export function fromHex(text: string): Uint8Array | null {
-  const clean = text.replace(/\s+/g, '');
-  if (clean.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(clean)) return null;
-  const out = new Uint8Array(clean.length / 2);
-  for (let k = 0; k < out.length; k++) out[k] = parseInt(clean.slice(2 * k, 2 * k + 2), 16);
-  return out;
-}
-
-export function toHex(bytes: ArrayLike<number>): string {
-  let s = '';
-  for (let k = 0; k < bytes.length; k++) s += (bytes[k] < 16 ? '0' : '') + bytes[k].toString(16).toUpperCase();
-  return s;
-}
-
-/** Fixed hex for built-in data; throws on a typo (a programming error). */
-export function hex(text: string): Uint8Array {
-  const bytes = fromHex(text);
-  if (!bytes) throw new Error(`bad hex literal: ${text}`);
-  return bytes;
-}

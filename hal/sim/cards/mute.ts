@@ -1,6 +1,6 @@
 /** A card that never answers reset: the reader must give up after 40 000 cycles (ISO 7816-3 §8.1). */
 import { BaseCard } from './base.js';
-import { hex } from './atr.js';
+import { hex } from '../hex.js';
 
 export class MuteCard extends BaseCard {
   constructor() {

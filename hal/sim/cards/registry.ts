@@ -4,7 +4,7 @@
  * ATR sources: pcsc-tools' smartcard_list.txt (Ludovic Rousseau), as named in each description.
  */
 import type { SimCard } from '../card.js';
-import { hex } from './atr.js';
+import { hex } from '../hex.js';
 import { MuteCard } from './mute.js';
 import { T0FsCard } from './t0-fs.js';
 import { dualCard, t1Card, t1CrcCard } from './t1-card.js';

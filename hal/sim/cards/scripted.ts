@@ -18,7 +18,7 @@
  * answers it with an R-block (§11.6.2), which the next step can expect.
  */
 import type { ScriptStatus, SimCard } from '../card.js';
-import { fromHex, toHex } from './atr.js';
+import { parseHex, toHex } from '../hex.js';
 import { BaseCard, type PpsPolicy } from './base.js';
 
 type ReplyItem = { bytes: Uint8Array; bad: boolean } | { waitEtu: number } | { mute: true };
@@ -55,8 +55,8 @@ function parseScript(json: unknown): Script | string {
   const name = json.name ?? 'scripted';
   if (typeof name !== 'string' || name.length === 0) return 'name: must be a non-empty string';
   if (typeof json.atr !== 'string') return 'atr: must be a HEX string';
-  const atr = fromHex(json.atr);
-  if (!atr || atr.length === 0) return 'atr: must be non-empty HEX';
+  const atr = nonEmptyHex(json.atr, 'atr');
+  if (typeof atr === 'string') return atr;
   let atrDelayCycles: number | undefined;
   if (json.atrDelayCycles !== undefined) {
     const d = json.atrDelayCycles;
@@ -67,9 +67,11 @@ function parseScript(json: unknown): Script | string {
   if (json.pps !== undefined) {
     if (json.pps === 'echo' || json.pps === 'mute') pps = json.pps;
     else {
-      const bytes = typeof json.pps === 'string' ? fromHex(json.pps) : null;
-      if (!bytes || bytes.length === 0) return 'pps: must be "echo", "mute" or non-empty HEX';
-      pps = bytes;
+      const bytes = typeof json.pps === 'string' ? parseHex(json.pps) : null;
+      if (bytes === null || 'error' in bytes || bytes.bytes.length === 0) {
+        return `pps: must be "echo", "mute" or non-empty HEX${bytes !== null && 'error' in bytes ? ` (${bytes.error})` : ''}`;
+      }
+      pps = bytes.bytes;
     }
   }
   if (!Array.isArray(json.steps)) return 'steps: must be an array';
@@ -83,13 +85,21 @@ function parseScript(json: unknown): Script | string {
   return { name, atr, atrDelayCycles, pps, steps };
 }
 
+/** A HEX field that must hold at least one byte: the bytes, or the message naming the field. */
+function nonEmptyHex(text: string, field: string, wanted = 'non-empty HEX'): Uint8Array | string {
+  const parsed = parseHex(text);
+  if ('error' in parsed) return `${field}: ${parsed.error}`;
+  return parsed.bytes.length > 0 ? parsed.bytes : `${field}: must be ${wanted}`;
+}
+
 function parseStep(raw: unknown, at: string): Step | string {
   if (!isObject(raw)) return `${at}: must be an object`;
   let expect: Step['expect'];
   if (raw.expect === '*') expect = '*';
   else {
-    const bytes = typeof raw.expect === 'string' ? fromHex(raw.expect) : null;
-    if (!bytes || bytes.length === 0) return `${at}.expect: must be "*" or non-empty HEX`;
+    if (typeof raw.expect !== 'string') return `${at}.expect: must be "*" or non-empty HEX`;
+    const bytes = nonEmptyHex(raw.expect, `${at}.expect`, '"*" or non-empty HEX');
+    if (typeof bytes === 'string') return bytes;
     expect = bytes;
   }
   const reply: ReplyItem[] = [];
@@ -99,17 +109,18 @@ function parseStep(raw: unknown, at: string): Step | string {
     const item = items[k];
     const where = `${at}.reply[${k}]`;
     if (typeof item === 'string') {
-      const bytes = fromHex(item);
-      if (!bytes) return `${where}: not HEX`;
-      reply.push({ bytes, bad: false });
+      const parsed = parseHex(item);
+      if ('error' in parsed) return `${where}: ${parsed.error}`;
+      reply.push({ bytes: parsed.bytes, bad: false });
     } else if (isObject(item) && 'waitEtu' in item) {
       const w = item.waitEtu;
       if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) return `${where}.waitEtu: must be a number ≥ 0`;
       reply.push({ waitEtu: w });
     } else if (isObject(item) && 'badParity' in item) {
-      const bytes = typeof item.badParity === 'string' ? fromHex(item.badParity) : null;
-      if (!bytes) return `${where}.badParity: must be HEX`;
-      reply.push({ bytes, bad: true });
+      if (typeof item.badParity !== 'string') return `${where}.badParity: must be HEX`;
+      const parsed = parseHex(item.badParity);
+      if ('error' in parsed) return `${where}.badParity: ${parsed.error}`;
+      reply.push({ bytes: parsed.bytes, bad: true });
     } else if (isObject(item) && item.mute === true) {
       reply.push({ mute: true });
     } else return `${where}: must be HEX, {"waitEtu": n}, {"badParity": HEX} or {"mute": true}`;

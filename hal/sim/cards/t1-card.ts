@@ -14,7 +14,7 @@
  *   T=0 is the default protocol; PPS selects T=1 when the reader offers it.
  */
 import { SimRandom } from '../random.js';
-import { hex } from './atr.js';
+import { hex } from '../hex.js';
 import { BaseCard, type BaseCardOptions } from './base.js';
 import { FileSystemApplet } from './fs-applet.js';
 import { T0ApduAdapter } from './t0-apdu.js';

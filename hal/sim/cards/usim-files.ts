@@ -16,7 +16,7 @@
  * through another path (one content, two FIDs' homes). Contents are non-volatile: updates last for
  * the life of the card object, across power cycles, like EEPROM.
  */
-import { hex } from './atr.js';
+import { hex } from '../hex.js';
 
 /** Who may do something with a file (TS 102 221 §9.2, TS 51.011 §9.3 access conditions). */
 export type Access = 'always' | 'pin1' | 'pin2' | 'adm' | 'never';

@@ -11,7 +11,7 @@
  * the file tree (usim-files.ts) and the secret codes (usim-pins.ts). Non-volatile state (files,
  * PINs and their counters) survives power cycles; selections, open channels and verifications do not.
  */
-import { hex } from './atr.js';
+import { hex } from '../hex.js';
 import { BaseCard, type BaseCardOptions } from './base.js';
 import { T0CardEngine } from './t0-engine.js';
 import { UiccApplet } from './usim-applet.js';
