@@ -18,8 +18,8 @@ const dir = mkdtempSync(join(tmpdir(), 'ccid-args-'));
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 
 test('sim options: every option, --name=value, repeated --apdu in order, defaults', (t) => {
-  t.deepEqual(parseSimArgs([]), { card: null, apdus: [], json: false, trace: false, vcd: null, pcap: null, seed: 1, help: false });
-  t.deepEqual(parseSimArgs(['--card', 't1', '--apdu', '00 a4 00 0c', '--apdu=3F:00', '--json', '--trace', '--vcd', 'l.vcd', '--pcap=u.pcap', '--seed', '7']), {
+  t.deepEqual(parseSimArgs([]), { card: null, cards: [], slots: 1, apdus: [], json: false, trace: false, vcd: null, pcap: null, seed: 1, help: false });
+  t.like(parseSimArgs(['--card', 't1', '--apdu', '00 a4 00 0c', '--apdu=3F:00', '--json', '--trace', '--vcd', 'l.vcd', '--pcap=u.pcap', '--seed', '7']), {
     card: 't1', apdus: [Uint8Array.of(0x00, 0xa4, 0x00, 0x0c), Uint8Array.of(0x3f, 0x00)], json: true, trace: true, vcd: 'l.vcd', pcap: 'u.pcap', seed: 7, help: false,
   });
   t.true((parseSimArgs(['-h']) as { help: boolean }).help);
@@ -30,7 +30,7 @@ test('sim usage errors are values: HEX by the one parser (odd length apart from 
   t.deepEqual(parseSimArgs(['--apdu', '00G4']), { error: "--apdu '00G4': not hex: 'G' at character 3" });
   t.deepEqual(parseSimArgs(['--apdu', ' ']), { error: '--apdu needs at least one byte' });
   t.deepEqual(parseSimArgs(['--apdu']), { error: '--apdu needs a value' });
-  t.deepEqual(parseSimArgs(['--card', 'a', '--card', 'b']), { error: '--card given twice' });
+  t.deepEqual(parseSimArgs(['--card', 'a', '--card', 'b']), { error: '--card given twice (--slots N for a card per slot)' });
   t.deepEqual(parseSimArgs(['--json=1']), { error: '--json takes no value' });
   t.deepEqual(parseSimArgs(['--seed', '-1']), { error: "--seed '-1' is not an integer from 0 to 4294967295" });
   t.deepEqual(parseSimArgs(['--bogus']), { error: "unknown option '--bogus'" });

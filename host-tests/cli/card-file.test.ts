@@ -18,7 +18,7 @@ test('card file: only a regular file is read, never more than the limit; a FIFO 
   execFileSync('mkfifo', [fifo]);
   t.deepEqual(await readCardFile(fifo), { error: `${fifo}: not a regular file` });
   t.deepEqual(await readCardFile('/dev/zero'), { error: '/dev/zero: not a regular file' });
-  t.deepEqual(await readCardFile(dir), { error: `${dir}: not a regular file` });
+  t.deepEqual(await readCardFile(dir), { error: `${dir} is a directory, not a scripted card (a JSON file) nor a built-in card (see 'ccid-reader cards')` });
   t.deepEqual(await readCardFile(join(dir, 'missing.json')), { error: 'no such file' });
   const big = join(dir, 'big.json');
   writeFileSync(big, Buffer.alloc(MAX_CARD_FILE_BYTES + 1, 0x20));

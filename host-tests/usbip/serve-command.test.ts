@@ -83,7 +83,7 @@ test('serve: control insert never blocks the server: a FIFO, /dev/zero, a direct
     const fifoAnswer = ask(control, `insert ${fifo}`);
     t.regex(await withTimeout(fifoAnswer, 5000), /^error: .*card\.fifo: not a regular file/);
     t.regex(await withTimeout(ask(control, 'insert /dev/zero'), 5000), /^error: \/dev\/zero: not a regular file/);
-    t.regex(await withTimeout(ask(control, `insert ${dir}`), 5000), /^error: .*: not a regular file/);
+    t.regex(await withTimeout(ask(control, `insert ${dir}`), 5000), /^error: .* is a directory/);
     t.regex(await withTimeout(ask(control, `insert ${big}`), 5000), /^error: .*big\.json: larger than \d+ bytes/);
     t.regex(await withTimeout(ask(control, 'status'), 5000), /^ok card=none /);
     // The USB/IP side still answers a device list.
