@@ -164,10 +164,13 @@ export async function startPcsc(options: PcscOptions = {}): Promise<PcscEnv> {
     stoppers.push(() => p.stop());
     const pid = pcscd.child.pid;
     if (pid === undefined) throw new Error('pcscd did not start');
-    const mountNs = `--mount=/proc/${pid}/ns/mnt`;
+    // Entering a mount namespace resets the root directory to the namespace's (setns(2)), which is
+    // not pcscd's when the tests run in a chroot: --root takes pcscd's root too, so the clients see
+    // the tmpfs /run pcscd listens in.
+    const enter = ['--target', String(pid), '--mount', '--root'];
 
     const runIn = (command: string, args: readonly string[], timeoutMs = 30_000, input?: string): Promise<RunResult> =>
-      run('nsenter', [mountNs, command, ...args], { timeoutMs, input });
+      run('nsenter', [...enter, command, ...args], { timeoutMs, input });
     const deadline = Date.now() + 30_000;
     for (;;) {
       const listed = await runIn(PYTHON, ['-c', 'from smartcard.System import readers\nprint([str(r) for r in readers()])'], 10_000);
@@ -182,7 +185,7 @@ export async function startPcsc(options: PcscOptions = {}): Promise<PcscEnv> {
       control: (line) => sendControl(controlSocket, line),
       run: runIn,
       start: (command, args) => {
-        const m = startManaged('nsenter', [mountNs, command, ...args]);
+        const m = startManaged('nsenter', [...enter, command, ...args]);
         stoppers.push(() => m.stop());
         return m;
       },

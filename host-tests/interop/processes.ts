@@ -90,6 +90,8 @@ export function run(command: string, args: readonly string[], options: SpawnOpti
     let stderr = '';
     child.stdout?.on('data', (c: Buffer) => { stdout += c.toString('utf8'); });
     child.stderr?.on('data', (c: Buffer) => { stderr += c.toString('utf8'); });
+    // A child that exits before reading its input must not turn into an EPIPE that ends the test process.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(options.input ?? '');
     const timer = setTimeout(() => {
       stderr += `\n[killed after ${options.timeoutMs} ms]`;
