@@ -18,6 +18,7 @@ const BENCHES: readonly BenchSource[] = [
   { name: 'pcsc', module: './pcsc-bench.js', exportName: 'benchPcsc' },
   { name: 'xs', module: './xs-bench.js', exportName: 'benchXs' },
   { name: 'firmware', module: './firmware-cost.js', exportName: 'benchFirmware' },
+  { name: 'startup', module: './startup-bench.js', exportName: 'benchStartup' },
 ];
 
 type Outcome =
@@ -91,10 +92,16 @@ function render(title: string, value: unknown): string[] {
   return out;
 }
 
-export async function runBenches(): Promise<number> {
+/** Runs the benches named in `only` (all when empty: `npm run bench -- startup t1` runs two). */
+export async function runBenches(only: readonly string[] = []): Promise<number> {
+  const unknown = only.filter((name) => !BENCHES.some((b) => b.name === name));
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown bench ${unknown.join(', ')}: the benches are ${BENCHES.map((b) => b.name).join(', ')}\n`);
+    return 2;
+  }
   const report: Record<string, Outcome> = {};
   let exit = 0;
-  for (const source of BENCHES) {
+  for (const source of BENCHES.filter((b) => only.length === 0 || only.includes(b.name))) {
     process.stdout.write(`running ${source.name} bench…\n`);
     const outcome = await runOne(source);
     report[source.name] = outcome;
@@ -115,5 +122,5 @@ export async function runBenches(): Promise<number> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  process.exitCode = await runBenches();
+  process.exitCode = await runBenches(process.argv.slice(2));
 }
