@@ -90,6 +90,7 @@ typedef struct CardUartRecord {
 	uint8_t detecting;       /* the next card character is TS: no parity check, choose the convention */
 	uint8_t convention;      /* 0 detecting, 1 direct, 2 inverse */
 	uint8_t extraGuardEtu;   /* N in etu beyond the 12 etu character, T=0 pacing */
+	uint8_t turnaroundEtu;   /* between the card's last leading edge and ours: 16 (T=0), BGT 22 (T=1) */
 
 	uint8_t rx[kRxSize];
 	volatile uint16_t rxHead, rxTail;
@@ -112,6 +113,7 @@ typedef struct CardUartRecord {
 	uint8_t edgeSinceArm;    /* a character was on the line since the last setDeadlines */
 	uint64_t deadlineAt;
 	uint64_t lastEdge;       /* µs: leading edge of the last character seen on the line */
+	uint64_t sendNotBefore;  /* µs: the card's last leading edge + the turnaround */
 
 	volatile uint8_t errors;
 	volatile uint8_t posted;
@@ -191,9 +193,22 @@ static void IRAM_ATTR noteEdge(CardUart uart, uint64_t reportedAt, uint32_t dead
 }
 
 /* T=1 (and T=0 when nothing is in flight): move waiting bytes into the UART FIFO. In T=0 only one
- * character is ever in flight, so that it can be repeated; in T=1 the FIFO paces them itself. */
+ * character is ever in flight, so that it can be repeated; in T=1 the FIFO paces them itself. The
+ * first character after the card's waits for the turnaround: ISO 7816-3 §7.2 (T=0: 16 etu between
+ * leading edges of characters in opposite directions) and §11.2 (T=1: BGT, 22 etu). The UART has no
+ * such rule; without it the reader answers a procedure byte 10.5 etu after its leading edge. */
 static void IRAM_ATTR feedTransmitter(CardUart uart)
 {
+	if ((uart->txTail != uart->txHead) && (uart->echoTail == uart->txTail)) {
+		uint64_t now;
+		if (uart->action != kActionNone)
+			return;
+		now = nowMicroseconds(uart);
+		if (now < uart->sendNotBefore) {
+			schedule(uart, kActionSend, uart->sendNotBefore);
+			return;
+		}
+	}
 	if (0 == uart->protocol) {
 		if ((uart->echoTail != uart->txTail) || (uart->txTail == uart->txHead) || (uart->action != kActionNone))
 			return;
@@ -256,6 +271,7 @@ static void IRAM_ATTR receiveCharacter(CardUart uart, uint8_t byte, uint32_t sta
 	}
 
 	noteEdge(uart, now, uart->nextEtu);
+	uart->sendNotBefore = uart->lastEdge + etuToMicroseconds(uart, uart->turnaroundEtu);
 	if (parityError) {
 		uart->rxRepeats = 0;
 		postFromISR(uart, kErrorParity);
@@ -486,6 +502,7 @@ void xs_carduart(xsMachine *the)
 	uart->etuNs = (uint32_t)xsmcToNumber(xsArg(3));
 	uart->extraGuardEtu = (uint8_t)xsmcToInteger(xsArg(5));
 	uart->protocol = (uint8_t)xsmcToInteger(xsArg(6));
+	uart->turnaroundEtu = (0 == uart->protocol) ? 16 : 22;
 	uart->repetitions = (uint8_t)xsmcToInteger(xsArg(7));
 	uart->errorSignal = xsmcTest(xsArg(8)) ? 1 : 0;
 	uart->detecting = (0 == convention) ? 1 : 0;
@@ -506,7 +523,11 @@ void xs_carduart(xsMachine *the)
 		xsUnknownError("uart config failed");
 
 	/* One open-drain pad: the UART drives it low or releases it, the interface chip (or a pull-up on
-	 * the card's VCC) pulls it high, and the receiver listens to the pad itself. */
+	 * the card's VCC) pulls it high, and the receiver listens to the pad itself. gpio_set_direction
+	 * routes the GPIO output register to the pad until endErrorSignal() gives it back to the UART:
+	 * that register is set high first, or the pad would pull I/O low meanwhile, a start bit for a
+	 * card that listens (the UART reopens at each rate change, with the card active). */
+	gpio_ll_set_level(&GPIO, pin, 1);
 	gpio_set_direction(pin, GPIO_MODE_INPUT_OUTPUT_OD);
 	gpio_set_pull_mode(pin, GPIO_PULLUP_ONLY);
 	endErrorSignal(uart);
