@@ -7,7 +7,7 @@
  */
 import type { SimCard } from '../../hal/sim/card.js';
 import type { LineChange, LineCharacter, SimLine } from '../../hal/sim/line.js';
-import { createSimReader, type SimReader } from '../reader/reader.js';
+import { createReader, type HostReader, type HostReaderOptions, type ReaderBoardName } from '../reader/boards.js';
 import type { SimUsbHost } from '../../hal/sim/usb-device.js';
 import type { Trace } from '../../hal/interfaces/trace.js';
 import { diValue, fiValue } from '../../firmware/iso7816/tables.js';
@@ -32,14 +32,18 @@ export interface LabelledApdu {
 export interface SimSessionOptions {
   card: SimCard;
   seed: number;
+  /** The board (default `sim`; an ESP32-S3 board must be prepared first: prepareReaderBoard). */
+  board?: ReaderBoardName;
+  /** A virtual ESP32-S3's console (its firmware's trace). */
+  console?: HostReaderOptions['console'];
   apdus: readonly LabelledApdu[];
   trace?: Trace;
   /** Called once the reader exists, before anything runs: lets the CLI point its trace clock at the scheduler. */
-  onReader?(reader: SimReader): void;
+  onReader?(reader: HostReader): void;
   /** Each event as soon as it is complete (the readable trace prints as the session goes). */
   onEvent?(event: SimEvent): void;
   /** Wraps the bus side (e.g. to record a USB capture); the host driver talks through the result. */
-  wrapUsb?(host: SimUsbHost, reader: SimReader): SimUsbHost;
+  wrapUsb?(host: SimUsbHost, reader: HostReader): SimUsbHost;
 }
 
 export type SimEvent =
@@ -63,7 +67,7 @@ export interface SimSessionResult {
 }
 
 export function runSimSession(options: SimSessionOptions): SimSessionResult {
-  const reader = createSimReader({ seed: options.seed, trace: options.trace });
+  const reader = createReader(options.board ?? 'sim', { seed: options.seed, trace: options.trace, console: options.console });
   options.onReader?.(reader);
   const scheduler = reader.board.scheduler;
   const line = reader.board.sim.line;

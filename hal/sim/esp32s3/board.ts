@@ -1,13 +1,14 @@
 /**
- * A virtual ESP32-S3 reader board: the chip (chip.ts) with a TDA8035-class interface chip between
- * its pads and the simulated socket and card line (tda8035.ts), in one virtual time. The pins come
- * from the board's provider (boards/esp32s3-devkitc/host/provider.js `pin`), which the host
- * composition evaluates with this chip's IO classes. The test backdoor is the sim board's: insert,
+ * A virtual ESP32-S3 reader board: the chip (chip.ts) and, per card socket, a TDA8035-class
+ * interface chip between its pads and a simulated socket and card line (tda8035.ts), all in one
+ * virtual time. The pins come from the board's provider (the sockets of
+ * boards/esp32s3-devkitc…/host/provider.js), which the host composition evaluates with this chip's
+ * IO classes before it wires the board. Each socket has the sim board's test backdoor: insert,
  * remove, fault, the line record.
  */
 import type { VoltageClass } from '../../interfaces/card-contacts.js';
 import type { Trace } from '../../interfaces/trace.js';
-import { silentTrace } from '../../interfaces/trace.js';
+import { silentTrace } from '../../common/trace.js';
 import type { SimCard } from '../card.js';
 import { SimSocket } from '../contacts.js';
 import { SimLine } from '../line.js';
@@ -21,34 +22,21 @@ export interface Esp32s3BoardOptions extends Esp32s3Options {
   trace?: Trace;
 }
 
-/** The parts of the board that exist before the firmware's provider is evaluated. */
-export class Esp32s3Board {
-  readonly scheduler = new VirtualScheduler();
+/** One card socket of the board and its backdoor. */
+export class Esp32s3Socket {
   readonly line: SimLine;
   readonly socket: SimSocket;
-  readonly chip: Esp32s3;
-  #interface: InterfaceChip | null = null;
+  readonly interfaceChip: InterfaceChip;
 
-  constructor(options: Esp32s3BoardOptions = {}) {
-    this.line = new SimLine(this.scheduler, { recordIo: options.recordIo });
+  constructor(chip: Esp32s3, pins: InterfaceChipPins, options: Esp32s3BoardOptions) {
+    this.line = new SimLine(chip.scheduler, { recordIo: options.recordIo });
+    // The socket's own debounce is unused: the firmware debounces the detect pad (card-contacts.ts).
     this.socket = new SimSocket(this.line, Object.freeze({
       classes: Object.freeze(['C', 'B', 'A'] as VoltageClass[]),
       clocksHz: Object.freeze([4_000_000, 5_000_000]),
       clockStop: true,
     }), 0, options.trace ?? silentTrace);
-    this.chip = new Esp32s3(this.scheduler, options);
-  }
-
-  /** Wire the interface chip to the pads the provider names. */
-  wire(pins: InterfaceChipPins): InterfaceChip {
-    if (this.#interface) throw new Error('the board is wired already');
-    this.#interface = new InterfaceChip(this.scheduler, this.chip.gpio, this.socket, pins);
-    return this.#interface;
-  }
-
-  get interfaceChip(): InterfaceChip {
-    if (!this.#interface) throw new Error('the board is not wired');
-    return this.#interface;
+    this.interfaceChip = new InterfaceChip(chip.scheduler, chip.gpio, this.socket, pins);
   }
 
   get card(): SimCard | null {
@@ -57,16 +45,39 @@ export class Esp32s3Board {
 
   insert(card: SimCard): void {
     this.socket.insert(card);
-    this.#interface?.presenceChanged();
+    this.interfaceChip.presenceChanged();
   }
 
   remove(): void {
     this.socket.remove();
-    this.#interface?.presenceChanged();
+    this.interfaceChip.presenceChanged();
   }
 
   /** A supply fault in the interface chip (overcurrent): it deactivates and reports on OFFN. */
   fault(): void {
-    this.#interface?.fault();
+    this.interfaceChip.fault();
+  }
+}
+
+export class Esp32s3Board {
+  readonly scheduler = new VirtualScheduler();
+  readonly chip: Esp32s3;
+  readonly #options: Esp32s3BoardOptions;
+  #sockets: readonly Esp32s3Socket[] = [];
+
+  constructor(options: Esp32s3BoardOptions = {}) {
+    this.#options = options;
+    this.chip = new Esp32s3(this.scheduler, options);
+  }
+
+  /** Wire an interface chip and a socket to the pads of each of the provider's sockets, in slot order. */
+  wire(sockets: readonly InterfaceChipPins[]): readonly Esp32s3Socket[] {
+    if (this.#sockets.length > 0) throw new Error('the board is wired already');
+    this.#sockets = Object.freeze(sockets.map((pins) => new Esp32s3Socket(this.chip, pins, this.#options)));
+    return this.#sockets;
+  }
+
+  get sockets(): readonly Esp32s3Socket[] {
+    return this.#sockets;
   }
 }

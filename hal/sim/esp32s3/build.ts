@@ -13,7 +13,8 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { definesHeader, deviceDefines, MODDABLE_ESP32S3_DEFINES, XS17_COMPAT_FLAGS } from './moddable-build.js';
 
 export interface BuiltBoard {
@@ -23,6 +24,21 @@ export interface BuiltBoard {
   readonly compiled: boolean;
   /** Wall-clock milliseconds the compilation took (0 from the cache). */
   readonly buildMs: number;
+}
+
+/**
+ * The repository (or installed package) root: the nearest directory above `from` whose package.json
+ * is this project's. Works from the sources and from the bundled command in build/cli/.
+ */
+export function projectRoot(from: string | URL): string {
+  let dir = dirname(fileURLToPath(from));
+  for (;;) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'ccid-reader') return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`no ccid-reader package.json above ${fileURLToPath(from)}`);
+    dir = parent;
+  }
 }
 
 /** The driver sources, in link order. */

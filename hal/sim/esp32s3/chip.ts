@@ -9,9 +9,8 @@
  * What the TypeScript halves of hal/moddable need from Moddable is here too (`platform`): Native and
  * native bound to the wasm exports, `trace`, the `timer` module, Digital and PWM. Host-only (Node).
  */
-import { fileURLToPath } from 'node:url';
 import type { VirtualScheduler } from '../scheduler.js';
-import { buildBoard, type BuiltBoard } from './build.js';
+import { buildBoard, projectRoot, type BuiltBoard } from './build.js';
 import { GpioMatrix } from './gpio.js';
 import { GpTimerGroup } from './gptimer.js';
 import { InterruptController } from './intc.js';
@@ -22,7 +21,6 @@ import { Esp32s3Uart } from './uart.js';
 import { Wasm } from './wasm.js';
 import { XsHost } from './xs-host.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface Esp32s3Options {
   /** ns from an interrupt source asserting to its handler running (default 2 µs). */
@@ -86,7 +84,7 @@ export class Esp32s3 {
     this.xs = new XsHost(wasm);
 
     const imports = this.#imports();
-    this.build = buildBoard(ROOT, Object.keys(imports));
+    this.build = buildBoard(projectRoot(import.meta.url), Object.keys(imports));
     let module = modules.get(this.build.path);
     if (module === undefined) modules.set(this.build.path, (module = new WebAssembly.Module(this.build.bytes)));
     this.wasm = new Wasm(new WebAssembly.Instance(module, { env: imports as WebAssembly.ModuleImports }));
