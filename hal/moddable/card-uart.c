@@ -110,7 +110,6 @@ typedef struct CardUartRecord {
 
 	uint32_t firstEtu, nextEtu;
 	uint8_t armed;           /* a receive deadline is running (deadlineAt) */
-	uint8_t edgeSinceArm;    /* a character was on the line since the last setDeadlines */
 	uint64_t deadlineAt;
 	uint64_t lastEdge;       /* µs: leading edge of the last character seen on the line */
 	uint64_t sendNotBefore;  /* µs: the card's last leading edge + the turnaround */
@@ -182,7 +181,6 @@ static void IRAM_ATTR noteEdge(CardUart uart, uint64_t reportedAt, uint32_t dead
 {
 	uint64_t tenEtu = etuToMicroseconds(uart, 10);
 	uart->lastEdge = (reportedAt > tenEtu) ? reportedAt - tenEtu : 0;
-	uart->edgeSinceArm = 1;
 	if (uart->armed) {
 		if (0 == deadlineEtu)
 			uart->armed = 0;
@@ -630,13 +628,20 @@ void xs_carduart_set_deadlines(xsMachine *the)
 	uart->nextEtu = next;
 	if ((0 == first) && (0 == next))
 		uart->armed = 0;
-	else {
-		/* Counted from the last character if one passed since the previous call, else from now. */
-		uint64_t base = uart->edgeSinceArm ? uart->lastEdge : now;
+	else if (uart->txHead != uart->echoTail) {
+		/* Our own characters are still to go out: the deadline counts from the echo of the last of
+		 * them (noteEdge re-arms at every echo), not from a character already past. */
 		uart->armed = 1;
-		uart->deadlineAt = base + etuToMicroseconds(uart, first ? first : next);
+		uart->deadlineAt = UINT64_MAX;
 	}
-	uart->edgeSinceArm = 0;
+	else {
+		/* Counted from the last character on the line; if that would already have expired, the line
+		 * has been idle and it counts from now. */
+		uint64_t span = etuToMicroseconds(uart, first ? first : next);
+		uint64_t base = (uart->lastEdge + span > now) ? uart->lastEdge : now;
+		uart->armed = 1;
+		uart->deadlineAt = base + span;
+	}
 	armAlarm(uart);
 	portEXIT_CRITICAL(&uart->lock);
 }

@@ -16,6 +16,15 @@ export interface SimResult {
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const scripts = fileURLToPath(new URL('./scripts/', import.meta.url));
 
+/**
+ * The board the checks run on (`ccid-reader sim --board`): `sim` unless a test file imports
+ * on-esp32s3.ts before the checks, which runs the same checks on the virtual ESP32-S3 board.
+ */
+let board = 'sim';
+export function useBoard(name: string): void {
+  board = name;
+}
+
 let chain: Promise<unknown> = Promise.resolve();
 const cache = new Map<string, Promise<SimResult>>();
 
@@ -37,7 +46,7 @@ function spawnSim(args: string[]): Promise<SimResult> {
 export function runScenario(s: Scenario): Promise<SimResult> {
   let p = cache.get(s.file);
   if (!p) {
-    const args = ['sim', '--json', '--card', scripts + s.file, ...s.apdus.flatMap((a) => ['--apdu', hx(a.command)])];
+    const args = ['sim', '--json', '--board', board, '--card', scripts + s.file, ...s.apdus.flatMap((a) => ['--apdu', hx(a.command)])];
     p = chain.then(() => spawnSim(args));
     chain = p.catch(() => undefined);
     cache.set(s.file, p);
@@ -47,5 +56,5 @@ export function runScenario(s: Scenario): Promise<SimResult> {
 
 /** The sim command line, for messages. */
 export const commandLine = (s: Scenario): string =>
-  `npx ccid-reader sim --json --card host-tests/blackbox/scripts/${s.file} ` +
+  `npx ccid-reader sim --json --board ${board} --card host-tests/blackbox/scripts/${s.file} ` +
   s.apdus.map((a) => `--apdu ${hx(a.command)}`).join(' ');

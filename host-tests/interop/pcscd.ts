@@ -64,6 +64,15 @@ async function privateBundle(dropDir: string): Promise<string> {
 
 const hex4 = (id: number): string => id.toString(16).padStart(4, '0');
 
+/**
+ * The board `serve` runs (`--board`): `sim`, unless a test file imports on-esp32s3.ts first, which
+ * runs the same interop tests on the virtual ESP32-S3 board (the device firmware on its drivers).
+ */
+let board = 'sim';
+export function useInteropBoard(name: string): void {
+  board = name;
+}
+
 export interface PcscOptions {
   /** Card inserted at start (a built-in name or a scripted-card file); none when absent. */
   card?: string;
@@ -143,6 +152,7 @@ export async function startPcsc(options: PcscOptions = {}): Promise<PcscEnv> {
       ensureCliBuilt(), 'serve',
       '--usbip', `unix:${usbipSocket}`, '--control', `unix:${controlSocket}`,
       ...(options.card ? ['--card', options.card] : []), ...(options.pcap ? ['--pcap', pcap, '--contacts-pcap', contactsPcap] : []),
+      ...(board === 'sim' ? [] : ['--board', board]),
       ...(options.serveArgs ?? []),
     ], { cwd: REPO_ROOT });
     const s = serve;

@@ -1,0 +1,3 @@
+// The tests of pcsc-time-extension.test.ts, with pcscd + libccid talking to the virtual ESP32-S3 board (serve --board esp32s3).
+import './on-esp32s3.js';
+import './pcsc-time-extension.test.js';
