@@ -13,6 +13,7 @@ import { openPcapFile, type PcapFile } from '../../hal/sim/pcap-file.js';
 import { createIso7816PcapWriter, createUsbPcapWriter, type PcapSink } from '../../hal/sim/pcap.js';
 import { recordUsbHost } from '../../hal/sim/pcap-usb-host.js';
 import { createSimReader, type SimReader, type SimReaderOptions } from '../reader/reader.js';
+import { createReader, fixedSockets, isReaderBoard, prepareReaderBoard, READER_BOARDS, type HostReader, type ReaderBoardName } from '../reader/boards.js';
 import { loadCard } from './card-file.js';
 import { fileProblem } from './file-problem.js';
 import type { UsbipExport } from '../../hal/sim/usbip/connection.js';
@@ -23,7 +24,8 @@ import { deviceInfoOf } from '../../hal/sim/usbip/device-info.js';
 
 export const SERVE_USAGE = `usage: ccid-reader serve --usbip unix:PATH|tcp:HOST:PORT [--slots N] [--card NAME|FILE]...
                          [--control unix:PATH] [--pcap FILE] [--contacts-pcap FILE]
-                         [--level tpdu|short|extended] [--seed N] [--time-scale X]
+                         [--level tpdu|short|extended] [--board sim|esp32s3|esp32s3-2slot]
+                         [--seed N] [--time-scale X]
 
 Serves the simulated reader as a USB device over USB/IP: to the libusb stand-in on a Unix socket, or
 to a kernel with vhci-hcd ('usbip attach -r HOST -b 1-1') on TCP (port 3240 by convention).
@@ -41,6 +43,9 @@ to a kernel with vhci-hcd ('usbip attach -r HOST -b 1-1') on TCP (port 3240 by c
   --contacts-pcap FILE  write the ATRs and APDUs the card sees as an ISO 7816 capture (exported-PDU
                      link type; at the TPDU level only the ATRs; slot 0's card)
   --level L          CCID exchange level: tpdu, short (APDU) or extended (APDU, the default)
+  --board NAME       sim (default), or a virtual ESP32-S3 board running the device firmware
+                     (firmware/main.ts) on its own drivers (hal/moddable's C compiled to WebAssembly;
+                     needs clang and lld): esp32s3 (1 slot), esp32s3-2slot (2 slots); extended level
   --seed N           seed of the simulation (default 1; slot K's card and socket use N + K)
   --time-scale X     virtual seconds per wall-clock second (default 1: cards as fast as real ones)
 `;
@@ -56,6 +61,7 @@ export interface ServeArgs {
   pcap: string | null;
   contactsPcap: string | null;
   level: ExchangeLevel;
+  board: ReaderBoardName;
   seed: number;
   timeScale: number;
 }
@@ -69,19 +75,24 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs | { error: st
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') return 'help';
     const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    if (!['--usbip', '--slots', '--card', '--control', '--pcap', '--contacts-pcap', '--level', '--seed', '--time-scale'].includes(name)) return { error: `unknown option '${arg}'` };
+    if (!['--usbip', '--slots', '--card', '--control', '--pcap', '--contacts-pcap', '--level', '--board', '--seed', '--time-scale'].includes(name)) return { error: `unknown option '${arg}'` };
     const value = inline ?? argv[++i];
     if (value === undefined) return { error: `${name} needs a value` };
     if (name === '--card') cards.push(value);
     else values.set(name, value);
   }
-  const slots = Number(values.get('--slots') ?? '1');
+  const board = values.get('--board') ?? 'sim';
+  if (!isReaderBoard(board)) return { error: `--board: one of ${READER_BOARDS.join(', ')}` };
+  const wired = fixedSockets(board);
+  const slots = Number(values.get('--slots') ?? wired ?? '1');
   if (!Number.isInteger(slots) || slots < 1 || slots > MAX_SOCKETS) return { error: `--slots: expected 1 to ${MAX_SOCKETS}` };
+  if (wired !== null && slots !== wired) return { error: `--slots: the ${board} board has ${wired} slot${wired === 1 ? '' : 's'}` };
   if (cards.length > slots) return { error: `${cards.length} cards for ${slots} slot${slots === 1 ? '' : 's'} (--slots N: one --card per slot at most)` };
   const usbip = values.get('--usbip');
   if (usbip === undefined) return { error: '--usbip is required' };
   const level = LEVELS[values.get('--level') ?? 'extended'];
   if (level === undefined) return { error: `--level: expected tpdu, short or extended` };
+  if (board !== 'sim' && level !== 'extended-apdu') return { error: `--level: the ${board} board runs the device firmware, which offers the extended level only` };
   const seed = Number(values.get('--seed') ?? '1');
   const timeScale = Number(values.get('--time-scale') ?? '1');
   if (!Number.isInteger(seed) || seed < 0) return { error: '--seed: expected a non-negative integer' };
@@ -96,7 +107,7 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs | { error: st
       control: control === undefined ? null : parseListenAddress(control),
       pcap: values.get('--pcap') ?? null,
       contactsPcap: values.get('--contacts-pcap') ?? null,
-      level, seed, timeScale,
+      level, board, seed, timeScale,
     };
   } catch (error) {
     return { error: error instanceof Error ? error.message : String(error) };
@@ -109,7 +120,7 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs | { error: st
  * slot 0. Slot K's cards draw from seed + K, as its socket does. A card file is read asynchronously
  * (card-file.ts): nothing blocks the server.
  */
-export async function controlCommand(reader: SimReader, line: string, seed: number): Promise<string> {
+export async function controlCommand(reader: HostReader, line: string, seed: number): Promise<string> {
   const [verb, ...words] = line.trim().split(/\s+/);
   const target = controlSlot(verb, words, reader.slots.length);
   if ('error' in target) return `error: ${target.error}`;
@@ -193,8 +204,10 @@ function serveControl(socket: Socket, answer: (line: string) => Promise<string>)
  * The reader `serve` runs. Nothing is recorded in it (captures are streamed by their writers): a
  * long-running server's memory must not grow with traffic.
  */
-export function serveReader(options: Omit<SimReaderOptions, 'recording'>): SimReader {
-  return createSimReader({ ...options, recording: false });
+export function serveReader(options: Omit<SimReaderOptions, 'recording'>): SimReader;
+export function serveReader(options: Omit<SimReaderOptions, 'recording'>, board: ReaderBoardName): HostReader;
+export function serveReader(options: Omit<SimReaderOptions, 'recording'>, board: ReaderBoardName = 'sim'): HostReader {
+  return board === 'sim' ? createSimReader({ ...options, recording: false }) : createReader(board, { ...options, recording: false });
 }
 
 function openInto(files: PcapFile[], path: string): PcapSink {
@@ -239,7 +252,14 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   const contacts = args.contactsPcap === null ? undefined : createIso7816PcapWriter({ sink: sinks.get(args.contactsPcap)!, epochNs });
-  const reader = serveReader({ seed: args.seed, slots: args.slots, cards, exchangeLevel: args.level, contacts });
+  try {
+    await prepareReaderBoard(args.board);
+  } catch (error) {
+    log(`ccid-reader serve: --board ${args.board}: ${error instanceof Error ? error.message : String(error)}`);
+    for (const f of files) f.close();
+    return 1;
+  }
+  const reader = serveReader({ seed: args.seed, slots: args.slots, cards, exchangeLevel: args.level, contacts }, args.board);
   const scheduler = reader.board.scheduler;
   const endpoints = endpointsOf(reader.usb.descriptors.configuration);
   let host = reader.usb.host;

@@ -3,6 +3,7 @@
  * so the command can print them with the usage text and exit 2.
  */
 import { parseHex } from '../../hal/sim/hex.js';
+import { fixedSockets, isReaderBoard, READER_BOARDS, type ReaderBoardName } from '../reader/board-names.js';
 
 export interface SimArgs {
   /** A built-in card name or a scripted-card JSON file; null for the default card. */
@@ -19,11 +20,13 @@ export interface SimArgs {
   pcap: string | null;
   /** Seed of the simulated board and card (determinism: same seed, same trace). */
   seed: number;
+  /** The board: `sim` or a virtual ESP32-S3 board (host-tests/reader/boards.ts). */
+  board: ReaderBoardName;
   help: boolean;
 }
 
 export const SIM_USAGE = `usage: ccid-reader sim [--slots N] [--card NAME|FILE]... [--apdu HEX]... [--json] [--trace] [--vcd FILE]
-                       [--pcap FILE] [--seed N]
+                       [--pcap FILE] [--seed N] [--board sim|esp32s3|esp32s3-2slot]
 
 Runs the reader firmware on the simulated board: inserts the card, powers it on (IccPowerOn),
 reads the ATR, negotiates PPS, sets up the protocol, sends each APDU through the CCID path and
@@ -42,15 +45,20 @@ removes the card. Without --apdu it runs a demo session.
   --vcd FILE        write the contact signals (VCC, CLK, RST, I/O) as a VCD waveform (slot 0's)
   --pcap FILE       write the USB traffic as a usbmon pcap capture (every slot's)
   --seed N          seed of the simulation (default 1; slot K's card and socket use N + K)
+  --board NAME      sim (default): the simulated board; esp32s3 (1 slot), esp32s3-2slot (2 slots): a
+                    virtual ESP32-S3 board running the device firmware (firmware/main.ts) on its own
+                    drivers (hal/moddable's C compiled to WebAssembly; needs clang and lld); --trace
+                    shows what the firmware prints on the board's console
 `;
 
-const WITH_VALUE = new Set(['--slots', '--card', '--apdu', '--vcd', '--pcap', '--seed']);
+const WITH_VALUE = new Set(['--slots', '--card', '--apdu', '--vcd', '--pcap', '--seed', '--board']);
 /** CCID's bMaxSlotIndex 7 (boards/sim/board.ts MAX_SOCKETS). */
 const MAX_SLOTS = 8;
 const FLAGS = new Set(['--json', '--trace', '--help', '-h']);
 
 export function parseSimArgs(argv: readonly string[]): SimArgs | { error: string } {
-  const args: SimArgs = { card: null, cards: [], slots: 1, apdus: [], json: false, trace: false, vcd: null, pcap: null, seed: 1, help: false };
+  const args: SimArgs = { card: null, cards: [], slots: 1, apdus: [], json: false, trace: false, vcd: null, pcap: null, seed: 1, board: 'sim', help: false };
+  let slotsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     let name = argv[i];
     let value: string | undefined;
@@ -80,6 +88,7 @@ export function parseSimArgs(argv: readonly string[]): SimArgs | { error: string
         const slots = Number(value);
         if (!Number.isInteger(slots) || slots < 1 || slots > MAX_SLOTS) return { error: `--slots '${value}' is not a number from 1 to ${MAX_SLOTS}` };
         args.slots = slots;
+        slotsGiven = true;
         break;
       }
       case '--apdu': {
@@ -95,6 +104,10 @@ export function parseSimArgs(argv: readonly string[]): SimArgs | { error: string
       case '--pcap':
         args.pcap = value;
         break;
+      case '--board':
+        if (!isReaderBoard(value)) return { error: `--board '${value}': one of ${READER_BOARDS.join(', ')}` };
+        args.board = value;
+        break;
       case '--seed': {
         const seed = Number(value);
         if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) return { error: `--seed '${value}' is not an integer from 0 to 4294967295` };
@@ -102,6 +115,11 @@ export function parseSimArgs(argv: readonly string[]): SimArgs | { error: string
         break;
       }
     }
+  }
+  const wired = fixedSockets(args.board);
+  if (wired !== null) {
+    if (slotsGiven && args.slots !== wired) return { error: `--slots ${args.slots}: the ${args.board} board has ${wired} slot${wired === 1 ? '' : 's'}` };
+    args.slots = wired;
   }
   if (args.cards.length > args.slots) {
     return { error: args.slots === 1 ? '--card given twice (--slots N for a card per slot)' : `${args.cards.length} cards for ${args.slots} slots` };

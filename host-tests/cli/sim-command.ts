@@ -20,6 +20,7 @@ import { demoApdus } from './sim-demo.js';
 import { simReportToJson, type SimReport } from './sim-report.js';
 import { runSimSession } from './sim-session.js';
 import { runSlotsCommand } from './sim-slots-command.js';
+import { prepareReaderBoard, type HostReaderOptions } from '../reader/boards.js';
 import { eventLines, formatUs } from './sim-text.js';
 
 /** The card of the demo: the T=0 file system a newcomer can explore. */
@@ -31,10 +32,18 @@ function categoryName(category: number): string {
   return CATEGORY_NAMES.find(([bit]) => bit === category)?.[1] ?? `0x${category.toString(16)}`;
 }
 
-/** The firmware's Trace, printed as it happens with the virtual time of each event. */
-function printingTrace(write: (line: string) => void): { trace: Trace; setClock(now: () => number): void } {
+/**
+ * The firmware's Trace, printed as it happens with the virtual time of each event; on a virtual
+ * ESP32-S3 the firmware traces to the board's console instead (Moddable's trace(): "[category] text"),
+ * printed the same way.
+ */
+function printingTrace(write: (line: string) => void): { trace: Trace; console: HostReaderOptions['console']; setClock(now: () => number): void } {
   let now = () => 0;
   return {
+    console: {
+      mask: 0x7f,
+      write: (line) => write(`${formatUs(now()).padStart(17)}  · ${line}\n`),
+    },
     trace: {
       mask: 0x7f,
       log(category, text, bytes) {
@@ -69,12 +78,20 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(SIM_USAGE);
     return 0;
   }
+  try {
+    await prepareReaderBoard(parsed.board);
+  } catch (e) {
+    process.stderr.write(`ccid-reader sim: --board ${parsed.board}: ${(e as Error).message}\n`);
+    return 1;
+  }
   if (parsed.slots > 1) {
     const write = (text: string) => process.stdout.write(text);
+    const tracing = parsed.trace ? printingTrace(parsed.json ? (text) => process.stderr.write(text) : write) : null;
     return runSlotsCommand(parsed, {
       out: write,
       err: (text) => process.stderr.write(text),
-      tracing: parsed.trace ? printingTrace(parsed.json ? (text) => process.stderr.write(text) : write) : null,
+      tracing,
+      console: tracing?.console,
       defaultCard: DEFAULT_CARD,
     });
   }
@@ -110,7 +127,7 @@ export async function run(args: string[]): Promise<number> {
   const capture = pcap;
 
   if (!parsed.json) {
-    out(`ccid-reader sim: card ${card.name}: ${card.description}\n`);
+    out(`ccid-reader sim: card ${card.name}: ${card.description}${parsed.board === 'sim' ? '' : `; board ${parsed.board}`}\n`);
     out(`${parsed.apdus.length > 0 ? `${apdus.length} APDU${apdus.length === 1 ? '' : 's'}` : apdus.length > 0 ? 'demo session' : 'power-on only (pass --apdu HEX to send commands)'}; times are virtual, from the start of the simulation\n\n`);
   }
   let result;
@@ -119,7 +136,9 @@ export async function run(args: string[]): Promise<number> {
       card,
       seed: parsed.seed,
       apdus,
-      trace: tracing?.trace,
+      board: parsed.board,
+      console: parsed.board === 'sim' ? undefined : tracing?.console,
+      trace: parsed.board === 'sim' ? tracing?.trace : undefined,
       onReader: (reader) => tracing?.setClock(() => reader.board.scheduler.now()),
       onEvent: parsed.json ? undefined : (event) => out(eventLines(event, parsed.trace).join('\n') + '\n'),
       wrapUsb: capture === null ? undefined : (host, reader) => recordUsbHost(host, createUsbPcapWriter({ sink: capture.sink }), reader.board.scheduler,
@@ -131,7 +150,7 @@ export async function run(args: string[]): Promise<number> {
 
   if (parsed.vcd !== null) {
     try {
-      writeFileSync(parsed.vcd, toVcd(result.line.record, { endNs: result.endNs, version: `ccid-reader sim --card ${card.name} --seed ${parsed.seed}` }));
+      writeFileSync(parsed.vcd, toVcd(result.line.record, { endNs: result.endNs, version: `ccid-reader sim --card ${card.name} --seed ${parsed.seed}${parsed.board === 'sim' ? '' : ` --board ${parsed.board}`}` }));
     } catch (e) {
       process.stderr.write(`ccid-reader sim: --vcd: ${fileProblem(parsed.vcd, e)}\n`);
       return 1;

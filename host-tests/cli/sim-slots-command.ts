@@ -13,7 +13,8 @@ import { recordUsbHost } from '../../hal/sim/pcap-usb-host.js';
 import { createUsbPcapWriter } from '../../hal/sim/pcap.js';
 import { endpointsOf } from '../../hal/sim/usbip/endpoints.js';
 import { toVcd } from '../../hal/sim/vcd.js';
-import { resolveCard, type SimReader } from '../reader/reader.js';
+import { resolveCard } from '../reader/reader.js';
+import type { HostReader, HostReaderOptions } from '../reader/boards.js';
 import type { SimArgs } from './sim-args.js';
 import { demoApdus } from './sim-demo.js';
 import { simReportToJson } from './sim-report.js';
@@ -25,6 +26,8 @@ export interface SlotsCommandIo {
   err(text: string): void;
   /** The firmware trace to print (with --trace), and where it reads the virtual clock. */
   tracing: { trace: Trace; setClock(now: () => number): void } | null;
+  /** A virtual ESP32-S3's console, printed with --trace (its firmware traces through it). */
+  console?: HostReaderOptions['console'];
   defaultCard: string;
 }
 
@@ -55,7 +58,7 @@ export function runSlotsCommand(parsed: SimArgs, io: SlotsCommandIo): number {
   }
   const capture = pcap;
   if (!parsed.json) {
-    io.out(`ccid-reader sim: ${parsed.slots} slots working at the same time; times are virtual, from the start of the simulation\n`);
+    io.out(`ccid-reader sim: ${parsed.slots} slots working at the same time${parsed.board === 'sim' ? '' : ` on the ${parsed.board} board`}; times are virtual, from the start of the simulation\n`);
     cards.forEach((card, slot) => io.out(`slot ${slot}: card ${card.name}: ${card.description}\n`));
     io.out('\n');
   }
@@ -65,8 +68,10 @@ export function runSlotsCommand(parsed: SimArgs, io: SlotsCommandIo): number {
       cards,
       seed: parsed.seed,
       apdus,
-      trace: io.tracing?.trace,
-      onReader: (reader: SimReader) => io.tracing?.setClock(() => reader.board.scheduler.now()),
+      board: parsed.board,
+      console: io.console,
+      trace: parsed.board === 'sim' ? io.tracing?.trace : undefined,
+      onReader: (reader: HostReader) => io.tracing?.setClock(() => reader.board.scheduler.now()),
       wrapUsb: capture === null ? undefined : (host, reader) => recordUsbHost(host, createUsbPcapWriter({ sink: capture.sink }), reader.board.scheduler,
         endpointsOf(reader.usb.descriptors.configuration)),
     });

@@ -11,7 +11,7 @@ import type { Trace } from '../../hal/interfaces/trace.js';
 import { diValue, fiValue } from '../../firmware/iso7816/tables.js';
 import { Dd, Fd } from '../../firmware/iso7816/timing.js';
 import { CcidBus, CcidHost } from '../host-driver/ccid-host.js';
-import { createSimReader, type SimReader } from '../reader/reader.js';
+import { createReader, type HostReader, type HostReaderOptions, type ReaderBoardName } from '../reader/boards.js';
 import type { SimExchange, SimReport } from './sim-report.js';
 import type { LabelledApdu } from './sim-session.js';
 import { formatUs, spacedHex, swMeaning } from './sim-text.js';
@@ -29,9 +29,13 @@ export interface SlotsSessionOptions {
   seed: number;
   /** The APDUs of each slot, index = bSlot, sent in order. */
   apdus: readonly (readonly LabelledApdu[])[];
+  /** The board (default `sim`; an ESP32-S3 board must be prepared first: prepareReaderBoard). */
+  board?: ReaderBoardName;
+  /** A virtual ESP32-S3's console (its firmware's trace). */
+  console?: HostReaderOptions['console'];
   trace?: Trace;
-  onReader?(reader: SimReader): void;
-  wrapUsb?(host: SimUsbHost, reader: SimReader): SimUsbHost;
+  onReader?(reader: HostReader): void;
+  wrapUsb?(host: SimUsbHost, reader: HostReader): SimUsbHost;
 }
 
 /** Something a slot did, for the readable output (in the order it completed). */
@@ -43,13 +47,13 @@ export interface SlotsSessionResult {
   /** One report per slot, index = bSlot. */
   reports: SimReport[];
   events: SlotEvent[];
-  reader: SimReader;
+  reader: HostReader;
   endNs: number;
 }
 
 export function runSlotsSession(options: SlotsSessionOptions): SlotsSessionResult {
   const count = options.cards.length;
-  const reader = createSimReader({ seed: options.seed, slots: count, trace: options.trace });
+  const reader = createReader(options.board ?? 'sim', { seed: options.seed, slots: count, trace: options.trace, console: options.console });
   options.onReader?.(reader);
   const scheduler = reader.board.scheduler;
   const usb = options.wrapUsb ? options.wrapUsb(reader.usb.host, reader) : reader.usb.host;

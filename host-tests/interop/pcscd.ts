@@ -16,6 +16,7 @@ import { ensureCliBuilt } from '../cli/build.js';
 import { runCli } from '../cli/run-cli.js';
 import { LIBCCID_BUNDLE, requirePackages } from '../setup/debian-packages.js';
 import { run, startManaged, type Managed, type RunResult } from './processes.js';
+import { boardFolder, type ReaderBoardName } from '../reader/board-names.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const STANDIN_DIR = join(REPO_ROOT, 'build', 'libusb-standin');
@@ -57,7 +58,7 @@ async function privateBundle(dropDir: string): Promise<string> {
   // Debian's Info.plist is a symlink to /etc/libccid_Info.plist: copy the file it points to, or the
   // edit would go into the system's own list.
   cpSync(LIBCCID_BUNDLE, bundle, { recursive: true, dereference: true });
-  const setup = await runCli(['host-setup', '--board', 'sim', '--bundle', bundle, '--apply']);
+  const setup = await runCli(['host-setup', '--board', boardFolder(board), '--bundle', bundle, '--apply']);
   if (setup.code !== 0) throw new Error(`host-setup --apply failed:\n${setup.stdout}${setup.stderr}`);
   return join(bundle, 'Contents', 'Linux', 'libccid.so');
 }
@@ -68,8 +69,8 @@ const hex4 = (id: number): string => id.toString(16).padStart(4, '0');
  * The board `serve` runs (`--board`): `sim`, unless a test file imports on-esp32s3.ts first, which
  * runs the same interop tests on the virtual ESP32-S3 board (the device firmware on its drivers).
  */
-let board = 'sim';
-export function useInteropBoard(name: string): void {
+let board: ReaderBoardName = 'sim';
+export function useInteropBoard(name: ReaderBoardName): void {
   board = name;
 }
 

@@ -13,12 +13,11 @@ import type { Iso7816PcapWriter } from '../../hal/sim/pcap.js';
 import type { VirtualScheduler } from '../../hal/sim/scheduler.js';
 import type { SimUsbHost } from '../../hal/sim/usb-device.js';
 import type { ExchangeLevel } from '../../firmware/ccid/descriptors.js';
-import { ESP32S3_BOARDS, type Esp32s3BoardName } from './esp32s3-firmware.js';
+import type { ReaderBoardName } from './board-names.js';
 import { createEsp32s3Reader, prepareEsp32s3 } from './esp32s3-reader.js';
 import { createSimReader } from './reader.js';
 
-export const READER_BOARDS: readonly string[] = Object.freeze(['sim', ...Object.keys(ESP32S3_BOARDS)]);
-export type ReaderBoardName = 'sim' | Esp32s3BoardName;
+export { READER_BOARDS, fixedSockets, isReaderBoard, type ReaderBoardName } from './board-names.js';
 
 /** A socket's test backdoor. */
 export interface ReaderSocket {
@@ -30,7 +29,8 @@ export interface ReaderSocket {
 
 /** A reader as the host tools drive it. */
 export interface HostReader {
-  readonly board: { readonly scheduler: VirtualScheduler; readonly sim: ReaderSocket };
+  /** `sim` is socket 0's backdoor, `sockets[k].sim` socket k's (index = bSlot). */
+  readonly board: { readonly scheduler: VirtualScheduler; readonly sim: ReaderSocket; readonly sockets: readonly { readonly sim: ReaderSocket }[] };
   readonly slot: Slot;
   readonly slots: readonly Slot[];
   readonly usb: { readonly host: SimUsbHost; readonly descriptors: UsbDescriptorSet; readonly configured: boolean };
@@ -39,17 +39,19 @@ export interface HostReader {
 
 export interface HostReaderOptions {
   seed?: number;
+  /** The sim board's sockets (default 1); a virtual ESP32-S3 has the sockets it is wired with. */
+  slots?: number;
   card?: SimCard;
+  /** The cards in each socket at time 0 (overrides `card`). */
+  cards?: readonly (SimCard | null | undefined)[];
+  /** Keep the line's record and character events (default true); `serve` keeps nothing. */
+  recording?: boolean;
   /** The sim board's firmware trace. */
   trace?: Trace;
   /** A virtual ESP32-S3's console lines (its firmware traces through Moddable's trace()), with the trace mask to set. */
   console?: { readonly mask: number; write(line: string): void };
   contacts?: Iso7816PcapWriter;
   exchangeLevel?: ExchangeLevel;
-}
-
-export function isReaderBoard(name: string): name is ReaderBoardName {
-  return READER_BOARDS.includes(name);
 }
 
 /** What a board needs before readers can be created on it (the ESP32-S3 firmware bundle). */
@@ -59,13 +61,17 @@ export async function prepareReaderBoard(name: ReaderBoardName): Promise<void> {
 
 export function createReader(name: ReaderBoardName, options: HostReaderOptions = {}): HostReader {
   if (name === 'sim') {
-    return createSimReader({ seed: options.seed, card: options.card, trace: options.trace, contacts: options.contacts, exchangeLevel: options.exchangeLevel });
+    return createSimReader({
+      seed: options.seed, slots: options.slots, card: options.card, cards: options.cards, trace: options.trace,
+      contacts: options.contacts, exchangeLevel: options.exchangeLevel, recording: options.recording,
+    });
   }
   if (options.exchangeLevel !== undefined && options.exchangeLevel !== 'extended-apdu') {
     throw new Error(`the ${name} board runs firmware/main.ts, which offers the extended APDU level only`);
   }
   return createEsp32s3Reader(name, {
-    cards: [options.card],
+    cards: options.cards ?? [options.card],
+    recording: options.recording,
     contacts: options.contacts,
     console: options.console?.write,
     config: options.console ? { trace: options.console.mask } : undefined,

@@ -18,12 +18,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { projectRoot } from '../../hal/sim/esp32s3/build.js';
 
-/** The virtual boards and the provider each runs. */
-export const ESP32S3_BOARDS = Object.freeze({
-  esp32s3: 'boards/esp32s3-devkitc/host/provider.js',
-  'esp32s3-2slot': 'boards/esp32s3-devkitc-2slot/host/provider.js',
-} as const);
-export type Esp32s3BoardName = keyof typeof ESP32S3_BOARDS;
+import { ESP32S3_BOARDS, type Esp32s3BoardName } from './board-names.js';
+
+export type { Esp32s3BoardName } from './board-names.js';
 
 /** What the bundle's function returns: main() and the provider's `device`. */
 export interface Firmware {
@@ -70,7 +67,7 @@ async function bundle(root: string, board: Esp32s3BoardName, dir: string, module
   // not take it in (the installed package uses the module built with it).
   const esbuildName = 'esbuild';
   const esbuild = (await import(esbuildName)) as typeof import('esbuild');
-  const provider = join(root, ESP32S3_BOARDS[board]);
+  const provider = join(root, 'boards', ESP32S3_BOARDS[board].folder, 'host/provider.js');
   const session = join(root, 'firmware/iso7816/session.ts');
   const virtual: Record<string, string> = {
     'embedded:io/digital': 'export default platform.Digital;',

@@ -19,6 +19,8 @@ import { InterfaceChip, type InterfaceChipPins } from './tda8035.js';
 export interface Esp32s3BoardOptions extends Esp32s3Options {
   /** Whether the line record keeps I/O edges (default true; false for long untraced runs). */
   recordIo?: boolean;
+  /** Whether the lines keep a record and character events at all (default true; `serve` keeps nothing). */
+  recording?: boolean;
   trace?: Trace;
 }
 
@@ -29,7 +31,7 @@ export class Esp32s3Socket {
   readonly interfaceChip: InterfaceChip;
 
   constructor(chip: Esp32s3, pins: InterfaceChipPins, options: Esp32s3BoardOptions) {
-    this.line = new SimLine(chip.scheduler, { recordIo: options.recordIo });
+    this.line = new SimLine(chip.scheduler, { recordIo: options.recordIo, recording: options.recording });
     // The socket's own debounce is unused: the firmware debounces the detect pad (card-contacts.ts).
     this.socket = new SimSocket(this.line, Object.freeze({
       classes: Object.freeze(['C', 'B', 'A'] as VoltageClass[]),
@@ -41,6 +43,11 @@ export class Esp32s3Socket {
 
   get card(): SimCard | null {
     return this.socket.card;
+  }
+
+  /** The backdoor under the name the sim board's sockets give it (`reader.board.sockets[k].sim`). */
+  get sim(): this {
+    return this;
   }
 
   insert(card: SimCard): void {
