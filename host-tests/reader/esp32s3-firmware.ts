@@ -6,7 +6,7 @@
  * `mc/config` from the board (the `platform` argument), the globals Native, native and trace as
  * arguments. The module exports one function that evaluates the firmware afresh for a board.
  *
- * One observation point the device does not have: main.ts's import of firmware/iso7816/session.ts
+ * One observation point the device does not have: main.ts's import of firmware/iso7816/session/session.ts
  * goes through a module that re-exports it with createCardSlot reporting each slot it creates
  * (platform.slotCreated), for the host tools (status, the contacts capture).
  *
@@ -68,7 +68,7 @@ async function bundle(root: string, board: Esp32s3BoardName, dir: string, module
   const esbuildName = 'esbuild';
   const esbuild = (await import(esbuildName)) as typeof import('esbuild');
   const provider = join(root, 'boards', ESP32S3_BOARDS[board].folder, 'host/provider.js');
-  const session = join(root, 'firmware/iso7816/session.ts');
+  const session = join(root, 'firmware/iso7816/session/session.ts');
   const virtual: Record<string, string> = {
     'embedded:io/digital': 'export default platform.Digital;',
     'embedded:io/pwm': 'export default platform.PWM;',
@@ -94,7 +94,7 @@ async function bundle(root: string, board: Esp32s3BoardName, dir: string, module
         build.onResolve({ filter: /^(embedded:io\/(digital|pwm)|timer|mc\/config|entry)$/ }, (args) => ({ path: args.path, namespace: 'platform' }));
         build.onResolve({ filter: /^embedded:provider\/builtin$/ }, () => ({ path: provider }));
         build.onResolve({ filter: /^hal\/moddable\// }, (args) => ({ path: join(root, `${args.path}.ts`) }));
-        build.onResolve({ filter: /\/iso7816\/session\.js$/ }, (args) =>
+        build.onResolve({ filter: /\/iso7816\/session\/session\.js$/ }, (args) =>
           (args.importer.endsWith(join('firmware', 'main.ts')) ? { path: 'firmware-session', namespace: 'platform' } : undefined));
         build.onLoad({ filter: /.*/, namespace: 'platform' }, (args) => ({ contents: virtual[args.path], loader: 'js', resolveDir: root }));
       },
