@@ -36,7 +36,7 @@ export default function main(): void {
   // One card slot (an ISO 7816-3 session on its own UART and contacts) per socket of the board.
   const sockets = cardSockets(board);
   const slots = sockets.map((socket) => createCardSlot({
-    contacts: cardContactsFor(socket, scheduler), uart: cardUartFor(socket.uart), scheduler, trace, maxResponseLength: MAX_RESPONSE_APDU,
+    contacts: cardContactsFor(socket, scheduler), uart: cardUartFor(socket.uart, trace), scheduler, trace, maxResponseLength: MAX_RESPONSE_APDU,
   }));
   const card = board.card;
 

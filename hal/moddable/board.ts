@@ -6,6 +6,7 @@
  */
 import type { VoltageClass } from '../interfaces/card-contacts.js';
 import type { CardUart, CardUartCapabilities, CardUartOptions } from '../interfaces/card-uart.js';
+import type { Trace } from '../interfaces/trace.js';
 import type { UsbDeviceConstructor } from '../interfaces/usb-device.js';
 
 /** ECMA-419 Digital, as used here: one pin, `read()` / `write()`, `close()`. */
@@ -59,9 +60,9 @@ export interface CardUartLine extends CardUartPins {
   readonly io: CardUartBase;
 }
 
-/** A CardUart class that takes the line next to the options (Esp32CardUart or a board's own). */
+/** A CardUart class that takes the line (and a trace) next to the options (Esp32CardUart or a board's own). */
 export interface CardUartBase {
-  new (options: CardUartOptions, line: CardUartPins): CardUart;
+  new (options: CardUartOptions, line: CardUartPins, trace?: Trace): CardUart;
   readonly capabilities?: CardUartCapabilities;
 }
 

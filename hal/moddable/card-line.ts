@@ -2,7 +2,7 @@
  * The arithmetic of the card line on the ESP32-S3, kept apart from the native UART so that it is
  * plain code (tested on the host): the inverse-convention byte coding, the baud rate the UART
  * divider really produces, the character framing for a guard time, and when the T=0 error signal
- * can be generated in time.
+ * is wanted (whether it can be sent in time depends on the interrupt latency: card-uart.c decides).
  */
 import type { CardUartCapabilities } from '../interfaces/card-uart.js';
 
@@ -15,11 +15,6 @@ const DIVIDER_INTEGER_MAX = 0xfff;
  * character for it. Cards above that rate (D ≥ 32 at 5 MHz) are offered a lower D in PPS.
  */
 export const MAX_BAUD = 500_000;
-/**
- * The T=0 error signal must start at 10.5 ± 0.2 etu (ISO 7816-3 §7.3). The interrupt latency of a
- * few µs fits in 0.2 etu only above this etu (F/D ≤ 100 at 4 MHz).
- */
-export const MIN_ETU_NS_FOR_ERROR_SIGNAL = 25_000;
 
 /** Bit order of a nibble reversed. */
 const NIBBLE_REVERSED: readonly number[] = Object.freeze([
@@ -64,7 +59,10 @@ export function framing(N: number, protocol: 0 | 1): Framing {
   return { stopBits: 2, extraGuardEtu: N };
 }
 
-/** Whether the driver signals parity errors (T=0 only, repetition asked, etu long enough). */
-export function errorSignalPossible(protocol: 0 | 1, repetitions: number, etuNs: number): boolean {
-  return protocol === 0 && repetitions > 0 && etuNs >= MIN_ETU_NS_FOR_ERROR_SIGNAL;
+/**
+ * Whether the driver is to signal parity errors (ISO 7816-3 §7.3: T=0 with character repetition).
+ * It does only while its measured interrupt latency lets the signal start at 10.5 ± 0.2 etu.
+ */
+export function errorSignalWanted(protocol: 0 | 1, repetitions: number): boolean {
+  return protocol === 0 && repetitions > 0;
 }

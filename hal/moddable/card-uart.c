@@ -14,24 +14,30 @@
  *   its input is routed back to the UART's RX signal through the GPIO matrix. The receiver therefore
  *   hears every character we send (the echo); this file matches echoes against what it sent.
  * - No error signal generation: when a card character fails parity, T=0 requires the reader to pull
- *   I/O low at 10.5 ± 0.2 etu for 1 to 2 etu. The UART reports the parity error when it stores the
- *   byte, right after the stop bit sample at 10.5 etu; the interrupt handler then takes the pad from
- *   the UART (GPIO matrix → plain GPIO output low) and an alarm gives it back 1.5 etu later. During
- *   the pulse the UART's RX input is tied high so our own pulse is not received as a character. This
- *   only meets the ±0.2 etu window when the interrupt latency is small against the etu: the
- *   TypeScript side enables it only for etu ≥ 25 µs (F/D ≤ 100 at 4 MHz).
+ *   I/O low at 10.5 ± 0.2 etu for 1 to 2 etu (ISO 7816-3 §7.3). The UART reports the parity error
+ *   when it stores the byte, at the stop bit sample (10.5 etu); the interrupt handler then takes the
+ *   pad from the UART (GPIO matrix → plain GPIO output low) and an alarm gives it back so that the
+ *   pulse lasts 1.5 etu. During the pulse the UART's RX input is tied high so our own pulse is not
+ *   received as a character. The pulse starts one interrupt latency after 10.5 etu, so it is only
+ *   sent while that latency is within 0.2 etu: the latency is measured on every timer alarm (the
+ *   count when the handler runs minus the alarm value; the UART's interrupt goes through the same
+ *   interrupt matrix and CPU), from a first alarm right after opening. Where the latency is too long
+ *   for the rate, no error signal is sent at all — never one at the wrong time —, the parity error
+ *   goes upstream, and TypeScript is told once (kNoticeSignalOff) so that it can say so.
  * - No error signal detection: when the card pulls I/O low during our stop bits, the UART sees it at
  *   best as a framing or parity error on our echo, or as the start of an extra character. After each
- *   T=0 character the handler waits 1.5 etu after the echo and then looks at the echo's status and at
- *   the receiver state machine (busy = an error signal started a character): either means "repeat",
- *   and the same character is sent again once that spurious character has passed; otherwise the next
- *   character follows after the extra guard time N.
+ *   T=0 character the handler waits 1.5 etu after the echo and then looks at the echo's status, at
+ *   the receiver (busy, or a character in its FIFO: an error signal started a character) and at the
+ *   pad: any of them means "repeat", and the same character is sent again once that spurious
+ *   character has passed (ISO 7816-3 §7.3: at least 2 etu after the error signal); otherwise the next
+ *   character follows after the extra guard time N. The FIFO check keeps this right when interrupts
+ *   come late: the spurious character may be complete before the decision runs.
  * - Receive deadlines (WT, CWT, BWT) run on a general-purpose timer counting microseconds; the
  *   UART's own receive timeout only works while bytes stay in its FIFO, which this driver empties at
  *   once to timestamp them.
  * Limits: one character per interrupt is assumed when attributing a parity error to a byte, which
- * holds while the etu is long against the interrupt latency; at the highest rates the TypeScript
- * side turns the error signal off and a parity error simply becomes a protocol error upstream.
+ * holds while the etu is long against the interrupt latency; where it is not, the error signal is
+ * off anyway (see above) and a parity error simply becomes a protocol error upstream.
  */
 
 #include "xsmc.h"          /* first: xs.h defines __XS__, which xsHost.h needs to declare the message API */
@@ -61,6 +67,15 @@
 #define kErrorOverrun  0x02
 #define kErrorFraming  0x04
 #define kErrorTimeout  0x08
+/* Not an error: the T=0 error signal is off for this rate because the interrupt latency is too long. */
+#define kNoticeSignalOff 0x10
+
+/* The latency before any alarm has measured it. */
+#define kLatencyUnknown UINT32_MAX
+/* First alarm after opening, to measure the interrupt latency before the card sends anything. */
+#define kCalibrateAfterUs 10
+/* A post the XS task's queue refused (full) is tried again this much later. */
+#define kRetryPostUs 200
 
 /* What the single alarm of the timer is currently for (besides the receive deadline). */
 enum {
@@ -86,7 +101,11 @@ typedef struct CardUartRecord {
 	uint32_t etuNs;
 	uint8_t protocol;
 	uint8_t repetitions;
-	uint8_t errorSignal;
+	uint8_t errorSignal;     /* T=0 with repetitions: send the error signal when it can be in time */
+	uint8_t signalOffNoted;  /* kNoticeSignalOff was posted (once per open) */
+	uint8_t calibrating;     /* the first alarm, at calibrateAt, is still to come */
+	uint32_t latencyUs;      /* longest interrupt latency measured since opening (kLatencyUnknown first) */
+	uint64_t calibrateAt;
 	uint8_t detecting;       /* the next card character is TS: no parity check, choose the convention */
 	uint8_t convention;      /* 0 detecting, 1 direct, 2 inverse */
 	uint8_t extraGuardEtu;   /* N in etu beyond the 12 etu character, T=0 pacing */
@@ -116,6 +135,9 @@ typedef struct CardUartRecord {
 
 	volatile uint8_t errors;
 	volatile uint8_t posted;
+	uint8_t yield;           /* this handler posted to the XS task: switch to it on return */
+	uint8_t retrying;        /* a refused post is to be tried again at retryAt */
+	uint64_t retryAt;
 	volatile uint8_t freed;  /* transmit room was freed since the last delivery (onWritable) */
 	uint8_t closing;         /* closed while a delivery was queued: the delivery frees the record */
 } CardUartRecord, *CardUart;
@@ -136,13 +158,43 @@ static uint64_t IRAM_ATTR nowMicroseconds(CardUart uart)
 	return count;
 }
 
-/* Post at most one delivery at a time: the XS side drains everything pending when it runs. */
+static void IRAM_ATTR armAlarm(CardUart uart);
+
+/* Post at most one delivery at a time: the XS side drains everything pending when it runs. A post
+ * the queue refuses (full: xsHost.c returns -1) is tried again by an alarm, so that the last
+ * character of an answer is not left waiting for the next event. After a post the handler asks for
+ * a task switch, because xsHost.c's post does not, and the XS task would otherwise wait for the
+ * next tick (1 ms). */
 static void IRAM_ATTR postFromISR(CardUart uart, uint8_t error)
 {
 	uart->errors |= error;
-	if (!uart->posted) {
+	if (uart->posted)
+		return;
+	if (0 == modMessagePostToMachineFromISR(uart->the, cardUartDeliver, uart)) {
 		uart->posted = 1;
-		modMessagePostToMachineFromISR(uart->the, cardUartDeliver, uart);
+		uart->yield = 1;
+		uart->retrying = 0;
+	}
+	else if (!uart->retrying) {
+		uart->retrying = 1;
+		uart->retryAt = nowMicroseconds(uart) + kRetryPostUs;
+		armAlarm(uart);
+	}
+}
+
+/* The T=0 error signal can start within 10.5 ± 0.2 etu: the latency (measured in whole µs, so up
+ * to 1 µs more) is at most 0.2 etu. */
+static uint8_t IRAM_ATTR signalInTime(CardUart uart)
+{
+	return (kLatencyUnknown != uart->latencyUs) && ((uint64_t)(uart->latencyUs + 1) * 5000 <= uart->etuNs);
+}
+
+/* Tell TypeScript once that the error signal is off (it traces it). */
+static void IRAM_ATTR noteSignalOff(CardUart uart)
+{
+	if (uart->errorSignal && !uart->signalOffNoted) {
+		uart->signalOffNoted = 1;
+		postFromISR(uart, kNoticeSignalOff);
 	}
 }
 
@@ -156,6 +208,10 @@ static void IRAM_ATTR armAlarm(CardUart uart)
 		at = uart->actionAt;
 	if (uart->armed && (uart->deadlineAt < at))
 		at = uart->deadlineAt;
+	if (uart->calibrating && (uart->calibrateAt < at))
+		at = uart->calibrateAt;
+	if (uart->retrying && (uart->retryAt < at))
+		at = uart->retryAt;
 	if (UINT64_MAX == at) {
 		gptimer_set_alarm_action(uart->timer, NULL);
 		return;
@@ -228,13 +284,17 @@ static void IRAM_ATTR feedTransmitter(CardUart uart)
 		uart_ll_disable_intr_mask(uart->hw, UART_INTR_TXFIFO_EMPTY);
 }
 
-/* Pull I/O low (T=0 error signal, ISO 7816-3 §7.3) and stop the receiver from hearing it. */
+/* Pull I/O low (T=0 error signal, ISO 7816-3 §7.3) and stop the receiver from hearing it. The
+ * release alarm will run one latency late: it is set that much earlier, for a pulse of 1.5 etu. */
 static void IRAM_ATTR startErrorSignal(CardUart uart, uint64_t now)
 {
+	uint64_t width = ((uint64_t)uart->etuNs * 3 / 2 + 500) / 1000;
+	uint64_t minimum = etuToMicroseconds(uart, 1);
 	gpio_ll_set_level(&GPIO, uart->pin, 0);
 	esp_rom_gpio_connect_out_signal(uart->pin, SIG_GPIO_OUT_IDX, false, false);
 	esp_rom_gpio_connect_in_signal(GPIO_MATRIX_CONST_ONE_INPUT, UART_PERIPH_SIGNAL(uart->port, SOC_UART_PERIPH_SIGNAL_RX), false);
-	schedule(uart, kActionRelease, now + (etuToMicroseconds(uart, 3) / 2));
+	width = (width > uart->latencyUs + minimum) ? width - uart->latencyUs : minimum;
+	schedule(uart, kActionRelease, now + width);
 }
 
 static void IRAM_ATTR endErrorSignal(CardUart uart)
@@ -263,9 +323,12 @@ static void IRAM_ATTR receiveCharacter(CardUart uart, uint8_t byte, uint32_t sta
 			uart->convention = 1;
 	}
 	else if (parityError && (0 == uart->protocol) && uart->errorSignal && (uart->rxRepeats < uart->repetitions)) {
-		uart->rxRepeats++;
-		startErrorSignal(uart, now);
-		return;
+		if (signalInTime(uart)) {
+			uart->rxRepeats++;
+			startErrorSignal(uart, now);
+			return;
+		}
+		noteSignalOff(uart);
 	}
 
 	noteEdge(uart, now, uart->nextEtu);
@@ -320,9 +383,11 @@ static void IRAM_ATTR uartInterrupt(void *refcon)
 	CardUart uart = refcon;
 	uint32_t status = uart_ll_get_intsts_mask(uart->hw);
 	uint64_t now = nowMicroseconds(uart);
+	uint8_t yield;
 
 	uart_ll_clr_intsts_mask(uart->hw, status);
 	portENTER_CRITICAL_ISR(&uart->lock);
+	uart->yield = 0;
 
 	if (status & UART_INTR_RXFIFO_OVF)
 		postFromISR(uart, kErrorOverrun);
@@ -341,13 +406,18 @@ static void IRAM_ATTR uartInterrupt(void *refcon)
 	if (status & UART_INTR_TXFIFO_EMPTY)
 		feedTransmitter(uart);
 
+	yield = uart->yield;
 	portEXIT_CRITICAL_ISR(&uart->lock);
+	if (yield)
+		portYIELD_FROM_ISR();
 }
 
 static void IRAM_ATTR decide(CardUart uart, uint64_t now)
 {
-	/* A busy receiver after our stop bits means the card's error signal started a character. */
-	uint8_t signalled = uart->echoError || (0 != uart->hw->fsm_status.st_urx_out) || (0 == gpio_ll_get_level(&GPIO, uart->pin));
+	/* A busy receiver after our stop bits, or a character it already stored, means the card's error
+	 * signal started a character; a low pad is the signal itself. */
+	uint8_t signalled = uart->echoError || (0 != uart->hw->fsm_status.st_urx_out) ||
+		(0 != uart_ll_get_rxfifo_len(uart->hw)) || (0 == gpio_ll_get_level(&GPIO, uart->pin));
 
 	if (signalled && (uart->txRepeats < uart->repetitions)) {
 		uart->txRepeats++;
@@ -375,9 +445,19 @@ static bool IRAM_ATTR timerAlarm(gptimer_handle_t timer, const gptimer_alarm_eve
 {
 	CardUart uart = refcon;
 	uint64_t now = event->count_value;
+	uint32_t latency = (event->count_value > event->alarm_value) ? (uint32_t)(event->count_value - event->alarm_value) : 0;
+	uint8_t yield;
 	(void)timer;
 
 	portENTER_CRITICAL_ISR(&uart->lock);
+	uart->yield = 0;
+	if ((kLatencyUnknown == uart->latencyUs) || (latency > uart->latencyUs))
+		uart->latencyUs = latency;
+	if (uart->calibrating && (uart->calibrateAt <= now)) {
+		uart->calibrating = 0;
+		if (!signalInTime(uart))
+			noteSignalOff(uart);
+	}
 	if ((uart->action != kActionNone) && (uart->actionAt <= now)) {
 		uint8_t action = uart->action;
 		uart->action = kActionNone;
@@ -401,9 +481,14 @@ static bool IRAM_ATTR timerAlarm(gptimer_handle_t timer, const gptimer_alarm_eve
 		uart->armed = 0;
 		postFromISR(uart, kErrorTimeout);
 	}
+	if (uart->retrying && (uart->retryAt <= now)) {
+		uart->retrying = 0;
+		postFromISR(uart, 0);
+	}
 	armAlarm(uart);
+	yield = uart->yield;
 	portEXIT_CRITICAL_ISR(&uart->lock);
-	return false;
+	return yield;      /* true: ESP-IDF's GPTimer ISR switches to the XS task on return */
 }
 
 /* Runs in the XS task: hand everything pending to TypeScript in one call. */
@@ -502,7 +587,8 @@ void xs_carduart(xsMachine *the)
 	uart->protocol = (uint8_t)xsmcToInteger(xsArg(6));
 	uart->turnaroundEtu = (0 == uart->protocol) ? 16 : 22;
 	uart->repetitions = (uint8_t)xsmcToInteger(xsArg(7));
-	uart->errorSignal = xsmcTest(xsArg(8)) ? 1 : 0;
+	uart->errorSignal = (xsmcTest(xsArg(8)) && (0 == uart->protocol) && uart->repetitions) ? 1 : 0;
+	uart->latencyUs = kLatencyUnknown;
 	uart->detecting = (0 == convention) ? 1 : 0;
 	uart->convention = (uint8_t)convention;
 	portMUX_INITIALIZE(&uart->lock);
@@ -539,6 +625,9 @@ void xs_carduart(xsMachine *the)
 		(ESP_OK != gptimer_enable(uart->timer)) ||
 		(ESP_OK != gptimer_start(uart->timer)))
 		xsUnknownError("timer failed");
+	uart->calibrating = 1;
+	uart->calibrateAt = nowMicroseconds(uart) + kCalibrateAfterUs;
+	armAlarm(uart);
 
 	uart_ll_rxfifo_rst(uart->hw);
 	uart_ll_txfifo_rst(uart->hw);
@@ -605,6 +694,13 @@ void xs_carduart_get_writable(xsMachine *the)
 {
 	CardUart uart = cardUartOpen(the);
 	xsmcSetInteger(xsResult, (kTxSize - 1) - (uint16_t)(uart->txHead - uart->echoTail));
+}
+
+/* The longest interrupt latency measured since opening, in µs (-1 before the first alarm). */
+void xs_carduart_get_latency(xsMachine *the)
+{
+	CardUart uart = cardUartOpen(the);
+	xsmcSetInteger(xsResult, (kLatencyUnknown == uart->latencyUs) ? -1 : (int32_t)uart->latencyUs);
 }
 
 /* 0 while TS is awaited, then 1 direct or 2 inverse (see receiveCharacter). */

@@ -14,8 +14,10 @@
 import type {
   CardCharError, CardUart, CardUartCapabilities, CardUartConstructor, CardUartOptions, Convention,
 } from '../interfaces/card-uart.js';
+import { TraceCategory } from '../common/trace.js';
+import type { Trace } from '../interfaces/trace.js';
 import type { CardUartLine, CardUartPins } from './board.js';
-import { cardUartCapabilities, errorSignalPossible, framing, inverseCoding, MAX_BAUD } from './card-line.js';
+import { cardUartCapabilities, errorSignalWanted, framing, inverseCoding, MAX_BAUD } from './card-line.js';
 
 /** card-uart.c counts deadline etu in 32 bits; longer ones (none in ISO 7816-3) are clamped. */
 const MAX_DEADLINE_ETU = 0xffff_ffff;
@@ -26,6 +28,8 @@ const ERROR_BITS: readonly (readonly [number, CardCharError])[] = Object.freeze(
   Object.freeze([0x04, 'framing'] as const),
   Object.freeze([0x08, 'timeout'] as const),
 ]);
+/** card-uart.c kNoticeSignalOff: the T=0 error signal is off, the interrupt latency being too long for the rate. */
+const NOTICE_SIGNAL_OFF = 0x10;
 
 const CONVENTION_CODE = Object.freeze({ detect: 0, direct: 1, inverse: 2 } as const);
 const CONVENTIONS: readonly (Convention | 'detect')[] = Object.freeze(['detect', 'direct', 'inverse'] as const);
@@ -58,6 +62,10 @@ class CardUartPort extends Native('xs_carduart_destructor') {
   get convention(): number {
     return native('xs_carduart_get_convention').call(this) as number;
   }
+  /** The longest interrupt latency measured since opening, µs (-1: none yet). */
+  get latency(): number {
+    return native('xs_carduart_get_latency').call(this) as number;
+  }
   setDeadlines(firstEtu: number, nextEtu: number): void {
     native('xs_carduart_set_deadlines').call(this, firstEtu, nextEtu);
   }
@@ -75,10 +83,12 @@ export class Esp32CardUart implements CardUart {
 
   readonly #port: CardUartPort;
   readonly #options: CardUartOptions;
+  readonly #trace: Trace | undefined;
+  readonly #etuNs: number;
   #inverse: boolean;
   #closed = false;
 
-  constructor(options: CardUartOptions, line: CardUartPins) {
+  constructor(options: CardUartOptions, line: CardUartPins, trace?: Trace) {
     const { clockHz, F, D, N, protocol, repetitions, convention } = options;
     if (!(clockHz > 0) || !(F > 0) || !(D > 0)) throw new RangeError('invalid rate');
     checkInteger('N', N, 0, 255);
@@ -88,9 +98,11 @@ export class Esp32CardUart implements CardUart {
     if (baud > MAX_BAUD) throw new RangeError('rate above the UART limit');
     const etuNs = (F * 1e9) / (D * clockHz);
     const { stopBits, extraGuardEtu } = framing(N, protocol);
-    const errorSignal = errorSignalPossible(protocol, repetitions, etuNs);
+    const errorSignal = errorSignalWanted(protocol, repetitions);
 
     this.#options = options;
+    this.#trace = trace;
+    this.#etuNs = etuNs;
     this.#inverse = convention === 'inverse';
     this.#port = new CardUartPort(
       line.port, line.data, Math.round(baud), etuNs, stopBits, extraGuardEtu, protocol, repetitions, errorSignal,
@@ -101,12 +113,21 @@ export class Esp32CardUart implements CardUart {
   /** Called by card-uart.c from the XS task; errors go first so a T=1 block is known bad before it ends. */
   #deliver(readable: number, writable: number, errors: number): void {
     const { onError, onReadable, onWritable } = this.#options;
+    if (errors & NOTICE_SIGNAL_OFF) this.#signalOff();
     for (let i = 0; i < ERROR_BITS.length; i++) {
       if (this.#closed) return;
       if (errors & ERROR_BITS[i][0]) onError?.(ERROR_BITS[i][1]);
     }
     if (!this.#closed && readable > 0) onReadable?.(readable);
     if (!this.#closed && writable > 0) onWritable?.(writable);
+  }
+
+  /** ISO 7816-3 §7.3 asks for the signal at 10.5 ± 0.2 etu; past that, none is better than a late one. */
+  #signalOff(): void {
+    const trace = this.#trace;
+    if (trace === undefined || this.#closed || (trace.mask & TraceCategory.DRIVER) === 0) return;
+    const etuUs = Math.round(this.#etuNs / 100) / 10;
+    trace.log(TraceCategory.DRIVER, `T=0 error signal off at ${etuUs} µs/etu: interrupt latency ${this.#port.latency} µs exceeds 0.2 etu (ISO 7816-3 §7.3), parity errors are reported without repetition`);
   }
 
   get convention(): Convention | 'detect' {
@@ -151,14 +172,17 @@ export class Esp32CardUart implements CardUart {
   }
 }
 
-/** The board's CardUart constructor: the session opens it with rates only, the board adds the line. */
-export function cardUartFor(line: CardUartLine): CardUartConstructor {
+/**
+ * The board's CardUart constructor: the session opens it with rates only, the board adds the line
+ * (and the trace, where the driver says what it cannot do at a rate).
+ */
+export function cardUartFor(line: CardUartLine, trace?: Trace): CardUartConstructor {
   const pins: CardUartPins = Object.freeze({ port: line.port, data: line.data });
   const Base = line.io;
   return class BoardCardUart extends Base {
     static override readonly capabilities = Base.capabilities;
     constructor(options: CardUartOptions) {
-      super(options, pins);
+      super(options, pins, trace);
     }
   };
 }

@@ -19,6 +19,7 @@ const BENCHES: readonly BenchSource[] = [
   { name: 'xs', module: './xs-bench.js', exportName: 'benchXs' },
   { name: 'firmware', module: './firmware-cost.js', exportName: 'benchFirmware' },
   { name: 'startup', module: './startup-bench.js', exportName: 'benchStartup' },
+  { name: 'esp32s3', module: './esp32s3-bench.js', exportName: 'benchEsp32s3' },
 ];
 
 type Outcome =

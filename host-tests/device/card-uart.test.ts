@@ -6,12 +6,13 @@
 import test from 'ava';
 import type { CardCharError, CardUartCapabilities, CardUartConstructor, CardUartOptions } from '../../hal/interfaces/card-uart.js';
 import type { CardUartLine } from '../../hal/moddable/board.js';
+import type { Trace } from '../../hal/interfaces/trace.js';
 import { inverseCoding } from '../../hal/moddable/card-line.js';
 import { loadDeviceModule, natives } from './xs-natives.js';
 
 interface CardUartModule {
   Esp32CardUart: CardUartLine['io'];
-  cardUartFor(line: CardUartLine): CardUartConstructor;
+  cardUartFor(line: CardUartLine, trace?: Trace): CardUartConstructor;
 }
 
 type Deliver = (readable: number, writable: number, errors: number) => void;
@@ -22,6 +23,7 @@ class FakeRecord {
   tx: number[] = [];
   room = 3;
   convention = 0;
+  latency = -1;
   deadlines: [number, number][] = [];
   flushes = 0;
   closed = 0;
@@ -48,15 +50,16 @@ natives({
   },
   xs_carduart_get_writable: (self) => recordOf(self).room - recordOf(self).tx.length,
   xs_carduart_get_convention: (self) => recordOf(self).convention,
+  xs_carduart_get_latency: (self) => recordOf(self).latency,
   xs_carduart_set_deadlines: (self, first, next_) => void recordOf(self).deadlines.push([first as number, next_ as number]),
   xs_carduart_flush: (self) => void recordOf(self).flushes++,
   xs_carduart_close: (self) => void recordOf(self).closed++,
 });
 
-async function open(options: Partial<CardUartOptions> = {}) {
+async function open(options: Partial<CardUartOptions> = {}, trace?: Trace) {
   const record = new FakeRecord();
   const module = await loadDeviceModule<CardUartModule>('card-uart');
-  const Uart = module.cardUartFor({ io: module.Esp32CardUart, port: 1, data: 4 });
+  const Uart = module.cardUartFor({ io: module.Esp32CardUart, port: 1, data: 4 }, trace);
   const events: string[] = [];
   next = record;
   const uart = new Uart({
@@ -79,9 +82,21 @@ test('§8.3 T=1 with N = 255: 11 etu characters (one stop bit), no error signal'
   t.deepEqual(record.args.slice(2, 10), [43011, 23250, 1, 0, 1, 4, false, 1]);
 });
 
-test('§7.3 T=0 above the error-signal limit (etu < 25 µs): parity errors are reported, not signalled', async (t) => {
-  const { record } = await open({ D: 8 });
-  t.is(record.args[8], false);
+test('§7.3 the error signal is asked for at every T=0 rate with repetition: whether it can be in time, the C driver measures', async (t) => {
+  t.is((await open({ D: 8 })).record.args[8], true);
+  t.is((await open({ repetitions: 0 })).record.args[8], false);
+});
+
+test('§7.3 the driver\'s notice that the error signal is off becomes one DRIVER trace line with the latency, not an error', async (t) => {
+  const lines: string[] = [];
+  const trace: Trace = { mask: 0x08, log: (_category, text) => void lines.push(text) };
+  const { record, events } = await open({ D: 32 }, trace);
+  record.latency = 12;
+  record.deliver(1, 0, 0x10 | 0x01);
+  t.deepEqual(events, ['error parity', 'readable 1']);
+  t.deepEqual(lines, ['T=0 error signal off at 2.9 µs/etu: interrupt latency 12 µs exceeds 0.2 etu (ISO 7816-3 §7.3), parity errors are reported without repetition']);
+  const quiet = await open({ D: 32 });
+  t.notThrows(() => quiet.record.deliver(0, 0, 0x10), 'no trace: nothing said');
 });
 
 test('a rate beyond the UART\'s advertised limit is refused, and the limit is on the bound constructor', async (t) => {

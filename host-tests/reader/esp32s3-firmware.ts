@@ -16,16 +16,28 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { CardContactsConstructor } from '../../hal/interfaces/card-contacts.js';
+import type { CardUartConstructor } from '../../hal/interfaces/card-uart.js';
+import type { Scheduler } from '../../hal/interfaces/scheduler.js';
+import type { Trace } from '../../hal/interfaces/trace.js';
 import { projectRoot } from '../../hal/sim/esp32s3/build.js';
 
 import { ESP32S3_BOARDS, type Esp32s3BoardName } from './board-names.js';
 
 export type { Esp32s3BoardName } from './board-names.js';
 
-/** What the bundle's function returns: main() and the provider's `device`. */
+/**
+ * What the bundle's function returns: main() and the provider's `device`, and the drivers main.ts
+ * binds (for rigs that drive one of them directly, as host-tests/sim/helpers.ts does on the sim board).
+ */
 export interface Firmware {
   main(): void;
   readonly device: unknown;
+  readonly drivers: {
+    cardContactsFor(board: unknown, scheduler: unknown): CardContactsConstructor;
+    cardUartFor(line: unknown, trace?: Trace): CardUartConstructor;
+    readonly Esp32Scheduler: new () => Scheduler;
+  };
 }
 
 export type FirmwareFactory = (platform: unknown, Native: unknown, native: unknown, trace: unknown) => Firmware;
@@ -82,6 +94,10 @@ async function bundle(root: string, board: Esp32s3BoardName, dir: string, module
     entry: [
       `export { default as main } from ${JSON.stringify(join(root, 'firmware/main.ts'))};`,
       `export { default as device } from ${JSON.stringify(provider)};`,
+      `import { cardContactsFor } from ${JSON.stringify(join(root, 'hal/moddable/card-contacts.ts'))};`,
+      `import { cardUartFor } from ${JSON.stringify(join(root, 'hal/moddable/card-uart.ts'))};`,
+      `import { Esp32Scheduler } from ${JSON.stringify(join(root, 'hal/moddable/scheduler.ts'))};`,
+      'export const drivers = Object.freeze({ cardContactsFor, cardUartFor, Esp32Scheduler });',
     ].join('\n'),
   };
   const startedMs = Date.now();

@@ -17,7 +17,7 @@ import type { SimUsbHost } from '../../hal/sim/usb-device.js';
 import { Esp32s3Board, type Esp32s3BoardOptions, type Esp32s3Socket } from '../../hal/sim/esp32s3/board.js';
 import { projectRoot } from '../../hal/sim/esp32s3/build.js';
 import type { InterfaceChipPins } from '../../hal/sim/esp32s3/tda8035.js';
-import { loadFirmware, type Esp32s3BoardName, type FirmwareFactory } from './esp32s3-firmware.js';
+import { loadFirmware, type Esp32s3BoardName, type Firmware, type FirmwareFactory } from './esp32s3-firmware.js';
 import { recordSlotApdus } from './pcap-slot.js';
 
 export interface Esp32s3ReaderOptions extends Esp32s3BoardOptions {
@@ -83,33 +83,48 @@ function chipPins(socket: ProviderSocket): InterfaceChipPins {
   };
 }
 
-/** A reader on a new virtual board (after prepareEsp32s3(name)). */
-export function createEsp32s3Reader(name: Esp32s3BoardName, options: Esp32s3ReaderOptions = {}): Esp32s3Reader {
+/** A new virtual board with the firmware evaluated for it and its sockets wired, main() not run yet. */
+export interface Esp32s3Firmware {
+  readonly board: Esp32s3Board;
+  readonly firmware: Firmware;
+  /** The provider's sockets, in slot order (what the drivers are bound to). */
+  readonly providerSockets: readonly unknown[];
+  readonly sockets: readonly Esp32s3Socket[];
+}
+
+/** The board and firmware of `name` (after prepareEsp32s3(name)); `slotCreated` sees every slot main() creates. */
+export function loadEsp32s3(name: Esp32s3BoardName, options: Esp32s3ReaderOptions = {}, slotCreated: (slot: Slot) => Slot = (slot) => slot): Esp32s3Firmware {
   const factory = factories.get(name);
-  if (factory === undefined) throw new Error(`createEsp32s3Reader: await prepareEsp32s3('${name}') first`);
+  if (factory === undefined) throw new Error(`await prepareEsp32s3('${name}') first`);
   const board = new Esp32s3Board(options);
-  const { chip, scheduler } = board;
-  const slots: Slot[] = [];
-  const platform = {
-    ...chip.platform,
-    config: Object.freeze({ ...manifestConfig(), ...options.config }),
-    slotCreated: (created: Slot): Slot => {
-      const slot = options.contacts && slots.length === 0 ? recordSlotApdus(created, options.contacts, scheduler as Scheduler) : created;
-      slots.push(slot);
-      return slot;
-    },
-  };
+  const { chip } = board;
+  const platform = { ...chip.platform, config: Object.freeze({ ...manifestConfig(), ...options.config }), slotCreated };
   const firmware = factory(platform, chip.platform.Native, chip.platform.native, chip.platform.trace);
   const device = firmware.device as { card: ProviderSocket; cards?: readonly ProviderSocket[] };
-  const sockets = board.wire((device.cards ?? [device.card]).map(chipPins));
+  const providerSockets = device.cards ?? [device.card];
+  const sockets = board.wire(providerSockets.map(chipPins));
   (options.cards ?? []).forEach((card, i) => {
     if (card) sockets[i]?.insert(card);
   });
+  return { board, firmware, providerSockets, sockets };
+}
+
+/** A reader on a new virtual board (after prepareEsp32s3(name)). */
+export function createEsp32s3Reader(name: Esp32s3BoardName, options: Esp32s3ReaderOptions = {}): Esp32s3Reader {
+  const slots: Slot[] = [];
+  let scheduler: VirtualScheduler | undefined;
+  const { board, firmware, sockets } = loadEsp32s3(name, options, (created) => {
+    const slot = options.contacts && slots.length === 0 ? recordSlotApdus(created, options.contacts, scheduler as Scheduler) : created;
+    slots.push(slot);
+    return slot;
+  });
+  const { chip } = board;
+  scheduler = board.scheduler;
   firmware.main();
   chip.critical.check('firmware/main.ts');
   if (slots.length !== sockets.length) throw new Error(`firmware/main.ts created ${slots.length} slots for ${sockets.length} sockets`);
   return {
-    board: { name, scheduler, sim: sockets[0], sockets, esp32s3: board },
+    board: { name, scheduler: board.scheduler, sim: sockets[0], sockets, esp32s3: board },
     slot: slots[0],
     slots: Object.freeze(slots),
     usb: {

@@ -64,9 +64,10 @@ function tool(name: string): string {
 
 /**
  * The board's WebAssembly for `imports` (the names of the functions the models provide), building
- * it if the cache has none for these inputs.
+ * it if the cache (build/esp32s3-sim, or `cacheDir`: an empty one measures a build) has none for
+ * these inputs.
  */
-export function buildBoard(root: string, imports: readonly string[]): BuiltBoard {
+export function buildBoard(root: string, imports: readonly string[], cacheDir = join(root, 'build/esp32s3-sim')): BuiltBoard {
   const xsIncludes = join(root, 'node_modules/@agoric/xsnap/moddable/xs/includes');
   if (!existsSync(join(xsIncludes, 'xsmc.h'))) throw new Error('the virtual ESP32-S3 board needs the XS headers of @agoric/xsnap (npm ci)');
   const clang = tool('clang');
@@ -84,7 +85,7 @@ export function buildBoard(root: string, imports: readonly string[]): BuiltBoard
   for (const file of inputs) hash.update(`${file}\0`).update(readFileSync(join(root, file)));
   for (const file of ['xs.h', 'xsmc.h']) hash.update(readFileSync(join(xsIncludes, file)));
   const key = hash.digest('hex').slice(0, 24);
-  const dir = join(root, 'build/esp32s3-sim');
+  const dir = cacheDir;
   const path = join(dir, `board-${key}.wasm`);
   if (existsSync(path)) return { path, bytes: readFileSync(path), compiled: false, buildMs: 0 };
 

@@ -25,7 +25,10 @@ import { XsHost } from './xs-host.js';
 export interface Esp32s3Options {
   /** ns from an interrupt source asserting to its handler running (default 2 µs). */
   interruptLatencyNs?: number;
-  /** ns from a message posted to the XS task to its delivery when the task is idle (default 20 µs). */
+  /**
+   * ns from the XS task being switched to (a message posted from a task, or from an interrupt handler
+   * that yields; otherwise at the next 1 ms tick) to its delivery (default 20 µs).
+   */
   xsLatencyNs?: number;
   /** ns from a bus event or usbd_defer_func to the TinyUSB task running it (default 10 µs). */
   usbLatencyNs?: number;
@@ -63,19 +66,30 @@ export class Esp32s3 {
     readonly PWM: ReturnType<typeof pwmClass>;
   };
   #uartHw: number[] = [];
+  /** _frxt_setup_switch was called by the interrupt handler running. */
+  #switchRequested = false;
 
   constructor(scheduler: VirtualScheduler, options: Esp32s3Options = {}) {
     this.scheduler = scheduler;
     const wasm = (): Wasm => this.wasm;
     this.intc = new InterruptController(scheduler, options.interruptLatencyNs ?? 2000);
-    this.intc.onHandlerReturn = (source) => this.critical.check(`interrupt handler (source ${source})`);
+    this.intc.onHandlerReturn = (source) => {
+      this.critical.check(`interrupt handler (source ${source})`);
+      // portYIELD_FROM_ISR during the handler: the ready tasks run now, not at the next tick.
+      if (this.#switchRequested) {
+        this.#switchRequested = false;
+        this.usbTask.wake();
+        this.xsTask.wake();
+      }
+    };
     this.gpio = new GpioMatrix(() => scheduler.now());
     this.uarts = [0, 1, 2].map((port) => new Esp32s3Uart(port, scheduler, this.gpio, this.intc, (rx, tx) => {
       const at = this.wasm ? this.#fsmAddress(port) : 0;
       if (at) this.wasm.setU32(at, (rx & 0xf) | ((tx & 0xf) << 4));
     }));
+    // ESP-IDF's GPTimer ISR yields when on_alarm returns true ("a high priority task was woken").
     this.timers = new GpTimerGroup(scheduler, this.intc, (callback, handle, count, alarm, context) => {
-      this.wasm.call('sim_call_alarm', callback, handle, count, alarm, context);
+      if (this.wasm.call('sim_call_alarm', callback, handle, count, alarm, context)) this.#switchRequested = true;
     });
     this.xsTask = new SimTask('XS', scheduler, options.xsLatencyNs ?? 20_000, () => this.critical.check('XS task'));
     this.xsQueue = new XsMessageQueue(this.xsTask);
@@ -138,6 +152,9 @@ export class Esp32s3 {
       // FreeRTOS (portmacro.h) and esp_timer.
       xPortEnterCriticalTimeout: () => this.critical.enter(),
       vPortExitCritical: () => this.critical.exit(),
+      _frxt_setup_switch: () => {
+        this.#switchRequested = true;
+      },
       esp_timer_get_time: () => BigInt(Math.floor(this.scheduler.now() / 1000)),
 
       // The UART driver (esp_driver_uart) and LL layer (hal/uart_ll.h).
