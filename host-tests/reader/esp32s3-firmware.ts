@@ -69,7 +69,9 @@ async function load(board: Esp32s3BoardName): Promise<FirmwareFactory> {
   const inputsPath = join(dir, `firmware-${board}.json`);
   const sources = existsSync(join(root, 'firmware/main.ts'));
   if (sources && stale(root, inputsPath, modulePath)) await bundle(root, board, dir, modulePath, inputsPath);
-  if (!existsSync(modulePath)) throw new Error(`the firmware of the virtual ${board} board is not built (${modulePath})`);
+  if (!existsSync(modulePath)) {
+    throw new Error(`the virtual ${board} board runs the repository's firmware and C sources, which this installation does not have: run it from a clone of the repository (npm ci; clang and lld)`);
+  }
   const module = (await import(`${pathToFileURL(modulePath).href}?t=${statSync(modulePath).mtimeMs}`)) as { default: FirmwareFactory };
   return module.default;
 }
