@@ -18,7 +18,7 @@ const dir = mkdtempSync(join(tmpdir(), 'ccid-args-'));
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 
 test('sim options: every option, --name=value, repeated --apdu in order, defaults', (t) => {
-  t.deepEqual(parseSimArgs([]), { card: null, cards: [], slots: 1, apdus: [], json: false, trace: false, vcd: null, pcap: null, seed: 1, help: false });
+  t.deepEqual(parseSimArgs([]), { card: null, cards: [], slots: 1, apdus: [], json: false, trace: false, vcd: null, pcap: null, seed: 1, board: 'sim', help: false });
   t.like(parseSimArgs(['--card', 't1', '--apdu', '00 a4 00 0c', '--apdu=3F:00', '--json', '--trace', '--vcd', 'l.vcd', '--pcap=u.pcap', '--seed', '7']), {
     card: 't1', apdus: [Uint8Array.of(0x00, 0xa4, 0x00, 0x0c), Uint8Array.of(0x3f, 0x00)], json: true, trace: true, vcd: 'l.vcd', pcap: 'u.pcap', seed: 7, help: false,
   });
