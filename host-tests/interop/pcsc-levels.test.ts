@@ -4,7 +4,7 @@
  * one whole short APDU and libccid refuses an extended one.
  */
 import test from 'ava';
-import { startPcsc } from './pcscd.js';
+import { interopTimeout, startPcsc } from './pcscd.js';
 import { pyscard } from './pyscard.js';
 import { tsharkFields } from './tshark.js';
 
@@ -29,6 +29,7 @@ async function xfrBlocks(pcap: string): Promise<{ command: string; reply: string
 }
 
 test.serial('TPDU level: libccid negotiates (PPS for TA1) and runs T=1 itself (S(IFS), I-blocks, chained response acknowledged by R-blocks)', async (t) => {
+  interopTimeout(t);
   const env = await startPcsc({ card: 't1', pcap: true, serveArgs: ['--level', 'tpdu'] });
   try {
     t.deepEqual((await pyscard(env, APDUS, 'T1')).trim().split('\n'), ANSWERS);
@@ -51,6 +52,7 @@ test.serial('TPDU level: libccid negotiates (PPS for TA1) and runs T=1 itself (S
 });
 
 test.serial('short APDU level: one whole APDU per XfrBlock; an extended APDU is refused by libccid', async (t) => {
+  interopTimeout(t);
   const env = await startPcsc({ card: 't1', pcap: true, serveArgs: ['--level', 'short'] });
   try {
     const out = await pyscard(env, `${APDUS}

@@ -9,17 +9,19 @@
  */
 import test from 'ava';
 import { testIdentity } from '../../hal/sim/cards/usim-files.js';
-import { READER_NAME, startPcsc, type PcscEnv } from './pcscd.js';
+import { interopTimeout, READER_NAME, startPcsc, type PcscEnv } from './pcscd.js';
 import { tsharkFields } from './tshark.js';
 
 const SEED = 11;
 let env: PcscEnv;
 
-test.before(async () => {
+test.before(async (t) => {
+  interopTimeout(t);
   env = await startPcsc({ pcap: true, serveArgs: ['--slots', '2', '--card', 'usim', '--card', 't1', '--seed', String(SEED)] });
 });
 
-test.after.always(async () => {
+test.after.always(async (t) => {
+  interopTimeout(t);
   await env?.close();
 });
 
@@ -30,6 +32,7 @@ async function python(script: string): Promise<string> {
 }
 
 test.serial('pcscd lists one reader per slot: "CCID Reader Sim 00 00" and "… 00 01", each with its card\'s ATR', async (t) => {
+  interopTimeout(t);
   const out = await python(`
 from smartcard.System import readers
 for r in readers():
@@ -46,6 +49,7 @@ for r in readers():
 });
 
 test.serial('two threads, one per slot, exchange APDUs at the same time: every answer is right, and the exchanges overlap', async (t) => {
+  interopTimeout(t);
   const out = await python(`
 import threading, time
 from smartcard.System import readers
@@ -95,6 +99,7 @@ print('t1', len(results[1][1]), all(len(x) == 36 and x.endswith('9000') for x in
 });
 
 test.serial('pySim-style reads of the usim through pcscd: ICCID and IMSI in class A0 (9Fxx) and class 00 (61xx, FCP), decoded in Python', async (t) => {
+  interopTimeout(t);
   const out = await python(`
 from smartcard.System import readers
 c = readers()[0].createConnection()

@@ -4,21 +4,24 @@
  * capture of it all decodes in tshark. One pcscd for the whole file (serial tests).
  */
 import test from 'ava';
-import { READER_NAME, startPcsc, type PcscEnv } from './pcscd.js';
+import { interopTimeout, READER_NAME, startPcsc, type PcscEnv } from './pcscd.js';
 import { pyscard } from './pyscard.js';
 import { tsharkFields, tsharkProblems } from './tshark.js';
 
 let env: PcscEnv;
 
-test.before(async () => {
+test.before(async (t) => {
+  interopTimeout(t);
   env = await startPcsc({ card: 't0-pps-fast', pcap: true });
 });
 
-test.after.always(async () => {
+test.after.always(async (t) => {
+  interopTimeout(t);
   await env?.close();
 });
 
 test.serial('the reader is listed by pcsc_scan and opensc-tool', async (t) => {
+  interopTimeout(t);
   const scan = await env.run('pcsc_scan', ['-r']);
   t.regex(scan.stdout, new RegExp(READER_NAME), scan.stdout + scan.stderr);
   const opensc = await env.run('opensc-tool', ['-l']);
@@ -26,6 +29,7 @@ test.serial('the reader is listed by pcsc_scan and opensc-tool', async (t) => {
 });
 
 test.serial('the ATR is reported by pyscard and opensc-tool', async (t) => {
+  interopTimeout(t);
   const out = await pyscard(env, 'print(atr)');
   t.is(out.trim(), '3B959640F00F100A096A');
   const opensc = await env.run('opensc-tool', ['-r', '0', '-a']);
@@ -33,6 +37,7 @@ test.serial('the ATR is reported by pyscard and opensc-tool', async (t) => {
 });
 
 test.serial('T=0 APDUs through pyscard: SELECT, READ BINARY, an unknown INS', async (t) => {
+  interopTimeout(t);
   const out = await pyscard(env, `
 print(tx('00A4000C023F00'))
 print(tx('00A4000C022F00'))
@@ -43,6 +48,7 @@ print(tx('00FF000000'))
 });
 
 test.serial('removal and insertion through the control socket are seen by pcsc_scan', async (t) => {
+  interopTimeout(t);
   const scan = env.start('pcsc_scan', ['-n']);
   await scan.waitFor(/Card inserted/, 20_000);
   t.regex(await env.control('remove'), /^ok/);
@@ -57,6 +63,7 @@ test.serial('removal and insertion through the control socket are seen by pcsc_s
 });
 
 test.serial('tshark decodes the capture of this session: no malformed frame, lengths and sequence numbers consistent', async (t) => {
+  interopTimeout(t);
   const decode = ['-d', 'usbccid.subdissector,iso7816'];
   t.deepEqual(await tsharkProblems(env.pcap, decode), []);
   const rows = await tsharkFields(env.pcap, 'usbccid', ['frame.number', 'usbccid.bMessageType', 'usbccid.dwLength', 'usbccid.bSeq', 'usb.data_len', 'usb.endpoint_address.direction'], decode);

@@ -3,21 +3,24 @@
  * command APDU and a 4 KB response APDU carried by CCID chaining (wLevelParameter / bChainParameter).
  */
 import test from 'ava';
-import { startPcsc, type PcscEnv } from './pcscd.js';
+import { interopTimeout, startPcsc, type PcscEnv } from './pcscd.js';
 import { pyscard } from './pyscard.js';
 import { tsharkFields, tsharkProblems } from './tshark.js';
 
 let env: PcscEnv;
 
-test.before(async () => {
+test.before(async (t) => {
+  interopTimeout(t);
   env = await startPcsc({ card: 't1', pcap: true });
 });
 
-test.after.always(async () => {
+test.after.always(async (t) => {
+  interopTimeout(t);
   await env?.close();
 });
 
 test.serial('T=1 APDUs through pyscard', async (t) => {
+  interopTimeout(t);
   const out = await pyscard(env, `
 print(atr)
 print(tx('00A4000C023F00'))
@@ -29,6 +32,7 @@ print(tx('0084000008')[-4:])
 });
 
 test.serial('a 4 KB extended APDU round trip: UPDATE BINARY with 4096 bytes, READ BINARY of 4096 bytes', async (t) => {
+  interopTimeout(t);
   const out = await pyscard(env, `
 data = bytes((i * 7 + 3) & 0xFF for i in range(4096))
 print(tx('00A4000C021000'))
@@ -51,6 +55,7 @@ print(len(r) // 2, r[-4:], r[:-4] == data.hex().upper())
 });
 
 test.serial('CCID §6.2.6 a true 4 KB ECHO both ways (CLA 80 INS EE) outlasts libccid\'s T=1 read timeout and succeeds through the reader\'s time extensions', async (t) => {
+  interopTimeout(t);
   const out = await pyscard(env, `
 import time
 data = bytes((i * 13 + 5) & 0xFF for i in range(4096))
@@ -79,6 +84,7 @@ print(round(time.monotonic() - start, 2))
 });
 
 test.serial('the contact-level capture holds the ATR and the APDUs as the card saw them', async (t) => {
+  interopTimeout(t);
   t.deepEqual(await tsharkProblems(env.contactsPcap), []);
   const atrs = await tsharkFields(env.contactsPcap, 'iso7816.atr.init_char', ['iso7816.atr.t0', 'iso7816.atr.historical_bytes']);
   t.deepEqual(atrs[0], ['0xf8', '597562696b657934']);

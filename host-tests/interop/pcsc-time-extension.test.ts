@@ -7,7 +7,7 @@ import test from 'ava';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startPcsc, type PcscEnv } from './pcscd.js';
+import { interopTimeout, startPcsc, type PcscEnv } from './pcscd.js';
 import { pyscard } from './pyscard.js';
 import { tsharkFields } from './tshark.js';
 
@@ -21,19 +21,22 @@ const script = {
 let env: PcscEnv;
 let scratch: string;
 
-test.before(async () => {
+test.before(async (t) => {
+  interopTimeout(t);
   scratch = mkdtempSync(join(tmpdir(), 'ccid-script-'));
   const file = join(scratch, 'slow.json');
   writeFileSync(file, JSON.stringify(script));
   env = await startPcsc({ card: file, pcap: true });
 });
 
-test.after.always(async () => {
+test.after.always(async (t) => {
+  interopTimeout(t);
   await env?.close();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
 test('an APDU the card works on for over 4 s succeeds through time extensions', async (t) => {
+  interopTimeout(t);
   const out = await pyscard(env, `
 import time
 start = time.monotonic()

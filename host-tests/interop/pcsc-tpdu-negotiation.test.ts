@@ -5,7 +5,7 @@
  * default protocol is T=0 (TD1) and its TA1 asks for Di 12, so libccid sends PPS for both protocols.
  */
 import test from 'ava';
-import { startPcsc, type PcscEnv } from './pcscd.js';
+import { interopTimeout, startPcsc, type PcscEnv } from './pcscd.js';
 import { pyscard } from './pyscard.js';
 import { tsharkFields } from './tshark.js';
 
@@ -21,11 +21,13 @@ const ANSWERS = ['3BF71800008031FE45736674652D6E66C4', '9000', '9000', '00010203
 
 let env: PcscEnv;
 
-test.before(async () => {
+test.before(async (t) => {
+  interopTimeout(t);
   env = await startPcsc({ card: 'dual', pcap: true, serveArgs: ['--level', 'tpdu'] });
 });
 
-test.after.always(async () => {
+test.after.always(async (t) => {
+  interopTimeout(t);
   await env?.close();
 });
 
@@ -36,6 +38,7 @@ async function messages(): Promise<string[][]> {
 }
 
 test.serial('TPDU level, T=0/T=1 card, T=1: libccid sends PPS FF 11 18 (T=1, Di 12), SetParameters T=1, S(IFS), then I-blocks', async (t) => {
+  interopTimeout(t);
   t.deepEqual((await pyscard(env, APDUS, 'T1')).trim().split('\n'), ANSWERS);
   const rows = await messages();
   const first = rows.findIndex(([type]) => type === '0x6f');
@@ -53,6 +56,7 @@ test.serial('TPDU level, T=0/T=1 card, T=1: libccid sends PPS FF 11 18 (T=1, Di 
 });
 
 test.serial('TPDU level, T=0/T=1 card, T=0: PPS FF 10 18 keeps T=0 at Di 12, SetParameters T=0, then T=0 TPDUs', async (t) => {
+  interopTimeout(t);
   t.deepEqual((await pyscard(env, APDUS, 'T0')).trim().split('\n'), ANSWERS);
   const rows = await messages();
   const pps = rows.map(([type, , data]) => (type === '0x6f' ? data : '')).lastIndexOf('ff1018f7');

@@ -26,6 +26,14 @@ export const READER_NAME = SIM_BOARD_USB.product;
 /** Debian's python: pyscard is installed for it, not for a pyenv python on PATH. */
 export const PYTHON = '/usr/bin/python3';
 
+/**
+ * Interop runs in real time against pcscd and libccid, whose own waits are seconds long (a 3 s read
+ * timeout, up to 60 s for a power-on): its tests and hooks take this instead of ava's 10 s.
+ */
+export function interopTimeout(t: { timeout(ms: number, message?: string): void }): void {
+  t.timeout(120_000, 'interop: pcscd, libccid and ccid-reader serve in real time');
+}
+
 /** The Debian packages the interop harness runs (host-tests/setup/debian-packages.ts). */
 export const INTEROP_PACKAGES = Object.freeze(['pcscd', 'libccid', 'pcsc-tools', 'opensc', 'python3-pyscard', 'tshark', 'gcc', 'libc6-dev']);
 

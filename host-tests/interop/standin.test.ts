@@ -11,10 +11,11 @@ import { paceInRealTime } from '../../hal/sim/usbip/realtime.js';
 import { listenUsbip } from '../../hal/sim/usbip/server.js';
 import { createEchoDevice } from '../usbip/echo-device.js';
 import { exportOf } from '../usbip/memory-client.js';
-import { PYTHON, REPO_ROOT, buildStandin, requireTools } from './pcscd.js';
+import { buildStandin, interopTimeout, PYTHON, REPO_ROOT, requireTools } from './pcscd.js';
 import { run } from './processes.js';
 
 test('the stand-in: enumeration, descriptors, STALL → PIPE, bulk echo, sync timeout, async timeout and cancel, server gone → NO_DEVICE', async (t) => {
+  interopTimeout(t);
   requireTools();
   const standin = await buildStandin();
   const dir = mkdtempSync(join(tmpdir(), 'ccid-standin-'));

@@ -3,6 +3,7 @@
  * capture of URBs made through the USB/IP server to the test echo device.
  */
 import test from 'ava';
+import { interopTimeout } from './pcscd.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import { tsharkFields, tsharkProblems } from './tshark.js';
 const hex = (text: string): Uint8Array => Uint8Array.from(text.match(/../g)!.map((b) => parseInt(b, 16)));
 
 test('ISO 7816 capture (LINKTYPE 252, iso7816 dissector): tshark decodes the ATR, the command and its response', async (t) => {
+  interopTimeout(t);
   const dir = mkdtempSync(join(tmpdir(), 'ccid-pcap-'));
   try {
     const file = openPcapFile(join(dir, 'contacts.pcap'));
@@ -43,6 +45,7 @@ test('ISO 7816 capture (LINKTYPE 252, iso7816 dissector): tshark decodes the ATR
 });
 
 test('usbmon capture (LINKTYPE 220): tshark learns the CCID class from GET_DESCRIPTOR and decodes each message', async (t) => {
+  interopTimeout(t);
   const dir = mkdtempSync(join(tmpdir(), 'ccid-pcap-'));
   try {
     const path = join(dir, 'usb.pcap');

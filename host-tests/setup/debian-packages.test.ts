@@ -5,6 +5,7 @@ import { DEBIAN_PACKAGES, findPackage, installMissing, installPlan, missingLine,
 const absent: DebianPackage = { name: 'no-such-package', provides: '/nonexistent/no-such-file', usedBy: 'this test' };
 
 test('each listed file belongs to the package it stands for (dpkg -S, the package database)', (t) => {
+  t.timeout(60_000, 'one dpkg-query per package');
   requirePackages(...DEBIAN_PACKAGES.map((p) => p.name));
   for (const p of DEBIAN_PACKAGES) {
     const owner = spawnSync('dpkg-query', ['-S', p.provides], { encoding: 'utf8' });

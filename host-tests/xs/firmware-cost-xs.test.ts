@@ -7,6 +7,8 @@ import { COST_CASES, startRigWorker } from '../bench/firmware-cost.js';
 // (STYLE 11: nothing the firmware allocates per APDU lives on).
 for (const c of [COST_CASES[0], COST_CASES[1], COST_CASES[2]]) {
   test(`firmware heap does not grow over many APDUs: ${c.name}`, async (t) => {
+    // Longer than ava's 10 s: hundreds of APDUs through the firmware in the XS engine, on a shared machine.
+    t.timeout(120_000);
     const worker = await startRigWorker();
     try {
       const batches = 5;

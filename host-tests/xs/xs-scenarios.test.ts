@@ -2,6 +2,8 @@ import test from 'ava';
 import { findScenarioFiles, runScenarioFilesInXs } from './scenarios.js';
 
 test('every scenario in host-tests/scenarios passes inside the XS engine', async (t) => {
+  // Longer than ava's 10 s: every scenario file bundled and run in the XS engine.
+  t.timeout(180_000);
   const files = await findScenarioFiles();
   t.true(files.length > 0, 'no *.scenario.ts file found in host-tests/scenarios');
   const results = await runScenarioFilesInXs(files);
