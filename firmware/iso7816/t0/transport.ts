@@ -1,8 +1,9 @@
 /**
  * The T=0 transport, ISO/IEC 7816-3 §10 (character protocol) with the APDU → TPDU mapping of §12.2:
- * one command APDU becomes one or more command TPDUs (CLA INS P1 P2 P3 [data]) paced by the card's
- * procedure bytes. Work waiting time and character repetition are the card UART's (deadlines in etu,
- * `repetitions`); this file keeps the byte-level phases, the mapping and the response buffer.
+ * one command APDU becomes one or more command TPDUs (CLA INS P1 P2 P3 [data]), each run on the line
+ * by tpdu.ts and paced by the card's procedure bytes; this file decides which TPDU comes next from
+ * SW1 SW2. Work waiting time and character repetition are the card UART's (deadlines in etu,
+ * `repetitions`).
  *
  * Extended APDUs (the case table of ISO/IEC 7816-4:1995 Annex A, which §12.2 carries on):
  * - 2E with Ne ≤ 256, 3E and 4E with Nc ≤ 255: the short TPDU (P3 = Ne mod 256, or Lc), then 61xx →
@@ -20,11 +21,9 @@ import { silentTrace, TraceCategory } from '../../../hal/common/trace.js';
 import type { Trace } from '../../../hal/interfaces/trace.js';
 import { parseApdu, type CommandApdu } from '../apdu.js';
 import type { SlotError, TransmitResult } from '../../../hal/interfaces/slot.js';
-import { t0Allows, type T0Phase } from './states.js';
+import { T0TpduEngine, type Direction } from './tpdu.js';
 import type { Transport } from '../transport.js';
 
-/** §10.3.3 procedure byte NULL: the card asks for more time; WT restarts. */
-const NULL_BYTE = 0x60;
 /** ISO/IEC 7816-4:2005 §7.6.1 GET RESPONSE and §7.6.2 ENVELOPE instruction bytes. */
 const INS_GET_RESPONSE = 0xc0;
 const INS_ENVELOPE = 0xc2;
@@ -65,8 +64,6 @@ export interface T0TransportOptions {
 
 /** Which TPDU of the APDU is on the line. */
 type TpduKind = 'command' | 'envelope' | 'get-response';
-/** Data direction of the TPDU in progress (§12.2: case 1, case 3 style, case 2 style). */
-type Direction = 'none' | 'out' | 'in';
 
 /**
  * The class of an ENVELOPE that echoes the command's class (CCID bClassEnvelope FF). ENVELOPE is an
@@ -94,39 +91,22 @@ export class T0Transport implements Transport {
   readonly #scheduler: Scheduler;
   readonly #trace: Trace;
   readonly #waitingEtu: number;
+  readonly #tpdu: T0TpduEngine;
   #classGetResponse: number;
   #classEnvelope: number;
-  readonly #header = new Uint8Array(5);
-  readonly #response: Uint8Array;
 
-  #phase: T0Phase = 'idle';
   #apdu: Uint8Array | null = null;
   #command: CommandApdu | null = null;
   #done: ((result: TransmitResult) => void) | null = null;
-  #onWaiting: ((multiplier: number) => void) | undefined = undefined;
   /** Results waiting to be delivered from the scheduler's loop (see #later). */
   readonly #pending: TimerHandle[] = [];
 
   #kind: TpduKind = 'command';
   #direction: Direction = 'none';
-  /** Data bytes of the TPDU still to move in its direction. */
-  #remaining = 0;
-  /** Next APDU byte to send as TPDU data. */
-  #outPos = 0;
-  /** Bytes queued for the UART: #txSource[#txPos … #txEnd − 1]. */
-  #txSource: Uint8Array = this.#header;
-  #txPos = 0;
-  #txEnd = 0;
-  /** INS ⊕ FF: move one byte, then expect another procedure byte. */
-  #oneByte = false;
-  #responseLength = 0;
-  /** #responseLength when the TPDU began, so a 6Cxx resend drops that TPDU's data. */
-  #tpduStart = 0;
   #resentFor6C = false;
   #envelopeOffset = 0;
   /** Class of the command or ENVELOPE whose response GET RESPONSE fetches, for the echoed class. */
   #responseClass = 0;
-  #sw1 = 0;
   /** TPDU exchange level: the header and data go out as given; SW1 SW2 end the exchange, no mapping. */
   #raw = false;
 
@@ -137,11 +117,14 @@ export class T0Transport implements Transport {
     this.#waitingEtu = options.waitingEtu;
     this.#classGetResponse = options.classGetResponse ?? ECHO_CLASS;
     this.#classEnvelope = options.classEnvelope ?? ECHO_CLASS;
-    this.#response = new Uint8Array(options.maxResponseLength ?? DEFAULT_MAX_RESPONSE);
+    this.#tpdu = new T0TpduEngine(options.uart, this.#trace, options.maxResponseLength ?? DEFAULT_MAX_RESPONSE, {
+      status: (sw1, sw2) => this.#statusWords(sw1, sw2),
+      failed: (error) => this.#finish(error, null),
+    });
   }
 
   transmitApdu(apdu: Uint8Array, done: (result: TransmitResult) => void, onWaiting?: (multiplier: number) => void): void {
-    if (this.#phase !== 'idle') return this.#later(done, 'CMD_SLOT_BUSY');
+    if (this.#tpdu.phase !== 'idle') return this.#later(done, 'CMD_SLOT_BUSY');
     const parsed = parseApdu(apdu);
     if (parsed.kind === 'malformed') {
       // Nothing reached the card: the command is refused as a whole (no TPDU mapping exists for it).
@@ -164,7 +147,7 @@ export class T0Transport implements Transport {
    * whatever they say (61xx and 6Cxx are the host's business). WT is multiplied by `waitMultiplier`.
    */
   transmitTpdu(tpdu: Uint8Array, waitMultiplier: number, done: (result: TransmitResult) => void, onWaiting?: (multiplier: number) => void): void {
-    if (this.#phase !== 'idle') return this.#later(done, 'CMD_SLOT_BUSY');
+    if (this.#tpdu.phase !== 'idle') return this.#later(done, 'CMD_SLOT_BUSY');
     if (tpdu.length < 5 || (tpdu.length > 5 && tpdu.length !== 5 + tpdu[4])) {
       this.#log(TraceCategory.ERROR, 'T=0: malformed TPDU, not sent', tpdu);
       return this.#later(done, 'BAD_APDU_LENGTH');
@@ -172,14 +155,9 @@ export class T0Transport implements Transport {
     const p3 = tpdu[4];
     this.#begin(tpdu, null, true, waitMultiplier, done, onWaiting);
     this.#kind = 'command';
-    this.#header.set(tpdu.subarray(0, 5));
-    if (tpdu.length > 5) {
-      this.#setTpdu('out', p3);
-      this.#outPos = 5;
-    } else {
-      this.#setTpdu('in', p3 === 0 ? MAX_SHORT_NE : p3);
-    }
-    this.#sendHeader();
+    this.#tpdu.header.set(tpdu.subarray(0, 4));
+    if (tpdu.length > 5) this.#send('out', p3, 5);
+    else this.#send('in', p3 === 0 ? MAX_SHORT_NE : p3, 0);
   }
 
   /** CCID T0APDU: class bytes of the GET RESPONSE and ENVELOPE commands (ECHO_CLASS: the command's). */
@@ -192,29 +170,30 @@ export class T0Transport implements Transport {
     for (;;) {
       const byte = this.#uart.read();
       if (byte === undefined) return;
-      if (this.#phase === 'idle') {
+      if (this.#tpdu.phase === 'idle') {
         this.#log(TraceCategory.ERROR, `T=0: unexpected byte ${byte} from the card, dropped`);
         continue;
       }
-      this.#receive(byte);
+      this.#tpdu.receive(byte);
     }
   }
 
   handleWritable(): void {
-    if (this.#phase === 'header' || this.#phase === 'sending') this.#pump();
+    this.#tpdu.handleWritable();
   }
 
   handleError(error: CardCharError): void {
-    if (this.#phase === 'idle') {
+    const phase = this.#tpdu.phase;
+    if (phase === 'idle') {
       this.#log(TraceCategory.ERROR, `T=0: ${error} while idle`);
       return;
     }
-    this.#log(TraceCategory.ERROR, `T=0: ${error} in phase ${this.#phase}`);
+    this.#log(TraceCategory.ERROR, `T=0: ${error} in phase ${phase}`);
     this.#finish(CHAR_ERRORS[error], null);
   }
 
   abort(): void {
-    if (this.#phase === 'idle') return;
+    if (this.#tpdu.phase === 'idle') return;
     const done = this.#done!;
     this.#reset();
     this.#later(done, 'CMD_ABORTED');
@@ -223,11 +202,10 @@ export class T0Transport implements Transport {
   close(): void {
     for (let i = 0; i < this.#pending.length; i++) this.#scheduler.cancel(this.#pending[i]);
     this.#pending.length = 0;
-    this.#phase = 'idle';
+    this.#tpdu.reset();
     this.#done = null;
     this.#apdu = null;
     this.#command = null;
-    this.#onWaiting = undefined;
   }
 
   #begin(bytes: Uint8Array, command: CommandApdu | null, raw: boolean, waitMultiplier: number, done: (result: TransmitResult) => void, onWaiting: ((multiplier: number) => void) | undefined): void {
@@ -235,8 +213,7 @@ export class T0Transport implements Transport {
     this.#command = command;
     this.#raw = raw;
     this.#done = done;
-    this.#onWaiting = onWaiting;
-    this.#responseLength = 0;
+    this.#tpdu.begin(onWaiting);
     this.#resentFor6C = false;
     this.#uart.flush();
     // §10.2: every character from the card starts within WT of the previous character on the line.
@@ -244,22 +221,26 @@ export class T0Transport implements Transport {
     this.#uart.setDeadlines(wt, wt);
   }
 
+  /** The next TPDU: the header's CLA INS P1 P2 are set; its data moves `direction`, from the APDU at `offset` when out. */
+  #send(direction: Direction, count: number, offset: number): void {
+    this.#direction = direction;
+    this.#tpdu.start(direction, count, this.#apdu!, offset);
+  }
+
   /** §12.2.1–12.2.3: the command itself as a short TPDU (case 1, 2 style or 3 style). */
   #startCommand(command: CommandApdu): void {
     const apdu = this.#apdu!;
     this.#kind = 'command';
     this.#responseClass = apdu[0];
-    this.#header.set(apdu.subarray(0, 4));
+    this.#tpdu.header.set(apdu.subarray(0, 4));
     if (command.nc > 0) {
-      this.#setTpdu('out', command.nc);
-      this.#outPos = command.dataOffset;
+      this.#send('out', command.nc, command.dataOffset);
     } else if (command.ne > 0) {
       // Case 2: P3 = Ne, 00 meaning 256; beyond 256 the rest comes through GET RESPONSE (61xx).
-      this.#setTpdu('in', Math.min(command.ne, MAX_SHORT_NE));
+      this.#send('in', Math.min(command.ne, MAX_SHORT_NE), 0);
     } else {
-      this.#setTpdu('none', 0);
+      this.#send('none', 0, 0);
     }
-    this.#sendHeader();
   }
 
   /**
@@ -270,19 +251,19 @@ export class T0Transport implements Transport {
    */
   #startEnvelope(): void {
     const apdu = this.#apdu!;
+    const header = this.#tpdu.header;
     const chunk = Math.min(MAX_SHORT_NC, apdu.length - this.#envelopeOffset);
     const cla = this.#classEnvelope === ECHO_CLASS ? envelopeClass(apdu[0]) : this.#classEnvelope;
     const last = this.#envelopeOffset + chunk === apdu.length;
     this.#kind = 'envelope';
     this.#responseClass = cla;
-    this.#header[0] = last || (cla & CLA_PROPRIETARY) !== 0 ? cla : cla | CLA_CHAINING;
-    this.#header[1] = INS_ENVELOPE;
-    this.#header[2] = 0;
-    this.#header[3] = 0;
-    this.#setTpdu('out', chunk);
-    this.#outPos = this.#envelopeOffset;
+    header[0] = last || (cla & CLA_PROPRIETARY) !== 0 ? cla : cla | CLA_CHAINING;
+    header[1] = INS_ENVELOPE;
+    header[2] = 0;
+    header[3] = 0;
+    const offset = this.#envelopeOffset;
     this.#envelopeOffset += chunk;
-    this.#sendHeader();
+    this.#send('out', chunk, offset);
   }
 
   /**
@@ -291,96 +272,13 @@ export class T0Transport implements Transport {
    * ENVELOPE's when the command went enveloped.
    */
   #startGetResponse(count: number): void {
+    const header = this.#tpdu.header;
     this.#kind = 'get-response';
-    this.#header[0] = this.#classGetResponse === ECHO_CLASS ? this.#responseClass : this.#classGetResponse;
-    this.#header[1] = INS_GET_RESPONSE;
-    this.#header[2] = 0;
-    this.#header[3] = 0;
-    this.#setTpdu('in', count);
-    this.#sendHeader();
-  }
-
-  #setTpdu(direction: Direction, count: number): void {
-    this.#direction = direction;
-    this.#remaining = count;
-    this.#header[4] = count & 0xff;
-  }
-
-  #sendHeader(): void {
-    this.#tpduStart = this.#responseLength;
-    this.#go('header');
-    if (this.#trace.mask & TraceCategory.PROTOCOL) this.#trace.log(TraceCategory.PROTOCOL, 'T=0 header', this.#header);
-    this.#queue(this.#header, 0, 5);
-  }
-
-  #queue(source: Uint8Array, start: number, end: number): void {
-    this.#txSource = source;
-    this.#txPos = start;
-    this.#txEnd = end;
-    this.#pump();
-  }
-
-  /** Feed the UART while it has room (write() throws when full; onWritable resumes). */
-  #pump(): void {
-    const uart = this.#uart;
-    while (this.#txPos < this.#txEnd && uart.writable > 0) uart.write(this.#txSource[this.#txPos++]);
-    if (this.#txPos === this.#txEnd) this.#go('procedure');
-  }
-
-  #receive(byte: number): void {
-    switch (this.#phase) {
-      case 'procedure':
-        this.#procedure(byte);
-        return;
-      case 'receiving':
-        if (this.#responseLength >= this.#response.length) {
-          this.#finish('XFR_OVERRUN', null);
-          return;
-        }
-        this.#response[this.#responseLength++] = byte;
-        this.#remaining--;
-        if (this.#oneByte || this.#remaining === 0) this.#go('procedure');
-        return;
-      case 'sw2':
-        this.#statusWords(this.#sw1, byte);
-        return;
-      default:
-        // 'header' or 'sending': the card spoke before the reader finished its part.
-        this.#log(TraceCategory.ERROR, `T=0: byte ${byte} while ${this.#phase}`);
-        this.#finish('PROCEDURE_BYTE_CONFLICT', null);
-    }
-  }
-
-  /** §10.3.3 procedure bytes: NULL, SW1 (6X ≠ 60, 9X), INS, INS ⊕ FF; anything else is a conflict. */
-  #procedure(byte: number): void {
-    if (byte === NULL_BYTE) {
-      this.#onWaiting?.(1);
-      return;
-    }
-    const high = byte & 0xf0;
-    if (high === 0x60 || high === 0x90) {
-      this.#sw1 = byte;
-      this.#go('sw2');
-      return;
-    }
-    const ins = this.#header[1];
-    if (byte !== ins && byte !== (ins ^ 0xff)) {
-      this.#log(TraceCategory.ERROR, `T=0: procedure byte ${byte} for INS ${ins}`);
-      this.#finish('PROCEDURE_BYTE_CONFLICT', null);
-      return;
-    }
-    // An acknowledgement with nothing left to move only restarts the wait for the next procedure byte.
-    if (this.#remaining === 0) return;
-    this.#oneByte = byte !== ins;
-    if (this.#direction === 'in') {
-      this.#go('receiving');
-      return;
-    }
-    const count = this.#oneByte ? 1 : this.#remaining;
-    this.#remaining -= count;
-    this.#outPos += count;
-    this.#go('sending');
-    this.#queue(this.#apdu!, this.#outPos - count, this.#outPos);
+    header[0] = this.#classGetResponse === ECHO_CLASS ? this.#responseClass : this.#classGetResponse;
+    header[1] = INS_GET_RESPONSE;
+    header[2] = 0;
+    header[3] = 0;
+    this.#send('in', count, 0);
   }
 
   /** §12.2: what SW1 SW2 mean for the APDU: next ENVELOPE, 6Cxx resend, 61xx GET RESPONSE, or the end. */
@@ -399,28 +297,24 @@ export class T0Transport implements Transport {
     if (sw1 === 0x6c && this.#direction === 'in' && !this.#resentFor6C) {
       // §12.2.2 case 2S.3: wrong length; the same header again with P3 = SW2, once.
       this.#resentFor6C = true;
-      this.#responseLength = this.#tpduStart;
-      this.#setTpdu('in', sw2 === 0 ? MAX_SHORT_NE : sw2);
-      this.#sendHeader();
+      this.#tpdu.dropTpduData();
+      this.#send('in', sw2 === 0 ? MAX_SHORT_NE : sw2, 0);
       return;
     }
-    if (sw1 === 0x61 && this.#responseLength < command.ne) {
+    const received = this.#tpdu.responseLength;
+    if (sw1 === 0x61 && received < command.ne) {
       // §12.2.3 case 4S.3 (and 2E): SW2 bytes are available (00: 256); fetch up to what Ne still allows.
       this.#resentFor6C = false;
-      this.#startGetResponse(Math.min(sw2 === 0 ? MAX_SHORT_NE : sw2, command.ne - this.#responseLength));
+      this.#startGetResponse(Math.min(sw2 === 0 ? MAX_SHORT_NE : sw2, command.ne - received));
       return;
     }
     this.#complete(sw1, sw2);
   }
 
   #complete(sw1: number, sw2: number): void {
-    if (this.#responseLength + 2 > this.#response.length) {
-      this.#finish('XFR_OVERRUN', null);
-      return;
-    }
-    this.#response[this.#responseLength++] = sw1;
-    this.#response[this.#responseLength++] = sw2;
-    this.#finish(null, this.#response.slice(0, this.#responseLength));
+    const response = this.#tpdu.finalResponse(sw1, sw2);
+    if (response === null) this.#finish('XFR_OVERRUN', null);
+    else this.#finish(null, response);
   }
 
   #finish(error: SlotError | null, response: Uint8Array | null): void {
@@ -431,12 +325,10 @@ export class T0Transport implements Transport {
 
   #reset(): void {
     this.#uart.setDeadlines(0, 0);
-    this.#phase = 'idle';
+    this.#tpdu.reset();
     this.#done = null;
     this.#apdu = null;
     this.#command = null;
-    this.#onWaiting = undefined;
-    this.#txPos = this.#txEnd = 0;
   }
 
   /** Deliver a result that arose inside a call from the scheduler's loop (never re-entrantly). */
@@ -446,12 +338,6 @@ export class T0Transport implements Transport {
       done({ error, response: null });
     });
     this.#pending.push(handle);
-  }
-
-  #go(to: T0Phase): void {
-    const from = this.#phase;
-    if (!t0Allows(from, to)) throw new Error(`T=0 phase ${from} → ${to} not in the table`);
-    this.#phase = to;
   }
 
   #log(category: TraceCategory, text: string, bytes?: Uint8Array): void {
