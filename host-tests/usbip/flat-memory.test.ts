@@ -53,7 +53,9 @@ test('serve keeps nothing per exchange: the heap after 2N SELECTs through USB/IP
       }
     };
     const N = 1500;
-    run(N);
+    // Warm-up first (JIT feedback, V8's number-string cache fill up over the first few thousand
+    // exchanges, then stay): what remains between N and 2N after it is what serve keeps.
+    run(2 * N);
     const afterN = heapAfterCollection();
     run(N);
     const after2N = heapAfterCollection();
