@@ -11,6 +11,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SIM_BOARD_USB } from '../../boards/sim/board.js';
+import { ESP32S3_BOARDS } from '../reader/board-names.js';
 import { TEST_PRODUCT_ID, TEST_VENDOR_ID } from '../../firmware/ccid/descriptors.js';
 
 /** The firmware's product string when the board names none (firmware/ccid/descriptors.ts). */
@@ -29,12 +30,12 @@ export interface BoardUsb {
 /** The package's boards folder: two levels up from this module, in the sources and in build/cli alike. */
 export const BOARDS_DIR = fileURLToPath(new URL('../../boards/', import.meta.url));
 
-/** Board names `--board` takes: `sim` and every folder of boards/ with a host/provider.js. */
+/** Board names `--board` takes: `sim`, the virtual boards' names, every folder of boards/ with a host/provider.js. */
 export function boardNames(): string[] {
   const devices = existsSync(BOARDS_DIR)
     ? readdirSync(BOARDS_DIR).filter((name) => existsSync(join(BOARDS_DIR, name, 'host', 'provider.js'))).sort()
     : [];
-  return ['sim', ...devices];
+  return ['sim', ...Object.keys(ESP32S3_BOARDS), ...devices];
 }
 
 /** The text of the object literal after `key:` (balanced braces), or null. */
@@ -79,9 +80,17 @@ export function providerUsb(text: string, board: string, source: string): BoardU
   };
 }
 
-/** `--board NAME|DIR`: `sim`, a folder name under boards/, or a board folder's path. */
+/**
+ * `--board NAME|DIR`: `sim`, a reader board of `sim`/`serve` (`esp32s3`, `esp32s3-2slot`: the
+ * folders they are wired as), a folder name under boards/, or a board folder's path.
+ */
 export function boardUsb(spec: string): BoardUsb | { error: string } {
   if (spec === 'sim') return { board: 'sim', ...SIM_BOARD_USB, source: 'boards/sim/board.ts' };
+  if (Object.hasOwn(ESP32S3_BOARDS, spec)) {
+    const folder = ESP32S3_BOARDS[spec as keyof typeof ESP32S3_BOARDS].folder;
+    const usb = boardUsb(folder);
+    return 'error' in usb ? usb : { ...usb, board: spec };
+  }
   const isPath = spec.includes('/') || spec.startsWith('.');
   const dir = isPath ? (isAbsolute(spec) ? spec : resolve(spec)) : join(BOARDS_DIR, spec);
   const provider = join(dir, 'host', 'provider.js');

@@ -7,10 +7,13 @@
  */
 import { chmodSync, copyFileSync, existsSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { boardFolder, READER_BOARDS, type ReaderBoardName } from '../reader/board-names.js';
+import { createReader, prepareReaderBoard } from '../reader/boards.js';
 import { boardNames, boardUsb, type BoardUsb } from './board-usb.js';
+import { ccidDump } from './ccid-dump.js';
 import { addReader, entryLines, listsReader, removeReader, type ReaderEntry } from './libccid-plist.js';
 
-export const HOST_SETUP_USAGE = `usage: ccid-reader host-setup [--board NAME|DIR] [--bundle PATH] [--apply | --undo]
+export const HOST_SETUP_USAGE = `usage: ccid-reader host-setup [--board NAME|DIR] [--bundle PATH] [--apply | --undo | --descriptors]
 
 pcscd opens a USB reader only when a driver's Info.plist lists its USB ID. This shows whether
 libccid's list has the board's ID and what to add; --apply adds it, --undo removes it again.
@@ -21,12 +24,15 @@ libccid's list has the board's ID and what to add; --apply adds it, --undo remov
   --apply           add the entries (as root); the original Info.plist is kept as
                     Info.plist's target + .ccid-reader-backup
   --undo            remove the entries --apply added
+  --descriptors     print the reader's USB descriptors as libccid's parse tool does (what libccid's
+                    maintainer asks for to list a new reader), read from the simulated reader or
+                    the virtual ESP32-S3 board running the device firmware
 `;
 
 export interface HostSetupArgs {
   board: string;
   bundle: string | null;
-  action: 'show' | 'apply' | 'undo';
+  action: 'show' | 'apply' | 'undo' | 'descriptors';
 }
 
 export function parseHostSetupArgs(argv: readonly string[]): HostSetupArgs | { error: string } | 'help' {
@@ -37,10 +43,10 @@ export function parseHostSetupArgs(argv: readonly string[]): HostSetupArgs | { e
     const name = eq > 0 ? arg.slice(0, eq) : arg;
     const inline = eq > 0 ? arg.slice(eq + 1) : undefined;
     if (name === '--help' || name === '-h') return 'help';
-    if (name === '--apply' || name === '--undo') {
+    if (name === '--apply' || name === '--undo' || name === '--descriptors') {
       if (inline !== undefined) return { error: `${name} takes no value` };
-      const action = name === '--apply' ? 'apply' : 'undo';
-      if (args.action !== 'show' && args.action !== action) return { error: '--apply and --undo exclude each other' };
+      const action = name === '--apply' ? 'apply' : name === '--undo' ? 'undo' : 'descriptors';
+      if (args.action !== 'show' && args.action !== action) return { error: '--apply, --undo and --descriptors exclude each other' };
       args.action = action;
       continue;
     }
@@ -106,6 +112,21 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`ccid-reader host-setup: ${line}\n`);
     return 1;
   };
+  if (args.action === 'descriptors') {
+    // The boards a reader can be composed for: the simulated one, and the virtual ESP32-S3 boards
+    // running the device's own firmware (so their descriptors are the device's).
+    const readerBoard = READER_BOARDS.find((name) => name === args.board || (name !== 'sim' && boardFolder(name as ReaderBoardName) === args.board));
+    if (readerBoard === undefined) return fail(`--descriptors composes a reader (--board ${READER_BOARDS.join(', ')}); for another device, run libccid's parse with it plugged in`);
+    await prepareReaderBoard(readerBoard as ReaderBoardName);
+    const reader = createReader(readerBoard as ReaderBoardName);
+    try {
+      // 10 ms of virtual time for the device to act on SET_CONFIGURATION.
+      for (const line of ccidDump(reader.usb.host, () => reader.board.scheduler.advance(10_000_000))) out(line);
+    } finally {
+      reader.close();
+    }
+    return 0;
+  }
   for (const line of describe(board)) out(line);
   if (process.platform === 'darwin' && args.bundle === null) {
     out('macOS 14 and later drive CCID readers with Apple\'s own class driver by default, without a list; libccid\'s');

@@ -15,6 +15,7 @@ import { LIBCCID_BUNDLE, requirePackages } from '../setup/debian-packages.js';
 import { BOARDS_DIR, boardNames, boardUsb, providerUsb } from './board-usb.js';
 import { bundleCandidates, parseHostSetupArgs } from './host-setup-command.js';
 import { addReader, listsReader, readerEntries, removeReader } from './libccid-plist.js';
+import { tsharkFields } from '../interop/tshark.js';
 import { runCli } from './run-cli.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -138,7 +139,7 @@ test('host-setup edits the file a symlinked Info.plist points to (Debian: /etc/l
 test('host-setup: unknown board and missing bundle are errors with the way out', async (t) => {
   const board = await runCli(['host-setup', '--board', 'no-such-board']);
   t.is(board.code, 2);
-  t.regex(board.stderr, /no board 'no-such-board' \(boards: sim, esp32s3-devkitc/);
+  t.regex(board.stderr, /no board 'no-such-board' \(boards: sim, esp32s3, esp32s3-2slot, esp32s3-devkitc/);
   const bundle = await runCli(['host-setup', '--bundle', '/nonexistent/ifd-ccid.bundle']);
   t.is(bundle.code, 1);
   t.regex(bundle.stderr, /not a driver bundle/);
@@ -147,7 +148,7 @@ test('host-setup: unknown board and missing bundle are errors with the way out',
 test('host-setup options are parsed in-process', (t) => {
   t.deepEqual(parseHostSetupArgs([]), { board: 'sim', bundle: null, action: 'show' });
   t.deepEqual(parseHostSetupArgs(['--board=esp32s3-devkitc', '--apply', '--bundle', '/b']), { board: 'esp32s3-devkitc', bundle: '/b', action: 'apply' });
-  t.deepEqual(parseHostSetupArgs(['--apply', '--undo']), { error: '--apply and --undo exclude each other' });
+  t.deepEqual(parseHostSetupArgs(['--apply', '--undo']), { error: '--apply, --undo and --descriptors exclude each other' });
   t.deepEqual(parseHostSetupArgs(['--board']), { error: '--board needs a value' });
   t.deepEqual(parseHostSetupArgs(['--apply=yes']), { error: '--apply takes no value' });
   t.deepEqual(parseHostSetupArgs(['--bogus']), { error: "unknown option '--bogus'" });
@@ -199,4 +200,51 @@ test('provider text: a USB ID that is not a number literal is refused; an absent
   t.like(providerUsb('const d = { usb: { io: X, product: "P" } };', 'x', 'x.js'), { vendorId: 0x1209, productId: 0x0001, product: 'P' });
   t.like(providerUsb('const d = { usb: { vendorId: 0x1D50, productId: 24812 } };', 'x', 'x.js'), { vendorId: 0x1d50, productId: 24812 });
   t.like(providerUsb('const d = { card: {} };', 'x', 'x.js'), { error: 'x.js: no usb entry' });
+});
+
+test('host-setup --descriptors prints the class descriptor in parse\'s layout, the values Wireshark reads from the same reader', async (t) => {
+  requirePackages('tshark');
+  t.timeout(60_000, 'a simulated session with a capture, and tshark');
+  const dir = mkdtempSync(join(tmpdir(), 'ccid-descriptors-'));
+  try {
+    const dump = await runCli(['host-setup', '--board', 'sim', '--descriptors']);
+    t.is(dump.code, 0, dump.stderr);
+    const value = (name: string): string => {
+      const m = new RegExp(`^ +${name}: (\\S+)`, 'm').exec(dump.stdout);
+      if (m === null) throw new Error(`no ${name} in the dump`);
+      return m[1];
+    };
+    const pcap = join(dir, 'usb.pcap');
+    const sim = await runCli(['sim', '--card', 't0-fs', '--apdu', '00A4000C023F00', '--pcap', pcap]);
+    t.is(sim.code, 0, sim.stderr);
+    const fields = ['usb.idVendor', 'usb.idProduct', 'usbccid.bcdCCID', 'usbccid.bVoltageSupport', 'usbccid.dwProtocols', 'usbccid.dwDefaultClock', 'usbccid.dwMaximumClock',
+      'usbccid.bNumClockSupported', 'usbccid.dwDataRate', 'usbccid.dwMaxDataRate', 'usbccid.bNumDataRatesSupported', 'usbccid.dwMaxIFSD', 'usbccid.dwFeatures',
+      'usbccid.dwMaxCCIDMessageLength', 'usbccid.hf_ccid_bMaxCCIDBusySlots'];
+    const [device] = await tsharkFields(pcap, 'usb.idVendor', fields.slice(0, 2));
+    const [ccid] = await tsharkFields(pcap, 'usbccid.bcdCCID', fields.slice(2));
+    const ws = Object.fromEntries([...device, ...ccid].map((v, i) => [fields[i], v]));
+    const num = (text: string): number => Number(text);
+    t.is(num(value('idVendor')), num(ws['usb.idVendor']));
+    t.is(num(value('idProduct')), num(ws['usb.idProduct']));
+    t.is(value('bcdCCID'), '1.10');
+    t.is(ws['usbccid.bcdCCID'], '0x0110');
+    t.is(num(value('bVoltageSupport')), num(ws['usbccid.bVoltageSupport']));
+    t.is(num(value('dwDefaultClock')) * 1000, num(ws['usbccid.dwDefaultClock']));
+    t.is(num(value('dwMaximumClock')) * 1000, num(ws['usbccid.dwMaximumClock']));
+    t.is(num(value('bNumClockSupported')), num(ws['usbccid.bNumClockSupported']));
+    t.is((dump.stdout.match(/^ {3}Support \d+ kHz$/gm) ?? []).length, num(ws['usbccid.bNumClockSupported']));
+    t.is(num(value('dwDataRate')), num(ws['usbccid.dwDataRate']));
+    t.is(num(value('dwMaxDataRate')), num(ws['usbccid.dwMaxDataRate']));
+    t.is((dump.stdout.match(/^ {3}Support \d+ bps$/gm) ?? []).length, num(ws['usbccid.bNumDataRatesSupported']));
+    t.regex(dump.stdout, new RegExp(`^ {3}Support ${ws['usbccid.dwDataRate']} bps$`, 'm'), 'the default rate is among the listed ones');
+    t.is(num(value('dwMaxIFSD')), num(ws['usbccid.dwMaxIFSD']));
+    t.is(num(value('dwFeatures')), num(ws['usbccid.dwFeatures']));
+    t.is(num(value('dwMaxCCIDMessageLength')), num(ws['usbccid.dwMaxCCIDMessageLength']));
+    t.is(num(value('bMaxCCIDBusySlots')), num(ws['usbccid.hf_ccid_bMaxCCIDBusySlots']));
+    const other = await runCli(['host-setup', '--board', 'esp32s3-devkitc-discrete', '--descriptors']);
+    t.is(other.code, 1);
+    t.regex(other.stderr, /run libccid's parse with it plugged in/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
