@@ -182,7 +182,7 @@ const platformStubs: Plugin = {
   },
 };
 
-for (const board of boardNames().filter((name) => name !== 'sim')) {
+for (const board of boardNames().filter((name) => existsSync(join(BOARDS_DIR, name, 'host', 'provider.js')))) {
   test(`${board}: the ID host-setup reads from host/provider.js is the provider's own usb.vendorId/productId`, async (t) => {
     const result = await build({
       entryPoints: [join(BOARDS_DIR, board, 'host', 'provider.js')],
@@ -194,6 +194,11 @@ for (const board of boardNames().filter((name) => name !== 'sim')) {
     t.like(read, { vendorId: usb.vendorId, productId: usb.productId, product: usb.product });
   });
 }
+
+test('the virtual boards\' names read the ID of the folder they are wired as', (t) => {
+  t.like(boardUsb('esp32s3'), { board: 'esp32s3', source: 'boards/esp32s3-devkitc/host/provider.js' });
+  t.like(boardUsb('esp32s3-2slot'), { board: 'esp32s3-2slot', source: 'boards/esp32s3-devkitc-2slot/host/provider.js' });
+});
 
 test('provider text: a USB ID that is not a number literal is refused; an absent one is the firmware default', (t) => {
   t.like(providerUsb('const d = { usb: Object.freeze({ io: X, vendorId: VID, productId: 2 }) };', 'x', 'x.js'), { error: 'x.js: usb.vendorId must be a number literal (0x1209) for host-setup to read it' });
