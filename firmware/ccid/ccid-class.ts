@@ -18,7 +18,8 @@ import { ClassRequest, CommandStatus, HardwareErrorCode, IccStatus, Offset, Slot
 import { describeReader, type ReaderConfig, type ReaderDescription } from './descriptors.js';
 import { decodePcToRdr, encodeHardwareError, encodeNotifySlotChange } from './messages.js';
 import { ReplyQueue } from './reply-queue.js';
-import { SlotEngine, shortReply, type EngineContext } from './slot-engine.js';
+import { SlotEngine, type EngineContext } from './slot-engine.js';
+import { shortReply } from './slot-replies.js';
 
 export interface CcidClassOptions<Extra extends object = object> {
   /** The board's USB device constructor (TinyUSB on the ESP32-S3, SimUsbDevice in the simulator). */

@@ -1,41 +1,27 @@
 /**
- * One CCID slot: the commands of CCID Rev 1.1 §6.1 for one card, over the Slot seam. At most one
- * command is pending per slot (§6.1: "one command at a time per slot"); a command is pending from
- * its arrival until its reply is queued, and a second one meanwhile gets CMD_SLOT_BUSY without
- * disturbing the first.
+ * One CCID slot: the commands of CCID Rev 1.1 §6.1 for one card, over the Slot seam, one at a time
+ * (slot-cycle.ts); a second command meanwhile gets CMD_SLOT_BUSY without disturbing the first.
+ * XfrBlock and its exchange levels are xfr-block.ts's, the replies slot-replies.ts's; this file
+ * dispatches, runs the other commands, and takes the events valid in every phase: both halves of an
+ * abort (§5.3.1, §6.1.13), card removal, supply faults and de-configuration.
  */
 import type { VoltageClass } from '../../hal/interfaces/card-contacts.js';
-import type { Scheduler, TimerHandle } from '../../hal/interfaces/scheduler.js';
-import { TraceCategory } from '../../hal/common/trace.js';
+import type { Scheduler } from '../../hal/interfaces/scheduler.js';
 import type { Trace } from '../../hal/interfaces/trace.js';
-import type { Slot, SlotError, SlotParameters, TransmitResult } from '../../hal/interfaces/slot.js';
-import {
-  Chain,
-  ClockStatus,
-  CommandStatus,
-  HEADER_LENGTH,
-  IccStatus,
-  MessageCode,
-  Offset,
-  SlotErrorCode,
-  bStatus,
-  slotErrorName,
-} from './constants.js';
+import { TraceCategory } from '../../hal/common/trace.js';
+import type { Slot, SlotParameters } from '../../hal/interfaces/slot.js';
+import { dataRate, Dd, Fd } from '../iso7816/timing.js';
+import { Chain, CommandStatus, HEADER_LENGTH, IccStatus, MessageCode, Offset, SlotErrorCode, type IccStatus as Icc } from './constants.js';
 import type { ReaderConfig, ReaderDescription } from './descriptors.js';
 import { runEscape } from './escape.js';
-import {
-  ResponseCode,
-  encodeDataRateAndClockFrequency,
-  encodeRdrToPc,
-  type MalformedMessage,
-  type PC_to_RDR_Command,
-  type PC_to_RDR_Name,
-  type UnknownMessage,
-} from './messages.js';
+import type { MalformedMessage, PC_to_RDR_Command, UnknownMessage } from './messages.js';
 import { DEFAULT_PARAMETERS, decodeProtocolData, encodeProtocolData, parametersFromAttributes } from './parameters.js';
-import { ReplyQueue } from './reply-queue.js';
-import { extensionPeriodNs } from './time-extension.js';
-import { dataRate, Dd, Fd } from '../iso7816/timing.js';
+import type { ReplyQueue } from './reply-queue.js';
+import { SlotCycle } from './slot-cycle.js';
+import { SlotReplies } from './slot-replies.js';
+import { TimeExtensions } from './time-extension.js';
+import { XfrBlock } from './xfr-block.js';
+
 
 /** What a slot engine needs from the class around it. */
 export interface EngineContext {
@@ -51,58 +37,19 @@ export interface EngineContext {
 /** §6.1.1 bPowerSelect → voltage class. */
 const POWER_SELECT: readonly ('auto' | VoltageClass)[] = Object.freeze(['auto', 'A', 'B', 'C']);
 
-/** Commands whose reply waits for the card. */
-type CardCommand =
-  | 'PC_to_RDR_IccPowerOn'
-  | 'PC_to_RDR_XfrBlock'
-  | 'PC_to_RDR_SetParameters'
-  | 'PC_to_RDR_ResetParameters'
-  | 'PC_to_RDR_IccClock';
-
 const NONE = -1;
-
-/**
- * Where a slot is in its command cycle. Abort halves and card removal are valid in every phase and
- * handled beside the table (STYLE lesson 10: events valid everywhere belong to the parent).
- * - idle: nothing in progress;
- * - busy: a card command waits for the Slot (`#pending` names it);
- * - commandChain: an extended APDU arrives in pieces (wLevelParameter 01/03, §6.1.4);
- * - responseChain: a response leaves in pieces (bChainParameter 01/03, §6.2.1).
- */
-type Phase = 'idle' | 'busy' | 'commandChain' | 'responseChain';
-
-const TRANSITIONS: Readonly<Record<Phase, readonly Phase[]>> = Object.freeze({
-  idle: Object.freeze<Phase[]>(['busy', 'commandChain']),
-  busy: Object.freeze<Phase[]>(['idle', 'responseChain']),
-  // A chain ends (last piece, error) or is abandoned (another card command, power) through idle.
-  commandChain: Object.freeze<Phase[]>(['idle', 'commandChain']),
-  responseChain: Object.freeze<Phase[]>(['idle', 'responseChain']),
-});
 
 export class SlotEngine {
   readonly #index: number;
   readonly #slot: Slot;
   readonly #context: EngineContext;
   readonly #queue: ReplyQueue;
-  readonly #maxData: number;
-  /** Command APDU / TPDU buffer: a copy of abData (the bulk OUT buffer is reused at once). */
-  readonly #command: Uint8Array;
+  readonly #cycle: SlotCycle;
+  readonly #replies: SlotReplies;
+  readonly #xfr: XfrBlock;
   readonly #protocolData = new Uint8Array(7);
 
-  #phase: Phase = 'idle';
-  /** The card command in progress (meaningful in phase busy). */
-  #pending: CardCommand = 'PC_to_RDR_IccPowerOn';
-  #pendingSeq = 0;
   #lastSeq = 0;
-  /** Bumped whenever a pending command is answered by the class itself: later slot callbacks for it are stale. */
-  #token = 0;
-
-  /** Phase commandChain: bytes of the chained command APDU so far. */
-  #commandLength = 0;
-  /** Phase responseChain: the response being sent in pieces, and how far. */
-  #response: Uint8Array | null = null;
-  #responseOffset = 0;
-
   /** §5.3.1 / §6.1.13 Abort: bSeq of the ABORT control request or of the bulk Abort still waiting for its other half. */
   #abortControlSeq = NONE;
   #abortBulkSeq = NONE;
@@ -114,25 +61,32 @@ export class SlotEngine {
   #classGetResponse: number;
   #classEnvelope: number;
 
-  /** Phase busy with an XfrBlock: the reader's own next time extension (time-extension.ts), and its period. */
-  #extensionTimer: TimerHandle | null = null;
-  #extensionPeriodNs = 0;
-  readonly #extensionDue = (): void => {
-    this.#extensionTimer = null;
-    if (this.#phase === 'busy') this.#timeExtension(this.#pendingSeq, 1);
-  };
-
   constructor(index: number, slot: Slot, context: EngineContext) {
     this.#index = index;
     this.#slot = slot;
     this.#context = context;
     this.#queue = context.queue;
-    this.#maxData = context.description.maxMessageLength - HEADER_LENGTH;
-    this.#command = new Uint8Array(context.description.maxApduLength);
-    this.#classGetResponse = context.description.bClassGetResponse;
-    this.#classEnvelope = context.description.bClassEnvelope;
+    const description = context.description;
+    const replies = new SlotReplies(index, slot, context.queue, context.trace);
+    const cycle = new SlotCycle(index, context.trace, (phase) => {
+      // Whatever ends a card command (its answer, abort, removal, de-configuration) ends its time extensions.
+      if (phase === 'busy') extensions.stop();
+      this.#xfr.left(phase);
+    });
+    // Only XfrBlock waits on the card with time extensions: libccid honours them for XfrBlock, Secure
+    // and Escape only, so IccPowerOn and SetParameters (a long PPS) are answered directly.
+    const extensions = new TimeExtensions(context.scheduler, (multiplier) => {
+      if (cycle.phase !== 'busy' || cycle.pending !== 'PC_to_RDR_XfrBlock') return false;
+      replies.timeExtension(cycle.pending, cycle.pendingSeq, multiplier);
+      return true;
+    });
+    this.#replies = replies;
+    this.#cycle = cycle;
+    this.#xfr = new XfrBlock(slot, cycle, replies, extensions, description.exchangeLevel, description.maxMessageLength - HEADER_LENGTH, description.maxApduLength);
+    this.#classGetResponse = description.bClassGetResponse;
+    this.#classEnvelope = description.bClassEnvelope;
     slot.onPresence = (present) => this.#presence(present);
-    slot.onFault = () => context.hardwareError(index, this.#phase === 'busy' ? this.#pendingSeq : this.#lastSeq);
+    slot.onFault = () => context.hardwareError(index, cycle.phase === 'busy' ? cycle.pendingSeq : this.#lastSeq);
   }
 
   get present(): boolean {
@@ -141,23 +95,25 @@ export class SlotEngine {
 
   /** One decoded message addressed to this slot. */
   handle(message: PC_to_RDR_Command | UnknownMessage | MalformedMessage): void {
+    const replies = this.#replies;
     this.#lastSeq = message.bSeq;
     if (message.type === 'PC_to_RDR_Abort') return this.#bulkAbort(message.bSeq);
+    const name = message.type === 'Unknown' ? null : message.type === 'Malformed' ? message.command : message.type;
     if (this.#abortControlSeq !== NONE) {
       // §5.3.1: between the ABORT request and its PC_to_RDR_Abort, every command fails CMD_ABORTED.
-      return this.#short(message, CommandStatus.failed, SlotErrorCode.CMD_ABORTED);
+      return replies.short(name, message.bSeq, CommandStatus.failed, SlotErrorCode.CMD_ABORTED);
     }
-    if (message.type === 'Unknown') return this.#short(message, CommandStatus.failed, SlotErrorCode.CMD_NOT_SUPPORTED);
-    if (message.type === 'Malformed') return this.#short(message, CommandStatus.failed, message.bError);
-    if (this.#phase === 'busy' || this.#queue.holdsReply(this.#index)) {
-      return this.#short(message, CommandStatus.failed, SlotErrorCode.CMD_SLOT_BUSY);
+    if (message.type === 'Unknown') return replies.short(null, message.bSeq, CommandStatus.failed, SlotErrorCode.CMD_NOT_SUPPORTED);
+    if (message.type === 'Malformed') return replies.short(name, message.bSeq, CommandStatus.failed, message.bError);
+    if (this.#cycle.phase === 'busy' || this.#queue.holdsReply(this.#index)) {
+      return replies.short(name, message.bSeq, CommandStatus.failed, SlotErrorCode.CMD_SLOT_BUSY);
     }
     this.#trace(message.type, message.bSeq);
     switch (message.type) {
       case 'PC_to_RDR_IccPowerOn': return this.#powerOn(message.bSeq, message.bPowerSelect);
       case 'PC_to_RDR_IccPowerOff': return this.#powerOff(message.bSeq);
-      case 'PC_to_RDR_GetSlotStatus': return this.#slotStatus(message.bSeq, CommandStatus.ok, 0);
-      case 'PC_to_RDR_XfrBlock': return this.#xfrBlock(message.bSeq, message.bBWI, message.wLevelParameter, message.abData);
+      case 'PC_to_RDR_GetSlotStatus': return replies.slotStatus(message.bSeq, CommandStatus.ok, 0);
+      case 'PC_to_RDR_XfrBlock': return this.#xfr.run(message.bSeq, message.bBWI, message.wLevelParameter, message.abData);
       case 'PC_to_RDR_GetParameters': return this.#replyParameters(message.bSeq, CommandStatus.ok, 0);
       case 'PC_to_RDR_ResetParameters': return this.#applyParameters('PC_to_RDR_ResetParameters', message.bSeq, this.#defaults);
       case 'PC_to_RDR_SetParameters': return this.#setParameters(message.bSeq, message.bProtocolNum, message.abProtocolData);
@@ -166,8 +122,8 @@ export class SlotEngine {
       case 'PC_to_RDR_T0APDU':
         return this.#t0Apdu(message.bSeq, message.bmChanges, message.bClassGetResponse, message.bClassEnvelope);
       // No PIN pad (bPINSupport 0) and no mechanism (dwMechanical 0): §6.2.6 "command not supported".
-      case 'PC_to_RDR_Secure': return this.#dataBlock(message.bSeq, CommandStatus.failed, SlotErrorCode.CMD_NOT_SUPPORTED, Chain.whole, null);
-      case 'PC_to_RDR_Mechanical': return this.#slotStatus(message.bSeq, CommandStatus.failed, SlotErrorCode.CMD_NOT_SUPPORTED);
+      case 'PC_to_RDR_Secure': return replies.dataBlock(message.bSeq, CommandStatus.failed, SlotErrorCode.CMD_NOT_SUPPORTED, Chain.whole, null);
+      case 'PC_to_RDR_Mechanical': return replies.slotStatus(message.bSeq, CommandStatus.failed, SlotErrorCode.CMD_NOT_SUPPORTED);
       case 'PC_to_RDR_SetDataRateAndClockFrequency':
         return this.#setDataRate(message.bSeq, message.dwClockFrequency, message.dwDataRate);
     }
@@ -175,8 +131,8 @@ export class SlotEngine {
 
   /** §5.3.1 ABORT class request for this slot. */
   controlAbort(bSeq: number): void {
-    this.#cancelPending(SlotErrorCode.CMD_ABORTED, this.#iccStatus());
-    this.#resetChains();
+    this.#cancelPending(SlotErrorCode.CMD_ABORTED, this.#replies.iccStatus());
+    this.#cycle.resetChains();
     if (this.#abortBulkSeq === bSeq) {
       this.#abortBulkSeq = NONE;
       this.#abortDone(bSeq);
@@ -189,12 +145,11 @@ export class SlotEngine {
 
   /** The host de-configured or re-configured the device: forget every command. */
   reset(): void {
-    if (this.#phase === 'busy') {
-      this.#token++;
-      this.#enter('idle');
+    if (this.#cycle.phase === 'busy') {
+      this.#cycle.drop();
       this.#slot.abort();
     }
-    this.#resetChains();
+    this.#cycle.resetChains();
     this.#abortControlSeq = NONE;
     this.#abortBulkSeq = NONE;
   }
@@ -212,206 +167,61 @@ export class SlotEngine {
   }
 
   #abortDone(bSeq: number): void {
-    this.#shortReply('PC_to_RDR_Abort', bSeq, CommandStatus.ok, 0, this.#iccStatus());
+    this.#replies.short('PC_to_RDR_Abort', bSeq, CommandStatus.ok, 0);
   }
 
   #abortFailed(bSeq: number): void {
-    this.#shortReply('PC_to_RDR_Abort', bSeq, CommandStatus.failed, SlotErrorCode.CMD_ABORTED, this.#iccStatus());
+    this.#replies.short('PC_to_RDR_Abort', bSeq, CommandStatus.failed, SlotErrorCode.CMD_ABORTED);
   }
 
   #presence(present: boolean): void {
     if (!present) {
       // Removal mid-command: answer at once, ICC absent; the slot's own late answer is stale.
       this.#cancelPending(SlotErrorCode.ICC_MUTE, IccStatus.absent);
-      this.#resetChains();
+      this.#cycle.resetChains();
     }
     this.#context.presenceChanged(this.#index);
   }
 
   /** Answer the pending card command now with `bError`, and stop the slot's work on it. */
-  #cancelPending(bError: number, icc: IccStatus): void {
-    if (this.#phase !== 'busy') return;
-    this.#token++;
-    this.#enter('idle');
+  #cancelPending(bError: number, icc: Icc): void {
+    const cycle = this.#cycle;
+    if (cycle.phase !== 'busy') return;
+    cycle.drop();
     this.#slot.abort();
-    this.#reply(this.#pending, this.#pendingSeq, CommandStatus.failed, bError, icc);
-  }
-
-  /** Checked transition; leaving a chain phase forgets its data. */
-  #enter(next: Phase): void {
-    const from = this.#phase;
-    if (!TRANSITIONS[from].includes(next)) throw new Error(`CCID slot ${this.#index}: ${from} → ${next} is not a transition`);
-    if (from === 'commandChain' && next !== 'commandChain') this.#commandLength = 0;
-    if (from === 'responseChain' && next !== 'responseChain') this.#response = null;
-    // Whatever ends a card command (its answer, abort, removal, de-configuration) ends its time extensions.
-    if (from === 'busy' && next !== 'busy') this.#disarmExtension();
-    this.#phase = next;
-    const trace = this.#context.trace;
-    if (from !== next && trace.mask & TraceCategory.CCID) trace.log(TraceCategory.CCID, `slot ${this.#index} ${from} → ${next}`);
-  }
-
-  /** Abandon a chain in either direction. */
-  #resetChains(): void {
-    if (this.#phase === 'commandChain' || this.#phase === 'responseChain') this.#enter('idle');
-  }
-
-  /** A card command begins: any chain in progress is abandoned. */
-  #start(command: CardCommand, bSeq: number): number {
-    this.#resetChains();
-    this.#enter('busy');
-    this.#pending = command;
-    this.#pendingSeq = bSeq;
-    return ++this.#token;
-  }
-
-  /**
-   * The slot answered for `token`: leave busy for `next` and return true; false when that command
-   * was already answered by the class (abort, removal, de-configuration).
-   */
-  #settle(token: number, next: 'idle' | 'responseChain' = 'idle'): boolean {
-    if (token !== this.#token || this.#phase !== 'busy') return false;
-    this.#enter(next);
-    return true;
+    this.#replies.failed(cycle.pending, cycle.pendingSeq, bError, icc, this.#parameters.protocol);
   }
 
   /** §6.1.1 PC_to_RDR_IccPowerOn → RDR_to_PC_DataBlock with the ATR. */
   #powerOn(bSeq: number, bPowerSelect: number): void {
+    const replies = this.#replies;
     const voltage = POWER_SELECT[bPowerSelect];
     if (voltage === undefined || (voltage !== 'auto' && !this.#context.config.classes.includes(voltage))) {
-      return this.#dataBlock(bSeq, CommandStatus.failed, Offset.specific, Chain.whole, null);
+      return replies.dataBlock(bSeq, CommandStatus.failed, Offset.specific, Chain.whole, null);
     }
-    if (!this.#slot.present) return this.#dataBlock(bSeq, CommandStatus.failed, SlotErrorCode.ICC_MUTE, Chain.whole, null);
+    if (!this.#slot.present) return replies.dataBlock(bSeq, CommandStatus.failed, SlotErrorCode.ICC_MUTE, Chain.whole, null);
     const current = this.#slot.attributes.voltage;
     // A different class needs a cold reset; the same class (or auto) on a powered card is a warm reset.
     if (voltage !== 'auto' && current !== null && current !== voltage) this.#slot.powerOff();
-    const token = this.#start('PC_to_RDR_IccPowerOn', bSeq);
+    const token = this.#cycle.start('PC_to_RDR_IccPowerOn', bSeq);
     // readerFeatures (descriptors.ts): at the TPDU level the host sends PPS and SetParameters itself.
     const negotiation = this.#context.description.exchangeLevel === 'tpdu' ? 'host' : 'reader';
     this.#slot.powerOn(voltage, (result) => {
-      if (!this.#settle(token)) return;
+      if (!this.#cycle.settle(token)) return;
       if (result.error !== null || result.atr === null) {
-        return this.#dataBlock(bSeq, CommandStatus.failed, this.#errorCode(result.error ?? 'ICC_MUTE'), Chain.whole, null);
+        return replies.dataBlock(bSeq, CommandStatus.failed, replies.errorCode(result.error ?? 'ICC_MUTE'), Chain.whole, null);
       }
       const attributes = this.#slot.attributes;
       this.#parameters = this.#defaults = parametersFromAttributes(attributes, attributes.clockStop ?? 'not-supported');
-      this.#dataBlock(bSeq, CommandStatus.ok, 0, Chain.whole, result.atr);
+      replies.dataBlock(bSeq, CommandStatus.ok, 0, Chain.whole, result.atr);
     }, { negotiation });
   }
 
   /** §6.1.2 PC_to_RDR_IccPowerOff: harmless when repeated. */
   #powerOff(bSeq: number): void {
-    this.#resetChains();
+    this.#cycle.resetChains();
     this.#slot.powerOff();
-    this.#slotStatus(bSeq, CommandStatus.ok, 0);
-  }
-
-  /** §6.1.4 PC_to_RDR_XfrBlock at the configured exchange level. */
-  #xfrBlock(bSeq: number, bBWI: number, wLevelParameter: number, abData: Uint8Array): void {
-    const level = this.#context.description.exchangeLevel;
-    if (level === 'extended-apdu') {
-      switch (wLevelParameter) {
-        case Chain.whole:
-          this.#resetChains();
-          break;
-        case Chain.begins:
-          this.#resetChains();
-          return this.#appendCommand(bSeq, abData, false);
-        case Chain.continues:
-        case Chain.ends:
-          if (this.#phase !== 'commandChain') return this.#failChain(bSeq);
-          return this.#appendCommand(bSeq, abData, wLevelParameter === Chain.ends);
-        case Chain.more:
-          if (this.#phase !== 'responseChain') return this.#failChain(bSeq);
-          return this.#sendResponsePiece(bSeq);
-        default:
-          return this.#failChain(bSeq);
-      }
-    }
-    if (abData.length > this.#command.length) {
-      return this.#dataBlock(bSeq, CommandStatus.failed, SlotErrorCode.XFR_OVERRUN, Chain.whole, null);
-    }
-    this.#command.set(abData);
-    this.#transmit(bSeq, bBWI, abData.length);
-  }
-
-  #failChain(bSeq: number): void {
-    this.#resetChains();
-    this.#dataBlock(bSeq, CommandStatus.failed, Offset.wLevelParameter, Chain.whole, null);
-  }
-
-  /** Extended APDU level command chaining: keep the piece; ask for more or send the whole APDU. */
-  #appendCommand(bSeq: number, abData: Uint8Array, last: boolean): void {
-    const length = this.#phase === 'commandChain' ? this.#commandLength : 0;
-    if (length + abData.length > this.#command.length) {
-      this.#resetChains();
-      return this.#dataBlock(bSeq, CommandStatus.failed, SlotErrorCode.XFR_OVERRUN, Chain.whole, null);
-    }
-    this.#command.set(abData, length);
-    if (!last) {
-      this.#enter('commandChain');
-      this.#commandLength = length + abData.length;
-      return this.#dataBlock(bSeq, CommandStatus.ok, 0, Chain.more, null);
-    }
-    this.#transmit(bSeq, 0, length + abData.length);
-  }
-
-  #transmit(bSeq: number, bBWI: number, length: number): void {
-    if (!this.#cardActive(bSeq)) {
-      this.#resetChains();
-      return;
-    }
-    const token = this.#start('PC_to_RDR_XfrBlock', bSeq);
-    this.#extensionPeriodNs = extensionPeriodNs(this.#slot.attributes);
-    this.#armExtension();
-    const extended = this.#context.description.exchangeLevel === 'extended-apdu';
-    const done = (result: TransmitResult): void => {
-      const response = result.error === null ? result.response : null;
-      const chained = extended && response !== null && response.length > this.#maxData;
-      if (!this.#settle(token, chained ? 'responseChain' : 'idle')) return;
-      if (response === null) {
-        return this.#dataBlock(bSeq, CommandStatus.failed, this.#errorCode(result.error ?? 'HW_ERROR'), Chain.whole, null);
-      }
-      if (chained) {
-        this.#response = response;
-        this.#responseOffset = 0;
-        return this.#sendResponsePiece(bSeq);
-      }
-      // Short APDU and TPDU levels: one DataBlock, or nothing (§6.1.4).
-      if (response.length > this.#maxData) {
-        return this.#dataBlock(bSeq, CommandStatus.failed, SlotErrorCode.XFR_OVERRUN, Chain.whole, null);
-      }
-      this.#dataBlock(bSeq, CommandStatus.ok, 0, Chain.whole, response);
-    };
-    const waiting = (multiplier: number): void => {
-      if (token === this.#token && this.#phase === 'busy') this.#timeExtension(bSeq, multiplier);
-    };
-    const command = this.#command.subarray(0, length);
-    const slot = this.#slot;
-    if (this.#context.description.exchangeLevel === 'tpdu' && slot.transmitTpdu !== undefined) {
-      slot.transmitTpdu(command, bBWI, done, waiting);
-    } else {
-      slot.transmitApdu(command, done, waiting);
-    }
-  }
-
-  /** Extended APDU level response chaining (§6.2.1 bChainParameter), in phase responseChain. */
-  #sendResponsePiece(bSeq: number): void {
-    const response = this.#response as Uint8Array;
-    const offset = this.#responseOffset;
-    const rest = response.length - offset;
-    const n = Math.min(rest, this.#maxData);
-    const last = n === rest;
-    const chain = offset === 0 ? Chain.begins : last ? Chain.ends : Chain.continues;
-    this.#responseOffset = offset + n;
-    if (last) this.#enter('idle');
-    this.#dataBlock(bSeq, CommandStatus.ok, 0, chain, response.subarray(offset, offset + n));
-  }
-
-  /** A card command needs a powered card: otherwise fail with ICC_MUTE and the ICC status saying why. */
-  #cardActive(bSeq: number): boolean {
-    if (this.#iccStatus() === IccStatus.active) return true;
-    this.#dataBlock(bSeq, CommandStatus.failed, SlotErrorCode.ICC_MUTE, Chain.whole, null);
-    return false;
+    this.#replies.slotStatus(bSeq, CommandStatus.ok, 0);
   }
 
   /** §6.1.7 PC_to_RDR_SetParameters. */
@@ -427,17 +237,17 @@ export class SlotEngine {
    */
   #applyParameters(command: 'PC_to_RDR_SetParameters' | 'PC_to_RDR_ResetParameters', bSeq: number, parameters: SlotParameters): void {
     const slot = this.#slot;
-    if (this.#iccStatus() !== IccStatus.active || slot.setParameters === undefined) {
+    if (this.#replies.iccStatus() !== IccStatus.active || slot.setParameters === undefined) {
       this.#parameters = parameters;
       return this.#replyParameters(bSeq, CommandStatus.ok, 0);
     }
-    const token = this.#start(command, bSeq);
+    const token = this.#cycle.start(command, bSeq);
     slot.setParameters(parameters, (error) => {
-      if (!this.#settle(token)) return;
+      if (!this.#cycle.settle(token)) return;
       if (error !== null) {
         const attributes = slot.attributes;
         this.#parameters = parametersFromAttributes(attributes, this.#parameters.clockStop);
-        return this.#replyParameters(bSeq, CommandStatus.failed, this.#errorCode(error));
+        return this.#replyParameters(bSeq, CommandStatus.failed, this.#replies.errorCode(error));
       }
       this.#parameters = parameters;
       this.#replyParameters(bSeq, CommandStatus.ok, 0);
@@ -446,49 +256,51 @@ export class SlotEngine {
 
   #replyParameters(bSeq: number, command: CommandStatus, bError: number): void {
     const length = encodeProtocolData(this.#protocolData, this.#parameters);
-    this.#encode(MessageCode.RDR_to_PC_Parameters, bSeq, command, bError, this.#parameters.protocol, this.#protocolData.subarray(0, length));
+    this.#replies.encode(MessageCode.RDR_to_PC_Parameters, bSeq, command, bError, this.#parameters.protocol, this.#protocolData.subarray(0, length));
   }
 
   /** §6.1.8 PC_to_RDR_Escape: vendor commands, table in escape.ts. */
   #escape(bSeq: number, abData: Uint8Array): void {
-    const out = this.#queue.replyBuffer(this.#index).subarray(HEADER_LENGTH);
+    const out = this.#replies.buffer.subarray(HEADER_LENGTH);
     const result = runEscape(abData, out, this.#slot.attributes, this.#context.trace);
     const command = result.ok ? CommandStatus.ok : CommandStatus.failed;
     // The data is already in place after the header (copying a view onto itself is a no-op).
-    this.#encode(MessageCode.RDR_to_PC_Escape, bSeq, command, result.ok ? 0 : result.bError, 0, out.subarray(0, result.ok ? result.length : 0));
+    this.#replies.encode(MessageCode.RDR_to_PC_Escape, bSeq, command, result.ok ? 0 : result.bError, 0, out.subarray(0, result.ok ? result.length : 0));
   }
 
   /** §6.1.9 PC_to_RDR_IccClock, honouring the card's clock stop indicator (ISO 7816-3 §8.3). */
   #iccClock(bSeq: number, bClockCommand: number): void {
-    if (bClockCommand > 1) return this.#slotStatus(bSeq, CommandStatus.failed, Offset.specific);
+    const replies = this.#replies;
+    if (bClockCommand > 1) return replies.slotStatus(bSeq, CommandStatus.failed, Offset.specific);
     const slot = this.#slot;
     if (!this.#context.config.clockStop || slot.setClock === undefined) {
-      return this.#slotStatus(bSeq, CommandStatus.failed, SlotErrorCode.CMD_NOT_SUPPORTED);
+      return replies.slotStatus(bSeq, CommandStatus.failed, SlotErrorCode.CMD_NOT_SUPPORTED);
     }
-    if (this.#iccStatus() !== IccStatus.active) return this.#slotStatus(bSeq, CommandStatus.failed, SlotErrorCode.ICC_MUTE);
+    if (replies.iccStatus() !== IccStatus.active) return replies.slotStatus(bSeq, CommandStatus.failed, SlotErrorCode.ICC_MUTE);
     const stop = bClockCommand === 1;
     const indicator = slot.attributes.clockStop;
     if (stop && (indicator === undefined || indicator === null || indicator === 'not-supported')) {
-      return this.#slotStatus(bSeq, CommandStatus.failed, SlotErrorCode.CMD_NOT_SUPPORTED);
+      return replies.slotStatus(bSeq, CommandStatus.failed, SlotErrorCode.CMD_NOT_SUPPORTED);
     }
-    const token = this.#start('PC_to_RDR_IccClock', bSeq);
+    const token = this.#cycle.start('PC_to_RDR_IccClock', bSeq);
     slot.setClock(stop, (error) => {
-      if (!this.#settle(token)) return;
-      if (error !== null) return this.#slotStatus(bSeq, CommandStatus.failed, this.#errorCode(error));
-      this.#slotStatus(bSeq, CommandStatus.ok, 0);
+      if (!this.#cycle.settle(token)) return;
+      if (error !== null) return replies.slotStatus(bSeq, CommandStatus.failed, replies.errorCode(error));
+      replies.slotStatus(bSeq, CommandStatus.ok, 0);
     });
   }
 
   /** §6.1.10 PC_to_RDR_T0APDU: only the APDU levels map APDUs onto T=0. */
   #t0Apdu(bSeq: number, bmChanges: number, getResponse: number, envelope: number): void {
+    const replies = this.#replies;
     if (this.#context.description.exchangeLevel === 'tpdu') {
-      return this.#slotStatus(bSeq, CommandStatus.failed, SlotErrorCode.CMD_NOT_SUPPORTED);
+      return replies.slotStatus(bSeq, CommandStatus.failed, SlotErrorCode.CMD_NOT_SUPPORTED);
     }
-    if ((bmChanges & ~0x03) !== 0) return this.#slotStatus(bSeq, CommandStatus.failed, Offset.specific);
+    if ((bmChanges & ~0x03) !== 0) return replies.slotStatus(bSeq, CommandStatus.failed, Offset.specific);
     if (bmChanges & 0x01) this.#classGetResponse = getResponse;
     if (bmChanges & 0x02) this.#classEnvelope = envelope;
     this.#slot.setClassBytes?.(this.#classGetResponse, this.#classEnvelope);
-    this.#slotStatus(bSeq, CommandStatus.ok, 0);
+    replies.slotStatus(bSeq, CommandStatus.ok, 0);
   }
 
   /**
@@ -499,122 +311,16 @@ export class SlotEngine {
    */
   #setDataRate(bSeq: number, dwClockFrequency: number, dwDataRate: number): void {
     const attributes = this.#slot.attributes;
-    const active = this.#iccStatus() === IccStatus.active;
+    const active = this.#replies.iccStatus() === IccStatus.active;
     const clockHz = active ? attributes.clockHz : this.#context.config.clocksHz[0];
     const clockKHz = Math.floor(clockHz / 1000);
     const rate = active ? dataRate(attributes.F, attributes.D, clockHz) : dataRate(Fd, Dd, clockHz);
     const bError = dwClockFrequency !== clockKHz ? Offset.data : dwDataRate !== rate ? Offset.data + 4 : 0;
-    const buffer = this.#queue.replyBuffer(this.#index);
-    const status = bStatus(this.#iccStatus(), bError === 0 ? CommandStatus.ok : CommandStatus.failed);
-    this.#queue.commit(this.#index, encodeDataRateAndClockFrequency(buffer, this.#index, bSeq, status, bError, clockKHz, rate));
-  }
-
-  /**
-   * §6.2.6 bmCommandStatus 2 in the pending command's own reply type (Windows rejects any other),
-   * bError = the card's multiplier (T=1 WTX), 1 when the reader asks on its own; the periodic one
-   * starts counting again. Only XfrBlock waits on the card here (Escape answers at once, Secure is
-   * not supported): libccid honours time extensions for XfrBlock, Secure and Escape only, so
-   * IccPowerOn and SetParameters (a long PPS) are answered directly.
-   */
-  #timeExtension(bSeq: number, multiplier: number): void {
-    const pending = this.#pending;
-    if (pending !== 'PC_to_RDR_XfrBlock') return;
-    const buffer = this.#queue.extensionBuffer(this.#index);
-    const bError = Math.max(1, Math.min(255, Math.round(multiplier)));
-    encodeRdrToPc(buffer, ResponseCode[pending], this.#index, bSeq, bStatus(this.#iccStatus(), CommandStatus.timeExtension), bError, 0, null);
-    this.#queue.commitExtension(this.#index);
-    this.#armExtension();
-  }
-
-  /** The next time extension of the reader's own, one period from now (time-extension.ts). */
-  #armExtension(): void {
-    this.#disarmExtension();
-    const scheduler = this.#context.scheduler;
-    this.#extensionTimer = scheduler.at(scheduler.now() + this.#extensionPeriodNs, this.#extensionDue);
-  }
-
-  #disarmExtension(): void {
-    if (this.#extensionTimer === null) return;
-    this.#context.scheduler.cancel(this.#extensionTimer);
-    this.#extensionTimer = null;
-  }
-
-  #errorCode(error: SlotError): number {
-    // abData is no APDU: a length error, so bError is the offset of dwLength (§6.2.6), as for a message.
-    return error === 'BAD_APDU_LENGTH' ? Offset.dwLength : SlotErrorCode[error];
-  }
-
-  #iccStatus(): IccStatus {
-    const slot = this.#slot;
-    if (!slot.present) return IccStatus.absent;
-    const state = slot.attributes.state;
-    return state === 'POWERED' || state === 'NEGOTIABLE' || state === 'SPECIFIC' ? IccStatus.active : IccStatus.inactive;
-  }
-
-  #clockStatus(): number {
-    const attributes = this.#slot.attributes;
-    if (!attributes.clockStopped) return ClockStatus.running;
-    return attributes.clockStop === 'high' ? ClockStatus.stoppedHigh : ClockStatus.stoppedLow;
-  }
-
-  #dataBlock(bSeq: number, command: CommandStatus, bError: number, chain: number, data: Uint8Array | null): void {
-    this.#encode(MessageCode.RDR_to_PC_DataBlock, bSeq, command, bError, chain, data);
-  }
-
-  #slotStatus(bSeq: number, command: CommandStatus, bError: number): void {
-    this.#encode(MessageCode.RDR_to_PC_SlotStatus, bSeq, command, bError, this.#clockStatus(), null);
-  }
-
-  #encode(code: number, bSeq: number, command: CommandStatus, bError: number, b9: number, data: Uint8Array | null, icc = this.#iccStatus()): void {
-    const buffer = this.#queue.replyBuffer(this.#index);
-    const length = encodeRdrToPc(buffer, code, this.#index, bSeq, bStatus(icc, command), bError, b9, data);
-    if (command === CommandStatus.failed) this.#traceError(code, bSeq, bError);
-    this.#queue.commit(this.#index, length);
-  }
-
-  /** The reply to `command` through the slot's own buffer, with an explicit ICC status. */
-  #reply(command: PC_to_RDR_Name, bSeq: number, status: CommandStatus, bError: number, icc: IccStatus): void {
-    const code = ResponseCode[command];
-    const b9 = code === MessageCode.RDR_to_PC_Parameters ? this.#parameters.protocol : 0;
-    this.#encode(code, bSeq, status, bError, b9, null, icc);
-  }
-
-  /** A short answer that leaves the slot's state alone (busy, aborted, unknown, malformed). */
-  #short(message: PC_to_RDR_Command | UnknownMessage | MalformedMessage, command: CommandStatus, bError: number): void {
-    const name = message.type === 'Unknown' ? null : message.type === 'Malformed' ? message.command : message.type;
-    this.#shortReply(name, message.bSeq, command, bError, this.#iccStatus());
-  }
-
-  #shortReply(name: PC_to_RDR_Name | null, bSeq: number, command: CommandStatus, bError: number, icc: IccStatus): void {
-    shortReply(this.#queue, this.#index, name, bSeq, bStatus(icc, command), bError);
-    if (command === CommandStatus.failed) this.#traceError(name === null ? MessageCode.RDR_to_PC_SlotStatus : ResponseCode[name], bSeq, bError);
+    this.#replies.dataRate(bSeq, bError, clockKHz, rate);
   }
 
   #trace(name: string, bSeq: number): void {
     const trace = this.#context.trace;
     if (trace.mask & TraceCategory.CCID) trace.log(TraceCategory.CCID, `slot ${this.#index} ${name} bSeq ${bSeq}`);
   }
-
-  #traceError(code: number, bSeq: number, bError: number): void {
-    const trace = this.#context.trace;
-    if (trace.mask & TraceCategory.ERROR) {
-      trace.log(TraceCategory.ERROR, `slot ${this.#index} reply 0x${code.toString(16)} bSeq ${bSeq} failed ${slotErrorName(bError)}`);
-    }
-  }
-}
-
-/**
- * Queue a short failed or empty reply of the type that answers `name` (SlotStatus for an unknown
- * message). The ring being full drops it (reply-queue.ts). DataRateAndClockFrequency keeps its
- * fixed 8 data bytes, zero here.
- */
-export function shortReply(queue: ReplyQueue, bSlot: number, name: PC_to_RDR_Name | null, bSeq: number, status: number, bError: number): void {
-  const index = queue.acquireShort();
-  if (index < 0) return;
-  const buffer = queue.shortBuffer(index);
-  const code = name === null ? MessageCode.RDR_to_PC_SlotStatus : ResponseCode[name];
-  const length = code === MessageCode.RDR_to_PC_DataRateAndClockFrequency
-    ? encodeDataRateAndClockFrequency(buffer, bSlot, bSeq, status, bError, 0, 0)
-    : encodeRdrToPc(buffer, code, bSlot, bSeq, status, bError, 0, null);
-  queue.commitShort(index, length);
 }

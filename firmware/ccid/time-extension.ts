@@ -17,6 +17,7 @@
  * block's transmission in their timeout (libccid adds 1 s), so a tiny BWT is never a host's whole
  * timeout, and the bus stays quiet.
  */
+import type { Scheduler, TimerHandle } from '../../hal/interfaces/scheduler.js';
 import type { SlotAttributes } from '../../hal/interfaces/slot.js';
 import { blockWaitingNs, workWaitingNs } from '../iso7816/timing.js';
 
@@ -28,4 +29,50 @@ export function extensionPeriodNs(a: SlotAttributes): number {
   const waiting = a.protocol === 1 ? blockWaitingNs(a) : a.protocol === 0 ? workWaitingNs(a) : 0;
   if (waiting <= 0) return EXTENSION_PERIOD_MAX_NS;
   return Math.min(EXTENSION_PERIOD_MAX_NS, Math.max(EXTENSION_PERIOD_MIN_NS, waiting / 2));
+}
+
+/**
+ * The reader's own time extensions while one card command runs: one whenever a period passes
+ * without a message to the host, and one at once for each of the card's own requests (T=0 NULL,
+ * T=1 WTX), after which the period starts counting again.
+ */
+export class TimeExtensions {
+  readonly #scheduler: Scheduler;
+  /** Send one with this multiplier; false when no command may take one now. */
+  readonly #send: (multiplier: number) => boolean;
+  #timer: TimerHandle | null = null;
+  #periodNs = 0;
+  /** Made once: nothing is allocated per period. */
+  readonly #due = (): void => {
+    this.#timer = null;
+    this.extend(1);
+  };
+
+  constructor(scheduler: Scheduler, send: (multiplier: number) => boolean) {
+    this.#scheduler = scheduler;
+    this.#send = send;
+  }
+
+  /** A card command begins, with the waiting times of `attributes` in force. */
+  start(attributes: SlotAttributes): void {
+    this.#periodNs = extensionPeriodNs(attributes);
+    this.#arm();
+  }
+
+  /** One now (the card asked for `multiplier` × its waiting time, or a period passed), then the next period. */
+  extend(multiplier: number): void {
+    if (this.#send(multiplier)) this.#arm();
+  }
+
+  /** The command ended (its answer, abort, removal, de-configuration). */
+  stop(): void {
+    if (this.#timer === null) return;
+    this.#scheduler.cancel(this.#timer);
+    this.#timer = null;
+  }
+
+  #arm(): void {
+    this.stop();
+    this.#timer = this.#scheduler.at(this.#scheduler.now() + this.#periodNs, this.#due);
+  }
 }

@@ -70,3 +70,13 @@ test('everything firmware/main.ts reaches is built by manifest.json (nothing hos
   t.deepEqual(outside.sort(), []);
   for (const m of reached) t.true(under(m, 'firmware') || under(m, 'hal/common') || under(m, 'hal/interfaces') || under(m, 'hal/moddable') || providers.includes(m), m);
 });
+
+test('small files: no firmware module over 400 lines (one job each; the device image is read on the device too)', (t) => {
+  const long: string[] = [];
+  for (const module of built) {
+    if (!module.startsWith('firmware/')) continue;
+    const lines = readFileSync(path.join(root, `${module}.ts`), 'utf8').split('\n').length;
+    if (lines > 400) long.push(`${module}: ${lines} lines`);
+  }
+  t.deepEqual(long, []);
+});
