@@ -19,6 +19,11 @@ export interface DigitalIO {
 export interface DigitalOptions {
   pin: number;
   mode: number;
+  /**
+   * An output's level from the start (Moddable's Digital sets it before it enables the output;
+   * without it the pin is driven low first).
+   */
+  initialValue?: 0 | 1;
   edge?: number;
   onReadable?(this: DigitalIO): void;
 }

@@ -24,10 +24,12 @@ function level(on: boolean, role: DigitalRole): 0 | 1 {
   return on === (role.active === 1) ? 1 : 0;
 }
 
+/**
+ * An output at its level from the first instant: Moddable's Digital drives a new output low unless
+ * given `initialValue`, which for an active-low role (TDA8035 CMDVCCN) is a command to activate.
+ */
 function output(role: DigitalRole, on: boolean): DigitalIO {
-  const io = new role.io({ pin: role.pin, mode: role.io.Output });
-  io.write(level(on, role));
-  return io;
+  return new role.io({ pin: role.pin, mode: role.io.Output, initialValue: level(on, role) });
 }
 
 function inputMode(io: DigitalConstructor, pull: 'up' | 'down' | 'none'): number {
@@ -73,9 +75,7 @@ export class Esp32CardContacts implements CardContacts {
     const select = board.classSelect;
     this.#classPins = select
       ? Object.freeze(select.pins.map((pin) => {
-        const io = new select.io({ pin, mode: select.io.Output });
-        io.write(0);
-        return io;
+        return new select.io({ pin, mode: select.io.Output, initialValue: 0 });
       }))
       : Object.freeze([]);
     this.#led = board.led ? output(board.led, false) : null;
@@ -175,9 +175,7 @@ export class Esp32CardContacts implements CardContacts {
 
   #openStaticClock(stopLevel: 0 | 1): DigitalIO {
     const { stop, pin } = this.#board.clock;
-    const io = new stop({ pin, mode: stop.Output });
-    io.write(stopLevel);
-    return io;
+    return new stop({ pin, mode: stop.Output, initialValue: stopLevel });
   }
 
   /** Every edge restarts the debounce wait; the level read when it ends is the new state. */

@@ -131,6 +131,7 @@ typedef struct CardUartRecord {
 	uint8_t armed;           /* a receive deadline is running (deadlineAt) */
 	uint64_t deadlineAt;
 	uint64_t lastEdge;       /* µs: leading edge of the last character seen on the line */
+	uint8_t edgeSeen;        /* lastEdge is one (the timer starts at 0 when the UART opens: 0 is no edge) */
 	uint64_t sendNotBefore;  /* µs: the card's last leading edge + the turnaround */
 
 	volatile uint8_t errors;
@@ -237,6 +238,7 @@ static void IRAM_ATTR noteEdge(CardUart uart, uint64_t reportedAt, uint32_t dead
 {
 	uint64_t tenEtu = etuToMicroseconds(uart, 10);
 	uart->lastEdge = (reportedAt > tenEtu) ? reportedAt - tenEtu : 0;
+	uart->edgeSeen = 1;
 	if (uart->armed) {
 		if (0 == deadlineEtu)
 			uart->armed = 0;
@@ -308,7 +310,17 @@ static void IRAM_ATTR receiveCharacter(CardUart uart, uint8_t byte, uint32_t sta
 {
 	uint8_t parityError = (status & UART_INTR_PARITY_ERR) ? 1 : 0;
 
-	if (uart->detecting) {
+	/* A low stop bit: not a character (a card holding I/O low reads as 0x00 with good parity). T=0
+	 * loses it, T=1 keeps it in place so that the block stays framed; TS is still awaited. */
+	if (status & UART_INTR_FRAM_ERR) {
+		postFromISR(uart, kErrorFraming);
+		if ((0 == uart->protocol) || uart->detecting) {
+			noteEdge(uart, now, uart->nextEtu);
+			return;
+		}
+		parityError = 0;
+	}
+	else if (uart->detecting) {
 		/* TS (ISO 7816-3 §8.1): 0x3B read directly is the direct convention; the inverse TS 0x3F read
 		 * directly is 0x03 with a parity error. From now on the inverse convention uses odd parity,
 		 * because its parity bit is sent inverted and its data bits are sent inverted (the TypeScript
@@ -731,10 +743,10 @@ void xs_carduart_set_deadlines(xsMachine *the)
 		uart->deadlineAt = UINT64_MAX;
 	}
 	else {
-		/* Counted from the last character on the line; if that would already have expired, the line
-		 * has been idle and it counts from now. */
+		/* Counted from the last character on the line; if there was none since opening, or that would
+		 * already have expired, the line has been idle and it counts from now. */
 		uint64_t span = etuToMicroseconds(uart, first ? first : next);
-		uint64_t base = (uart->lastEdge + span > now) ? uart->lastEdge : now;
+		uint64_t base = (uart->edgeSeen && (uart->lastEdge + span > now)) ? uart->lastEdge : now;
 		uart->armed = 1;
 		uart->deadlineAt = base + span;
 	}

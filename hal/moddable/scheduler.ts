@@ -1,15 +1,14 @@
 /**
- * The Scheduler on the device: time from the ESP32-S3's 64-bit microsecond counter (esp_timer, in
- * the native half scheduler.c), callbacks from one Moddable `Timer`. Timer has millisecond
- * granularity, which is all the session's waits need (activation steps, ATR window, WT, BWT,
- * debounce); everything finer than a millisecond is the card UART's, in etu (STYLE 8).
- * Callbacks run from the Timer's callback on the XS task, never inside `at()`.
+ * The Scheduler on the device: time from the ESP32-S3's 64-bit microsecond counter and callbacks from
+ * one one-shot esp_timer (both in the native half, scheduler.c), delivered on the XS task. The timer
+ * resolves a microsecond: Moddable's Timer counts whole milliseconds, which made every wait of the
+ * session shorter than a millisecond (T=1's BGT, clock-stop delays) last one or two. Everything
+ * finer than the task's latency is the card UART's, in etu (STYLE 8). Callbacks run from the timer's
+ * delivery, never inside `at()`.
  */
-import Timer from 'timer';
 import type { Scheduler, TimerHandle } from '../interfaces/scheduler.js';
 
 const NS_PER_US = 1_000;
-const NS_PER_MS = 1_000_000;
 
 interface Pending {
   readonly handle: TimerHandle;
@@ -22,11 +21,26 @@ function microseconds(): number {
   return native('xs_scheduler_microseconds').call(undefined) as number;
 }
 
+/** The native one-shot timer; methods map one to one onto the functions of scheduler.c. */
+class SchedulerTimer extends Native('xs_scheduler_timer_destructor') {
+  constructor(fired: () => void) {
+    super();
+    native('xs_scheduler_timer').call(this, fired);
+  }
+  start(delayUs: number): void {
+    native('xs_scheduler_timer_start').call(this, delayUs);
+  }
+  stop(): void {
+    native('xs_scheduler_timer_stop').call(this);
+  }
+}
+
 export class Esp32Scheduler implements Scheduler {
   /** Pending callbacks, earliest first; equal times keep the order of `at()` calls. */
   readonly #pending: Pending[] = [];
   #nextHandle = 1;
-  #timer: Timer | undefined;
+  readonly #timer = new SchedulerTimer(() => this.#fire());
+  /** When the timer is set to fire (Infinity: stopped). */
   #timerAtNs = Infinity;
 
   now(): number {
@@ -48,20 +62,18 @@ export class Esp32Scheduler implements Scheduler {
     if (i >= 0) this.#pending.splice(i, 1);
   }
 
-  /** (Re)start the Timer for the earliest entry, rounding up so nothing runs early. */
+  /** (Re)start the timer for the earliest entry, rounding up so nothing runs early. */
   #arm(): void {
     const first = this.#pending[0];
     if (!first) return;
-    if (this.#timer !== undefined && this.#timerAtNs <= first.timeNs) return;
-    if (this.#timer !== undefined) Timer.clear(this.#timer);
-    const delayMs = Math.max(0, Math.ceil((first.timeNs - this.now()) / NS_PER_MS));
+    if (this.#timerAtNs <= first.timeNs) return;
+    const delayUs = Math.max(0, Math.ceil((first.timeNs - this.now()) / NS_PER_US));
     this.#timerAtNs = first.timeNs;
-    this.#timer = Timer.set(() => this.#fire(), delayMs);
+    this.#timer.start(delayUs);
   }
 
   #fire(): void {
-    // A one-shot Timer is gone once it has fired.
-    this.#timer = undefined;
+    // The one-shot timer has fired (or a delivery queued before a restart arrives: harmless).
     this.#timerAtNs = Infinity;
     const now = this.now();
     while (this.#pending.length > 0 && this.#pending[0].timeNs <= now) {

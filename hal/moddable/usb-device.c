@@ -78,6 +78,7 @@ typedef struct UsbDeviceRecord {
 	uint8_t epOut, epIn, epInterrupt;
 	volatile uint8_t configured;
 	volatile uint8_t inBusy, interruptBusy;
+	uint8_t halted;                 /* endpoints the host halted (SET_FEATURE), as bits: 1 OUT, 2 IN, 4 interrupt */
 	uint16_t inLength;
 	uint8_t zlpSent;
 
@@ -137,6 +138,7 @@ static void ccidReset(uint8_t rhport)
 		return;
 	gUsb->epOut = gUsb->epIn = gUsb->epInterrupt = 0;
 	gUsb->inBusy = gUsb->interruptBusy = 0;
+	gUsb->halted = 0;
 	if (gUsb->configured) {
 		gUsb->configured = 0;
 		post(kMessageConfigured, &value, 1, NULL, 0);
@@ -181,10 +183,52 @@ static uint16_t ccidOpen(uint8_t rhport, tusb_desc_interface_t const *interface,
 	return length;
 }
 
+/*
+ * The host halted or cleared one of our endpoints (USB 2.0 §9.4.1, §9.4.5; TinyUSB's core has done
+ * it and forwards the request). A halt makes the controller drop the transfer armed on the endpoint
+ * without a completion (dcd_dwc2.c), and the clear leaves nothing armed (usbd.c clears busy): bulk
+ * OUT is armed again, and a message that was going IN counts as sent — the host discarded it with the
+ * halt — so that TypeScript does not wait for it forever.
+ */
+static void endpointFeature(uint8_t rhport, uint8_t endpoint, uint8_t halt)
+{
+	uint8_t bit = (endpoint == gUsb->epOut) ? 1 : (endpoint == gUsb->epIn) ? 2 : (endpoint == gUsb->epInterrupt) ? 4 : 0;
+	uint8_t which;
+
+	if (!bit)
+		return;
+	if (halt) {
+		gUsb->halted |= bit;
+		return;
+	}
+	if (!(gUsb->halted & bit))
+		return;      /* never halted: the controller still has its transfer */
+	gUsb->halted &= ~bit;
+	if (1 == bit)
+		edptXfer(rhport, gUsb->epOut, gOut, kOutSize);
+	else if ((2 == bit) && gUsb->inBusy) {
+		gUsb->inBusy = 0;
+		which = 0;
+		post(kMessageInComplete, &which, 1, NULL, 0);
+	}
+	else if ((4 == bit) && gUsb->interruptBusy) {
+		gUsb->interruptBusy = 0;
+		which = 1;
+		post(kMessageInComplete, &which, 1, NULL, 0);
+	}
+}
+
 static bool ccidControl(uint8_t rhport, uint8_t stage, tusb_control_request_t const *request)
 {
-	if (!gUsb || (TUSB_REQ_TYPE_STANDARD == request->bmRequestType_bit.type))
+	if (!gUsb)
 		return false;
+	if (TUSB_REQ_TYPE_STANDARD == request->bmRequestType_bit.type) {
+		if ((CONTROL_STAGE_SETUP == stage) && (TUSB_REQ_RCPT_ENDPOINT == request->bmRequestType_bit.recipient) &&
+			(TUSB_REQ_FEATURE_EDPT_HALT == request->wValue) &&
+			((TUSB_REQ_SET_FEATURE == request->bRequest) || (TUSB_REQ_CLEAR_FEATURE == request->bRequest)))
+			endpointFeature(rhport, (uint8_t)request->wIndex, TUSB_REQ_SET_FEATURE == request->bRequest);
+		return false;      /* the core answers standard requests */
+	}
 	if (CONTROL_STAGE_SETUP == stage) {
 		gUsb->request = *request;
 		gUsb->requestSequence++;

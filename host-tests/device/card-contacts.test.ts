@@ -70,6 +70,11 @@ class Bench {
         bench.take(options.pin, 'digital');
         if (options.mode !== FakeDigital.Output) {
           bench.inputs.set(options.pin, { level: bench.inputs.get(options.pin)?.level ?? 1, edge: options.onReadable?.bind(this) });
+        } else {
+          // Moddable's Digital drives a new output at initialValue from the start, low without it.
+          const level = options.initialValue ?? 0;
+          bench.levels.set(options.pin, level);
+          bench.events.push(`${options.pin}=${level}`);
         }
       }
       read(): number {

@@ -13,7 +13,8 @@ export default class Digital {
   constructor(options) {
     this.pin = options.pin;
     if (pins.has(options.pin)) throw new Error('in use');
-    pins.set(options.pin, options.mode === 8 ? 0 : (globalThis.__inputs?.[options.pin] ?? 1));
+    // An output starts at initialValue (Moddable's Digital), low without it.
+    pins.set(options.pin, options.mode === 8 ? (options.initialValue ?? 0) : (globalThis.__inputs?.[options.pin] ?? 1));
   }
   read() { return pins.get(this.pin); }
   write(value) { pins.set(this.pin, value); globalThis.__onWrite?.(this.pin, value); }

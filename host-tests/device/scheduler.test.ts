@@ -1,6 +1,7 @@
 /**
  * The device Scheduler (hal/moddable/scheduler.ts): nanoseconds from the microsecond clock,
- * callbacks from a millisecond Timer that is never early, in time order, never inside at().
+ * callbacks from scheduler.c's one-shot microsecond timer that is never early, in time order, never
+ * inside at().
  */
 import test from 'ava';
 import type { Scheduler } from '../../hal/interfaces/scheduler.js';
@@ -14,7 +15,7 @@ async function scheduler(): Promise<Scheduler> {
   return new Esp32Scheduler();
 }
 
-/** Fire the newest live Timer as Moddable would, after moving the clock to its due time. */
+/** Fire the newest live timer, after moving the clock to its due time. */
 function fire(): void {
   const live = timers().filter((timer) => !timer.cleared);
   const timer = live[live.length - 1];
@@ -46,7 +47,7 @@ test.serial('callbacks run in time order, FIFO for equal times, never inside at(
   fire();
   t.deepEqual(ran, ['late', 'a1', 'a2']);
   const rearmed = timers().filter((timer) => !timer.cleared);
-  t.is(rearmed[rearmed.length - 1].delayMs, 2, '1.5 ms ahead rounds up to 2 ms');
+  t.is(rearmed[rearmed.length - 1].delayMs, 1.5, '1.5 ms ahead: 1500 µs, not rounded to whole milliseconds');
   clockUs = 2_500;
   fire();
   t.deepEqual(ran, ['late', 'a1', 'a2', 'b']);
@@ -63,4 +64,12 @@ test.serial('cancel() forgets a pending callback; unknown handles are ignored', 
   clockUs = 1_000;
   fire();
   t.deepEqual(ran, ['y']);
+});
+
+test.serial('a time between two microseconds waits for the later one (never early)', async (t) => {
+  const s = await scheduler();
+  clockUs = 10;
+  s.at(10_000 + 1_234_500, () => undefined);
+  const armed = timers().filter((timer) => !timer.cleared);
+  t.is(armed[armed.length - 1].delayMs, 1.235);
 });

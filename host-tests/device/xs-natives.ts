@@ -2,7 +2,7 @@
  * Loads a hal/moddable module on the host with the XS host-object machinery replaced by test
  * doubles: `Native(destructor)` is a plain base class, `native(name)` calls the function registered
  * under that name (our stand-in for the C function of the same name), and the Moddable `timer`
- * module is a manual timer. Only the platform edge is replaced; the module's own code runs as is.
+ * module (and scheduler.c's timer, on top of it) is a manual timer. Only the platform edge is replaced; the module's own code runs as is.
  */
 import { build, type Plugin } from 'esbuild';
 import { fileURLToPath } from 'node:url';
@@ -43,10 +43,29 @@ Object.assign(globalThis, {
   },
 });
 
+/**
+ * scheduler.c's one-shot timer on the manual timer: `start(µs)` sets a timer of µs / 1000 ms (so
+ * the tests fire it as they fire Moddable Timers), a new start or a stop clears the previous one.
+ */
+const SCHEDULER_TIMER: Record<string, NativeFunction> = {
+  xs_scheduler_timer: (self, fired) => {
+    self.fired = fired;
+  },
+  xs_scheduler_timer_start: (self, delayUs) => {
+    (globalThis as unknown as { __fakeTimer: { clear(t: unknown): void } }).__fakeTimer.clear(self.timer);
+    const fired = self.fired as () => void;
+    self.timer = (globalThis as unknown as { __fakeTimer: { set(cb: () => void, ms: number): FakeTimer } }).__fakeTimer
+      .set(() => fired(), (delayUs as number) / 1000);
+  },
+  xs_scheduler_timer_stop: (self) => {
+    (globalThis as unknown as { __fakeTimer: { clear(t: unknown): void } }).__fakeTimer.clear(self.timer);
+  },
+};
+
 /** Register the stand-ins for the C functions a module calls (replacing earlier ones). */
 export function natives(functions: Record<string, NativeFunction>): void {
   platform.natives.clear();
-  for (const [name, fn] of Object.entries(functions)) platform.natives.set(name, fn);
+  for (const [name, fn] of Object.entries({ ...SCHEDULER_TIMER, ...functions })) platform.natives.set(name, fn);
 }
 
 /** Timers set through the Moddable `timer` module, oldest first. */

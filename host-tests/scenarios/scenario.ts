@@ -21,3 +21,11 @@ export function hex(bytes: Uint8Array | null | undefined): string {
   for (let i = 0; i < bytes.length; i++) s += (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16).toUpperCase();
   return s;
 }
+
+/**
+ * A character's etu on the line is the expected one: exactly on the sim board, to the baud divider's
+ * rounding on a board with a real UART (the ESP32-S3's 1/16 fractional divider: well under 0.1 %).
+ */
+export function sameRate(etuNs: number, expectedNs: number): boolean {
+  return Math.abs(etuNs - expectedNs) <= expectedNs * 1e-3;
+}

@@ -183,7 +183,8 @@ export const scenarios: Scenario[] = [
       r.slot.powerOn('auto', (x) => (result = x));
       r.run(1e6);
       r.board.fault('overcurrent');
-      r.run(1e6);
+      // Within a few milliseconds (a device's fault pin interrupt reaches its task at the next tick).
+      r.run(3e6);
       same(result, { error: 'HW_ERROR', atr: null }, 'power on result');
       same(faults, ['overcurrent'], 'onFault');
       same(r.slot.attributes.state, 'SWALLOWED', 'reader state');

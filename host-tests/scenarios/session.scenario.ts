@@ -84,7 +84,9 @@ export const scenarios: Scenario[] = [
       for (const rise of rises) {
         const fall = rst.find((c) => c.value === 0 && c.timeNs > rise.timeNs)!;
         const waited = (fall.timeNs - rise.timeNs) / NS_PER_CYCLE;
-        check(waited >= 40_000 && waited < 40_200, `gave up ${waited} cycles after RST rose (40 000)`);
+        // Not before 40 000 cycles; after them by what the board needs to act on a deadline at most.
+        const late = 200 + (r.board.lateDeadlineNs ?? 0) / NS_PER_CYCLE;
+        check(waited >= 40_000 && waited < 40_000 + late, `gave up ${waited} cycles after RST rose (40 000)`);
       }
       same(r.slot.attributes.state, 'SWALLOWED', 'reader state');
     },
@@ -171,7 +173,7 @@ export const scenarios: Scenario[] = [
       check(header.every((e) => Math.abs(e.etuNs - etu) < 1e-6), 'the reader sends at 4 µs per etu');
       for (let i = 1; i < header.length; i++) {
         const spacing = (header[i].timeNs - header[i - 1].timeNs) / etu;
-        check(spacing >= 12 && spacing < 12.5, `characters ${spacing} etu apart (guard time 12 etu at the new etu)`);
+        check(spacing >= 12 && spacing < 12.5 + (r.board.lateCharacterNs ?? 0) / etu, `characters ${spacing} etu apart (guard time 12 etu at the new etu)`);
       }
     },
   },
@@ -302,7 +304,8 @@ export const scenarios: Scenario[] = [
       r.run(60e6);
       check(waits > 0 && result === null, 'the command is in progress');
       r.board.remove();
-      r.run(20e6);
+      // Past the presence debounce of any board (10 ms on the sim board, 20 ms on the ESP32-S3 ones).
+      r.run(50e6);
       same(result, { error: 'ICC_MUTE', response: null }, 'result');
       same(r.changes('vcc').at(-1)!.value, 0, 'VCC off');
       same(r.slot.attributes.state, 'ABSENT', 'reader state');
@@ -318,7 +321,8 @@ export const scenarios: Scenario[] = [
       r.slot.transmitApdu(bytes('00B0000002'), (x) => (result = x));
       r.run(10e6);
       r.board.fault('overcurrent');
-      r.run(1e6);
+      // Within a few milliseconds (a device's fault pin interrupt reaches its task at the next tick).
+      r.run(3e6);
       same(result, { error: 'HW_ERROR', response: null }, 'result');
       same(r.slot.attributes.state, 'SWALLOWED', 'reader state');
     },
@@ -336,7 +340,8 @@ export const scenarios: Scenario[] = [
       check(waits > 0, 'the card is working (NULL bytes)');
       r.slot.abort();
       same(result, null, 'no result inside abort()');
-      r.run(1);
+      // Within a millisecond: the next turn of the scheduler (on a device, of its task).
+      r.run(1e6);
       same(result, { error: 'CMD_ABORTED', response: null }, 'result');
       r.run(2e9);
       same(r.transmit('00A4000C023F00').error, null, 'next command');

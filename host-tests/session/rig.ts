@@ -6,7 +6,12 @@ import type { VoltageClass } from '../../hal/interfaces/card-contacts.js';
 import type { CardUartCapabilities } from '../../hal/interfaces/card-uart.js';
 import { TraceCategory } from '../../hal/common/trace.js';
 import type { Trace } from '../../hal/interfaces/trace.js';
-import { createSimBoard, type SimBoard } from '../../hal/sim/board.js';
+import { createSimBoard } from '../../hal/sim/board.js';
+import type { CardContactsConstructor } from '../../hal/interfaces/card-contacts.js';
+import type { CardUartConstructor } from '../../hal/interfaces/card-uart.js';
+import type { SimLine } from '../../hal/sim/line.js';
+import type { VirtualScheduler } from '../../hal/sim/scheduler.js';
+import type { Scheduler } from '../../hal/interfaces/scheduler.js';
 import type { CardIo, SimCard } from '../../hal/sim/card.js';
 import { BaseCard, type BaseCardOptions } from '../../hal/sim/cards/base.js';
 import type { LineChange, LineCharacter } from '../../hal/sim/line.js';
@@ -25,8 +30,41 @@ export interface RigOptions {
   trace?: boolean;
 }
 
+/**
+ * What a rig needs of a board: the sim board (hal/sim/board.ts) by default, or another one set with
+ * useRigBoard — the virtual ESP32-S3 board runs the same checks on the device's drivers.
+ */
+export interface RigBoard {
+  readonly scheduler: VirtualScheduler;
+  readonly line: SimLine;
+  readonly contacts: CardContactsConstructor;
+  readonly uart: CardUartConstructor;
+  /**
+   * How late the board's drivers may act on a deadline, beyond it (0 when absent: the sim board acts
+   * on time): whole-etu rounding, interrupt and task latencies on a device.
+   */
+  readonly lateDeadlineNs?: number;
+  /** How much later than the guard time the board's T=0 characters may follow each other (0 when absent). */
+  readonly lateCharacterNs?: number;
+  /** The scheduler the session runs on, when not `scheduler` itself (the device's own, over the board's virtual time). */
+  readonly sessionScheduler?: Scheduler;
+  insert(card: SimCard): void;
+  remove(): void;
+  fault(kind: 'overcurrent'): void;
+}
+
+export type RigBoardFactory = (card: SimCard | null, options: { classes?: VoltageClass[]; clocksHz?: number[] }) => RigBoard;
+
+const simBoard: RigBoardFactory = (card, options) => createSimBoard({ card: card ?? undefined, classes: options.classes, clocksHz: options.clocksHz });
+let boardFactory: RigBoardFactory = simBoard;
+
+/** The board later rigs are built on (null: the sim board again). */
+export function useRigBoard(factory: RigBoardFactory | null): void {
+  boardFactory = factory ?? simBoard;
+}
+
 export interface Rig {
-  readonly board: SimBoard;
+  readonly board: RigBoard;
   readonly slot: Slot;
   readonly log: string[];
   powerOn(voltage?: 'auto' | VoltageClass): PowerOnResult;
@@ -42,7 +80,7 @@ export interface Rig {
 const BUDGET_NS = 5e9;
 
 export function rig(card: SimCard | null, options: RigOptions = {}): Rig {
-  const board = createSimBoard({ card: card ?? undefined, classes: options.classes, clocksHz: options.clocksHz });
+  const board = boardFactory(card, { classes: options.classes, clocksHz: options.clocksHz });
   const log: string[] = [];
   const trace: Trace = {
     mask: options.trace ? TraceCategory.DRIVER | TraceCategory.PROTOCOL | TraceCategory.ERROR : 0,
@@ -55,7 +93,7 @@ export function rig(card: SimCard | null, options: RigOptions = {}): Rig {
         static override readonly capabilities = options.uartCapabilities;
       }
     : board.uart;
-  const slot = createCardSlot({ contacts: board.contacts, uart, scheduler: board.scheduler, trace, ...options.slot });
+  const slot = createCardSlot({ contacts: board.contacts, uart, scheduler: board.sessionScheduler ?? board.scheduler, trace, ...options.slot });
   const scheduler = board.scheduler;
   // Presence is debounced: let it settle before the test starts.
   scheduler.runUntil(scheduler.now() + 20e6);

@@ -12,6 +12,7 @@
 import type { VirtualScheduler } from '../scheduler.js';
 import { buildBoard, projectRoot, type BuiltBoard } from './build.js';
 import { GpioMatrix } from './gpio.js';
+import { EspTimers } from './esp-timer.js';
 import { GpTimerGroup } from './gptimer.js';
 import { InterruptController } from './intc.js';
 import { digitalClass, PinRegistry, pwmClass, timerModule } from './moddable.js';
@@ -32,6 +33,8 @@ export interface Esp32s3Options {
   xsLatencyNs?: number;
   /** ns from a bus event or usbd_defer_func to the TinyUSB task running it (default 10 µs). */
   usbLatencyNs?: number;
+  /** ns from an esp_timer expiry's interrupt to its callback in the esp_timer task (default 5 µs). */
+  espTimerLatencyNs?: number;
   /** Where `trace()` lines go (default: dropped). */
   console?: (line: string) => void;
 }
@@ -50,6 +53,9 @@ export class Esp32s3 {
   readonly xsTask: SimTask;
   readonly xsQueue: XsMessageQueue;
   readonly usbTask: SimTask;
+  /** The esp_timer task (priority 22) and its timers. */
+  readonly espTimerTask: SimTask;
+  readonly espTimers: EspTimers;
   readonly usb: TinyUsb;
   readonly pins = new PinRegistry();
   readonly critical = new CriticalSections();
@@ -95,6 +101,8 @@ export class Esp32s3 {
     this.xsQueue = new XsMessageQueue(this.xsTask);
     this.usbTask = new SimTask('TinyUSB', scheduler, options.usbLatencyNs ?? 10_000, () => this.critical.check('TinyUSB task'));
     this.usb = new TinyUsb(scheduler, this.usbTask, wasm);
+    this.espTimerTask = new SimTask('esp_timer', scheduler, options.espTimerLatencyNs ?? 5_000, () => this.critical.check('esp_timer task'));
+    this.espTimers = new EspTimers(scheduler, this.intc, this.espTimerTask, (callback, arg) => this.wasm.call('sim_call_esp_timer', callback, arg));
     this.xs = new XsHost(wasm);
 
     const imports = this.#imports();
@@ -155,7 +163,11 @@ export class Esp32s3 {
       _frxt_setup_switch: () => {
         this.#switchRequested = true;
       },
-      esp_timer_get_time: () => BigInt(Math.floor(this.scheduler.now() / 1000)),
+      esp_timer_get_time: () => this.espTimers.nowUs(),
+      sim_esp_timer_new: (callback: number, arg: number, dispatch: number) => this.espTimers.create(callback, arg, dispatch),
+      esp_timer_start_once: (h: number, timeoutUs: bigint) => this.espTimers.startOnce(h, timeoutUs),
+      esp_timer_stop: (h: number) => this.espTimers.stop(h),
+      esp_timer_delete: (h: number) => this.espTimers.delete(h),
 
       // The UART driver (esp_driver_uart) and LL layer (hal/uart_ll.h).
       uart_is_driver_installed: () => 0,

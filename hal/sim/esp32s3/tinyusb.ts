@@ -22,6 +22,10 @@
  * - usbd_edpt_claim/release/xfer/stall as in usbd.c: a transfer on a busy endpoint fails, a transfer
  *   ends when all its bytes moved or on a short packet (OUT), completions reach xfer_cb on the
  *   TinyUSB task. A bus reset closes the endpoints at once and calls the driver's reset() on the task.
+ * - Halt (usbd.c 0.19.0~3 usbd_edpt_stall/usbd_edpt_clear_stall, dcd_dwc2.c): a stall marks the
+ *   endpoint busy and the controller drops the transfer armed on it, without a completion; a clear
+ *   marks it not busy and resets the data toggle — a transfer the controller still had armed (the
+ *   endpoint was not stalled) stays armed, one it dropped is gone: the driver re-arms.
  *
  * Bus timing: each packet takes the time of a full-speed transaction (token, data, handshake at
  * 12 Mbit/s); the host polls as fast as that allows.
@@ -51,9 +55,12 @@ interface Endpoint {
   readonly address: number;
   readonly type: number;
   readonly mps: number;
+  /** usbd.c's ep_status busy. */
   busy: boolean;
   claimed: boolean;
   stalled: boolean;
+  /** The controller has a transfer armed (busy and armed differ after a stall or a clear). */
+  armed: boolean;
   /** The transfer in progress: C buffer, length, bytes moved so far. */
   buffer: number;
   length: number;
@@ -182,7 +189,7 @@ export class TinyUsb {
     const mps = (d[4] | (d[5] << 8)) & 0x7ff;
     if ((address & 0x7f) === 0 || mps === 0) return false;
     void rhport;
-    this.#endpoints.set(address, { address, type, mps, busy: false, claimed: false, stalled: false, buffer: 0, length: 0, moved: 0 });
+    this.#endpoints.set(address, { address, type, mps, busy: false, claimed: false, stalled: false, armed: false, buffer: 0, length: 0, moved: 0 });
     return true;
   }
 
@@ -191,6 +198,7 @@ export class TinyUsb {
     const ep = this.#endpoints.get(address);
     if (ep === undefined || ep.busy) return false;
     ep.busy = true;
+    ep.armed = true;
     ep.claimed = false;
     ep.buffer = buffer;
     ep.length = length;
@@ -230,6 +238,8 @@ export class TinyUsb {
     const ep = this.#endpoints.get(address);
     if (ep === undefined) return;
     ep.stalled = true;
+    ep.busy = true;
+    ep.armed = false;
     this.#stallUrbs(address);
   }
 
@@ -237,6 +247,7 @@ export class TinyUsb {
     const ep = this.#endpoints.get(address);
     if (ep === undefined) return;
     ep.stalled = false;
+    ep.busy = false;
     if (address & 0x80) this.#pumpIn(address);
     else this.#pumpOut();
   }
@@ -575,12 +586,12 @@ export class TinyUsb {
       this.#pumpOut();
       return;
     }
-    if (!ep.busy) return; // NAK until the driver queues a transfer
+    if (!ep.armed) return; // NAK until the driver queues a transfer
     const packet = Math.min(ep.mps, urb.data.length - urb.offset, ep.length - ep.moved);
     this.#outPumping = true;
     this.#scheduler.at(this.#scheduler.now() + packetNs(packet), () => {
       this.#outPumping = false;
-      if (!ep.busy || this.#outUrbs[0] !== urb || this.#endpoints.get(ep.address) !== ep) {
+      if (!ep.armed || this.#outUrbs[0] !== urb || this.#endpoints.get(ep.address) !== ep) {
         this.#pumpOut();
         return;
       }
@@ -600,13 +611,13 @@ export class TinyUsb {
     if (this.#inPumping.has(address)) return;
     const ep = this.#endpoints.get(address);
     const urbs = this.#inUrbs.get(address);
-    if (ep === undefined || !ep.busy || urbs === undefined || urbs.length === 0 || ep.stalled) return;
+    if (ep === undefined || !ep.armed || urbs === undefined || urbs.length === 0 || ep.stalled) return;
     const urb = urbs[0];
     const packet = Math.min(ep.mps, ep.length - ep.moved);
     this.#inPumping.add(address);
     this.#scheduler.at(this.#scheduler.now() + packetNs(packet), () => {
       this.#inPumping.delete(address);
-      if (!ep.busy || urbs[0] !== urb || this.#endpoints.get(address) !== ep) {
+      if (!ep.armed || urbs[0] !== urb || this.#endpoints.get(address) !== ep) {
         this.#pumpIn(address);
         return;
       }
@@ -634,6 +645,7 @@ export class TinyUsb {
   #complete(ep: Endpoint): void {
     const moved = ep.moved;
     ep.busy = false;
+    ep.armed = false;
     const address = ep.address;
     this.#task.post(() => {
       if (this.#endpoints.get(address) !== ep || this.#driver === 0) return;

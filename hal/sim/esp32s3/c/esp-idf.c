@@ -13,6 +13,7 @@
 #include "driver/uart.h"
 #include "driver/gptimer.h"
 #include "esp_intr_alloc.h"
+#include "esp_timer.h"
 #include "hal/uart_ll.h"
 #include "hal/uart_periph.h"
 #include "soc/gpio_struct.h"
@@ -83,6 +84,7 @@ extern esp_err_t sim_gptimer_set_alarm(gptimer_handle_t timer, int32_t enable, u
 extern uint64_t sim_gptimer_count(gptimer_handle_t timer);
 extern int32_t sim_intr_alloc(int32_t source, int32_t flags, intr_handler_t handler, void *arg);
 extern esp_err_t sim_tinyusb_install(int32_t port, const void *device, const uint8_t *configuration, const char **strings, int32_t stringCount);
+extern int32_t sim_esp_timer_new(esp_timer_cb_t callback, void *arg, int32_t dispatch);
 
 esp_err_t uart_param_config(uart_port_t uart_num, const uart_config_t *config)
 {
@@ -133,6 +135,18 @@ esp_err_t esp_intr_alloc(int source, int flags, intr_handler_t handler, void *ar
 	return ESP_OK;
 }
 
+esp_err_t esp_timer_create(const esp_timer_create_args_t *create_args, esp_timer_handle_t *out_handle)
+{
+	int32_t handle;
+	if (!create_args || !out_handle)
+		return ESP_ERR_INVALID_ARG;
+	handle = sim_esp_timer_new(create_args->callback, create_args->arg, create_args->dispatch_method);
+	if (handle <= 0)
+		return ESP_ERR_INVALID_ARG;
+	*out_handle = (esp_timer_handle_t)(uintptr_t)handle;
+	return ESP_OK;
+}
+
 esp_err_t tinyusb_driver_install(const tinyusb_config_t *config)
 {
 	if (!config)
@@ -152,6 +166,11 @@ int32_t sim_call_alarm(gptimer_alarm_cb_t callback, gptimer_handle_t timer, uint
 {
 	gptimer_alarm_event_data_t event = {.count_value = count, .alarm_value = alarm};
 	return callback(timer, &event, context) ? 1 : 0;
+}
+
+void sim_call_esp_timer(esp_timer_cb_t callback, void *arg)
+{
+	callback(arg);
 }
 
 void sim_call_deliver(modMessageDeliver callback, void *the, void *refcon, uint8_t *message, uint16_t length)

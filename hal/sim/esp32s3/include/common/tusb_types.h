@@ -29,6 +29,28 @@ typedef enum {
 } tusb_desc_type_t;
 
 typedef enum {
+	TUSB_REQ_GET_STATUS        = 0  ,
+	TUSB_REQ_CLEAR_FEATURE     = 1  ,
+	TUSB_REQ_RESERVED          = 2  ,
+	TUSB_REQ_SET_FEATURE       = 3  ,
+	TUSB_REQ_RESERVED2         = 4  ,
+	TUSB_REQ_SET_ADDRESS       = 5  ,
+	TUSB_REQ_GET_DESCRIPTOR    = 6  ,
+	TUSB_REQ_SET_DESCRIPTOR    = 7  ,
+	TUSB_REQ_GET_CONFIGURATION = 8  ,
+	TUSB_REQ_SET_CONFIGURATION = 9  ,
+	TUSB_REQ_GET_INTERFACE     = 10 ,
+	TUSB_REQ_SET_INTERFACE     = 11 ,
+	TUSB_REQ_SYNCH_FRAME       = 12
+} tusb_request_code_t;
+
+typedef enum {
+	TUSB_REQ_FEATURE_EDPT_HALT     = 0,
+	TUSB_REQ_FEATURE_REMOTE_WAKEUP = 1,
+	TUSB_REQ_FEATURE_TEST_MODE     = 2
+} tusb_request_feature_selector_t;
+
+typedef enum {
 	TUSB_REQ_TYPE_STANDARD = 0,
 	TUSB_REQ_TYPE_CLASS,
 	TUSB_REQ_TYPE_VENDOR,
