@@ -13,7 +13,8 @@ import { openPcapFile, type PcapFile } from '../../hal/sim/pcap-file.js';
 import { createIso7816PcapWriter, createUsbPcapWriter, type PcapSink } from '../../hal/sim/pcap.js';
 import { recordUsbHost } from '../../hal/sim/pcap-usb-host.js';
 import { createSimReader, type SimReader, type SimReaderOptions } from '../reader/reader.js';
-import { createReader, fixedSockets, isReaderBoard, prepareReaderBoard, READER_BOARDS, type HostReader, type ReaderBoardName } from '../reader/boards.js';
+import { createReader, isReaderBoard, prepareReaderBoard, READER_BOARDS, type HostReader, type ReaderBoardName } from '../reader/boards.js';
+import { boardWithSlots } from '../reader/board-names.js';
 import { loadCard } from './card-file.js';
 import { fileProblem } from './file-problem.js';
 import type { UsbipExport } from '../../hal/sim/usbip/connection.js';
@@ -45,7 +46,8 @@ to a kernel with vhci-hcd ('usbip attach -r HOST -b 1-1') on TCP (port 3240 by c
   --level L          CCID exchange level: tpdu, short (APDU) or extended (APDU, the default)
   --board NAME       sim (default), or a virtual ESP32-S3 board running the device firmware
                      (firmware/main.ts) on its own drivers (hal/moddable's C compiled to WebAssembly;
-                     needs clang and lld): esp32s3 (1 slot), esp32s3-2slot (2 slots); extended level
+                     needs clang and lld): esp32s3 (1 slot, or with --slots 2 the two-slot board),
+                     esp32s3-2slot (2 slots); extended level
   --seed N           seed of the simulation (default 1; slot K's card and socket use N + K)
   --time-scale X     virtual seconds per wall-clock second (default 1: cards as fast as real ones)
 `;
@@ -81,12 +83,13 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs | { error: st
     if (name === '--card') cards.push(value);
     else values.set(name, value);
   }
-  const board = values.get('--board') ?? 'sim';
-  if (!isReaderBoard(board)) return { error: `--board: one of ${READER_BOARDS.join(', ')}` };
-  const wired = fixedSockets(board);
-  const slots = Number(values.get('--slots') ?? wired ?? '1');
-  if (!Number.isInteger(slots) || slots < 1 || slots > MAX_SOCKETS) return { error: `--slots: expected 1 to ${MAX_SOCKETS}` };
-  if (wired !== null && slots !== wired) return { error: `--slots: the ${board} board has ${wired} slot${wired === 1 ? '' : 's'}` };
+  const named = values.get('--board') ?? 'sim';
+  if (!isReaderBoard(named)) return { error: `--board: one of ${READER_BOARDS.join(', ')}` };
+  const asked = values.has('--slots') ? Number(values.get('--slots')) : null;
+  if (asked !== null && (!Number.isInteger(asked) || asked < 1 || asked > MAX_SOCKETS)) return { error: `--slots: expected 1 to ${MAX_SOCKETS}` };
+  const chosen = boardWithSlots(named, asked);
+  if ('error' in chosen) return { error: `--slots: ${chosen.error}` };
+  const { board, slots } = chosen;
   if (cards.length > slots) return { error: `${cards.length} cards for ${slots} slot${slots === 1 ? '' : 's'} (--slots N: one --card per slot at most)` };
   const usbip = values.get('--usbip');
   if (usbip === undefined) return { error: '--usbip is required' };

@@ -3,7 +3,7 @@
  * so the command can print them with the usage text and exit 2.
  */
 import { parseHex } from '../../hal/sim/hex.js';
-import { fixedSockets, isReaderBoard, READER_BOARDS, type ReaderBoardName } from '../reader/board-names.js';
+import { boardWithSlots, isReaderBoard, READER_BOARDS, type ReaderBoardName } from '../reader/board-names.js';
 
 export interface SimArgs {
   /** A built-in card name or a scripted-card JSON file; null for the default card. */
@@ -45,7 +45,8 @@ removes the card. Without --apdu it runs a demo session.
   --vcd FILE        write the contact signals (VCC, CLK, RST, I/O) as a VCD waveform (slot 0's)
   --pcap FILE       write the USB traffic as a usbmon pcap capture (every slot's)
   --seed N          seed of the simulation (default 1; slot K's card and socket use N + K)
-  --board NAME      sim (default): the simulated board; esp32s3 (1 slot), esp32s3-2slot (2 slots): a
+  --board NAME      sim (default): the simulated board; esp32s3 (1 slot; with --slots 2 the two-slot
+                    board), esp32s3-2slot (2 slots): a
                     virtual ESP32-S3 board running the device firmware (firmware/main.ts) on its own
                     drivers (hal/moddable's C compiled to WebAssembly; needs clang and lld); --trace
                     shows what the firmware prints on the board's console
@@ -116,11 +117,10 @@ export function parseSimArgs(argv: readonly string[]): SimArgs | { error: string
       }
     }
   }
-  const wired = fixedSockets(args.board);
-  if (wired !== null) {
-    if (slotsGiven && args.slots !== wired) return { error: `--slots ${args.slots}: the ${args.board} board has ${wired} slot${wired === 1 ? '' : 's'}` };
-    args.slots = wired;
-  }
+  const chosen = boardWithSlots(args.board, slotsGiven ? args.slots : null);
+  if ('error' in chosen) return { error: `--slots ${args.slots}: ${chosen.error}` };
+  args.board = chosen.board;
+  args.slots = chosen.slots;
   if (args.cards.length > args.slots) {
     return { error: args.slots === 1 ? '--card given twice (--slots N for a card per slot)' : `${args.cards.length} cards for ${args.slots} slots` };
   }

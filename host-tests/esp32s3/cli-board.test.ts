@@ -17,12 +17,13 @@ import { createReader, prepareReaderBoard } from '../reader/boards.js';
 
 const isError = (parsed: unknown): boolean => typeof parsed === 'object' && parsed !== null && 'error' in parsed;
 
-test('sim --board: sim by default; an ESP32-S3 board has the slots it is wired with', (t) => {
+test('sim --board: sim by default; an ESP32-S3 board has the slots it is wired with (esp32s3 --slots 2: the two-slot board)', (t) => {
   t.like(parseSimArgs([]), { board: 'sim', slots: 1 });
   t.like(parseSimArgs(['--board', 'esp32s3']), { board: 'esp32s3', slots: 1 });
   t.like(parseSimArgs(['--board=esp32s3-2slot', '--card', 't1', '--card', 'usim']), { board: 'esp32s3-2slot', slots: 2, cards: ['t1', 'usim'] });
   t.like(parseSimArgs(['--board', 'esp32s3-2slot', '--slots', '2']), { slots: 2 });
-  t.true(isError(parseSimArgs(['--board', 'esp32s3', '--slots', '2'])));
+  t.like(parseSimArgs(['--board', 'esp32s3', '--slots', '2']), { board: 'esp32s3-2slot', slots: 2 }, 'esp32s3 with two slots is the two-slot board');
+  t.true(isError(parseSimArgs(['--board', 'esp32s3', '--slots', '3'])));
   t.true(isError(parseSimArgs(['--board', 'esp32s3-2slot', '--slots', '1'])));
   t.true(isError(parseSimArgs(['--board', 'esp32'])));
   t.true(isError(parseSimArgs(['--board'])));
@@ -36,6 +37,8 @@ test('serve --board: the ESP32-S3 boards run the device firmware, which offers t
   t.true(isError(serve('--board', 'esp32s3', '--level', 'tpdu')));
   t.true(isError(serve('--board', 'esp32s3', '--level', 'short')));
   t.true(isError(serve('--board', 'esp32s3', '--slots', '3')));
+  t.like(serve('--board', 'esp32s3', '--slots', '2'), { board: 'esp32s3-2slot', slots: 2 });
+  t.true(isError(serve('--board', 'esp32s3-2slot', '--slots', '1')));
   t.true(isError(serve('--board', 'nucleo')));
 });
 
