@@ -140,7 +140,8 @@ const t0WrongExpectation: Scenario = {
   },
   apdus: [
     { command: '00 20 00 81', clause: '§12.2.2', response: '90 00' },
-    { command: '00 B0 00 00 04', clause: 'script mismatch', error: '*' },
+    // The card falls silent at the mismatch: no procedure byte within WT (§10.2) is a mute card.
+    { command: '00 B0 00 00 04', clause: 'script mismatch, then §10.2 WT', error: 'ICC_MUTE' },
   ],
 };
 
@@ -301,7 +302,8 @@ const t1BadTck: Scenario = {
     atr: toHex(T1_BAD_TCK_ATR),
     steps: [step('never reached: the ATR is invalid (§8.2.5)', '*', H(iBlock(0, false, fromHex('90 00'))))],
   },
-  apdus: [{ command: '00 B0 00 00 04', clause: '§8.2.5', error: '*' }],
+  // No ATR is accepted, so the card stays unpowered: CCID XfrBlock to an inactive card fails with ICC_MUTE.
+  apdus: [{ command: '00 B0 00 00 04', clause: '§8.2.5', error: 'ICC_MUTE' }],
 };
 
 // ───────────────────────────── PPS (§9) ─────────────────────────────
@@ -528,7 +530,8 @@ const t1MissingTck: Scenario = {
     atr: '3B 80 01',
     steps: [step('never reached: the ATR is incomplete', '*', H(iBlock(0, false, fromHex('90 00'))))],
   },
-  apdus: [{ command: '00 B0 00 00 04', clause: '§8.2.5', error: '*' }],
+  // No ATR is accepted, so the card stays unpowered: CCID XfrBlock to an inactive card fails with ICC_MUTE.
+  apdus: [{ command: '00 B0 00 00 04', clause: '§8.2.5', error: 'ICC_MUTE' }],
 };
 
 export const scenarios = {

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { SlotErrorCode } from '../../firmware/ccid/constants.js';
+import { BError } from '../host-driver/ccid-messages.js';
 import type { RDR_to_PC } from '../host-driver/typed-messages.js';
 import { TestReader, bytes } from './harness.js';
 
@@ -24,7 +24,7 @@ test('CCID §5.3.1 ABORT request then PC_to_RDR_Abort: the XfrBlock ends CMD_ABO
   reader.send({ type: 'PC_to_RDR_XfrBlock', bSlot: 0, bSeq: 5, bBWI: 0, wLevelParameter: 0, abData: bytes('00B0000000') });
   reader.scheduler.advance(1e6);
   t.is(abortRequest(reader, 0, 5), 'ok');
-  t.is(summary(reader.read()), `RDR_to_PC_DataBlock 5 1 ${SlotErrorCode.CMD_ABORTED}`);
+  t.is(summary(reader.read()), `RDR_to_PC_DataBlock 5 1 ${BError.CMD_ABORTED}`);
   reader.send({ type: 'PC_to_RDR_Abort', bSlot: 0, bSeq: 5 });
   t.is(summary(reader.read()), 'RDR_to_PC_SlotStatus 5 0 0');
   t.is(reader.slots[0].log.aborts, 1);
@@ -39,7 +39,7 @@ test('CCID §5.3.1 PC_to_RDR_Abort first, then the ABORT request: both halves in
   reader.scheduler.advance(1e6);
   t.is(reader.slots[0].log.aborts, 0, 'the bulk half alone does not abort');
   t.is(abortRequest(reader, 0, 6), 'ok');
-  t.is(summary(reader.read()), `RDR_to_PC_DataBlock 6 1 ${SlotErrorCode.CMD_ABORTED}`);
+  t.is(summary(reader.read()), `RDR_to_PC_DataBlock 6 1 ${BError.CMD_ABORTED}`);
   t.is(summary(reader.read()), 'RDR_to_PC_SlotStatus 6 0 0');
 });
 
@@ -47,7 +47,7 @@ test('CCID §5.3.1 between the ABORT request and PC_to_RDR_Abort other commands 
   const reader = slowReader(1e6);
   t.is(abortRequest(reader, 0, 9), 'ok');
   const during = reader.transact({ type: 'PC_to_RDR_GetSlotStatus', bSlot: 0, bSeq: 9 });
-  t.is(summary(during), `RDR_to_PC_SlotStatus 9 1 ${SlotErrorCode.CMD_ABORTED}`);
+  t.is(summary(during), `RDR_to_PC_SlotStatus 9 1 ${BError.CMD_ABORTED}`);
   t.is(summary(reader.transact({ type: 'PC_to_RDR_Abort', bSlot: 0, bSeq: 9 })), 'RDR_to_PC_SlotStatus 9 0 0');
   const after = reader.transact({ type: 'PC_to_RDR_XfrBlock', bSlot: 0, bSeq: 10, bBWI: 0, wLevelParameter: 0, abData: bytes('00') });
   t.is(summary(after), 'RDR_to_PC_DataBlock 10 0 0');
@@ -69,7 +69,7 @@ test('CCID §5.3.1 an older unmatched PC_to_RDR_Abort fails CMD_ABORTED when a n
   const reader = slowReader();
   reader.send({ type: 'PC_to_RDR_Abort', bSlot: 0, bSeq: 1 });
   reader.send({ type: 'PC_to_RDR_Abort', bSlot: 0, bSeq: 2 });
-  t.is(summary(reader.read()), `RDR_to_PC_SlotStatus 1 1 ${SlotErrorCode.CMD_ABORTED}`);
+  t.is(summary(reader.read()), `RDR_to_PC_SlotStatus 1 1 ${BError.CMD_ABORTED}`);
   t.is(abortRequest(reader, 0, 2), 'ok');
   t.is(summary(reader.read()), 'RDR_to_PC_SlotStatus 2 0 0');
 });

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { Chain, SlotErrorCode } from '../../firmware/ccid/constants.js';
+import { BError, Chain } from '../host-driver/ccid-messages.js';
 import { EscapeCode } from '../../firmware/ccid/escape.js';
 import type { RDR_to_PC } from '../host-driver/typed-messages.js';
 import { DEFAULT_ATR } from '../../hal/sim/sim-slot.js';
@@ -57,13 +57,13 @@ test('CCID §6.1.1 no ATR: IccPowerOn fails with ICC_MUTE and the ICC present an
   const reader = new TestReader();
   reader.slots[0].nextPowerOnError = 'ICC_MUTE';
   const reply = reader.powerOn();
-  t.deepEqual(status(reply), { icc: 1, command: 1, bError: SlotErrorCode.ICC_MUTE });
+  t.deepEqual(status(reply), { icc: 1, command: 1, bError: BError.ICC_MUTE });
 });
 
 test('CCID §6.1.1 IccPowerOn with no card fails with ICC_MUTE and ICC absent', (t) => {
   const reader = new TestReader({ slots: [{ present: false }] });
   const reply = reader.powerOn();
-  t.deepEqual(status(reply), { icc: 2, command: 1, bError: SlotErrorCode.ICC_MUTE });
+  t.deepEqual(status(reply), { icc: 2, command: 1, bError: BError.ICC_MUTE });
 });
 
 test('CCID §6.1.2 PC_to_RDR_IccPowerOff leaves the ICC inactive and is harmless when repeated', (t) => {
@@ -111,7 +111,7 @@ test('CCID §6.1.4 PC_to_RDR_XfrBlock carries an APDU and returns the response i
 test('CCID §6.1.4 XfrBlock on an unpowered card fails with ICC_MUTE, ICC inactive', (t) => {
   const reader = new TestReader();
   const reply = reader.transact({ type: 'PC_to_RDR_XfrBlock', bSlot: 0, bSeq: 1, bBWI: 0, wLevelParameter: 0, abData: bytes('00B0000000') });
-  t.deepEqual(status(reply), { icc: 1, command: 1, bError: SlotErrorCode.ICC_MUTE });
+  t.deepEqual(status(reply), { icc: 1, command: 1, bError: BError.ICC_MUTE });
   t.is(reader.slots[0].log.commands.length, 0);
 });
 
@@ -122,7 +122,7 @@ test('CCID §6.1.4 slot errors become bError (XFR_PARITY_ERROR, PROCEDURE_BYTE_C
   reader.powerOn();
   for (const error of errors) {
     const reply = reader.transact({ type: 'PC_to_RDR_XfrBlock', bSlot: 0, bSeq: 5, bBWI: 0, wLevelParameter: 0, abData: bytes('0084000008') });
-    t.deepEqual(status(reply), { icc: 0, command: 1, bError: SlotErrorCode[error] });
+    t.deepEqual(status(reply), { icc: 0, command: 1, bError: BError[error as keyof typeof BError] });
   }
 });
 
@@ -195,7 +195,7 @@ test('CCID §6.1.4 a chained command longer than the APDU buffer fails with XFR_
   const piece = new Uint8Array(200);
   reader.transact({ type: 'PC_to_RDR_XfrBlock', bSlot: 0, bSeq: 1, bBWI: 0, wLevelParameter: Chain.begins, abData: piece });
   const reply = reader.transact({ type: 'PC_to_RDR_XfrBlock', bSlot: 0, bSeq: 2, bBWI: 0, wLevelParameter: Chain.ends, abData: piece });
-  t.deepEqual(status(reply), { icc: 0, command: 1, bError: SlotErrorCode.XFR_OVERRUN });
+  t.deepEqual(status(reply), { icc: 0, command: 1, bError: BError.XFR_OVERRUN });
 });
 
 test('CCID §6.1.4 short APDU level: one XfrBlock, one DataBlock; a response too long for one message fails XFR_OVERRUN', (t) => {
@@ -207,7 +207,7 @@ test('CCID §6.1.4 short APDU level: one XfrBlock, one DataBlock; a response too
   const ok = reader.transact({ type: 'PC_to_RDR_XfrBlock', bSlot: 0, bSeq: 2, bBWI: 0, wLevelParameter: 0, abData: bytes('00B0000000') });
   t.true(ok.type === 'RDR_to_PC_DataBlock' && ok.abData.length === 2 && ok.bChainParameter === 0);
   const long = reader.transact({ type: 'PC_to_RDR_XfrBlock', bSlot: 0, bSeq: 3, bBWI: 0, wLevelParameter: 0, abData: bytes('00FF000000') });
-  t.is(status(long).bError, SlotErrorCode.XFR_OVERRUN);
+  t.is(status(long).bError, BError.XFR_OVERRUN);
 });
 
 test('CCID §6.1.4 TPDU level: the TPDU goes to Slot.transmitTpdu as is', (t) => {
@@ -261,7 +261,7 @@ test('CCID §6.1.7 SetParameters refused by the card fails with the slot error, 
   reader.powerOn();
   reader.slots[0].nextParametersError = 'ICC_PROTOCOL_NOT_SUPPORTED';
   const set = reader.transact({ type: 'PC_to_RDR_SetParameters', bSlot: 0, bSeq: 2, bProtocolNum: 0, abProtocolData: bytes('9600000A00') });
-  t.deepEqual(status(set), { icc: 0, command: 1, bError: SlotErrorCode.ICC_PROTOCOL_NOT_SUPPORTED });
+  t.deepEqual(status(set), { icc: 0, command: 1, bError: BError.ICC_PROTOCOL_NOT_SUPPORTED });
 });
 
 test('CCID §6.1.7 SetParameters field checks: bProtocolNum (7), length (1), RFU Fi/Di (10), bmTCCKST (11), WI 0 (13), IFSC (15)', (t) => {
@@ -393,7 +393,7 @@ test('CCID §6.1 a second command to a busy slot gets CMD_SLOT_BUSY without dist
   const busy = reader.read();
   if (busy?.type !== 'RDR_to_PC_SlotStatus') return t.fail(busy?.type);
   t.is(busy.bSeq, 3);
-  t.is(busy.bError, SlotErrorCode.CMD_SLOT_BUSY);
+  t.is(busy.bError, BError.CMD_SLOT_BUSY);
   t.is(busy.bStatus >> 6, 1);
   const first = reader.read();
   t.true(first?.type === 'RDR_to_PC_DataBlock' && first.bSeq === 2 && first.bStatus === 0);
@@ -427,7 +427,7 @@ test('CCID §6.1.4 removal mid-command: answered at once with ICC_MUTE and ICC a
   t.true(reader.scheduler.now() - removedAt < 1e6);
   if (reply === null || reply.type === 'Invalid') return t.fail('no reply');
   t.is(reply.bSeq, 2);
-  t.deepEqual(status(reply), { icc: 2, command: 1, bError: SlotErrorCode.ICC_MUTE });
+  t.deepEqual(status(reply), { icc: 2, command: 1, bError: BError.ICC_MUTE });
   // Nothing else follows for that command, and the reader still answers.
   const next = reader.transact({ type: 'PC_to_RDR_GetSlotStatus', bSlot: 0, bSeq: 3 });
   t.is(next.bSeq, 3);
@@ -452,7 +452,7 @@ test('CCID §6.3.2 HardwareError on overcurrent, with the bSeq of the command in
   reader.slots[0].fault();
   t.deepEqual(reader.readInterrupt(), Uint8Array.of(0x51, 0, 0x21, 0x01));
   const reply = reader.read();
-  t.deepEqual(reply && status(reply), { icc: 1, command: 1, bError: SlotErrorCode.HW_ERROR });
+  t.deepEqual(reply && status(reply), { icc: 1, command: 1, bError: BError.HW_ERROR });
 });
 
 test('CCID §6.2 a reply of 64 bytes is followed by a zero-length packet (URB larger than the message completes)', (t) => {

@@ -3,7 +3,7 @@
  * built-in simulated cards: the seam checked from both sides.
  */
 import test from 'ava';
-import { SlotErrorCode } from '../../firmware/ccid/constants.js';
+import { BError } from '../host-driver/ccid-messages.js';
 import { findCard } from '../../hal/sim/cards/registry.js';
 import { createSimReader } from '../reader/reader.js';
 import { UsbHostDriver, bytes } from './harness.js';
@@ -48,7 +48,7 @@ test('CCID §6.1.1 over the session: a mute card fails IccPowerOn with ICC_MUTE,
   const reply = bus.powerOn(0, 1, 30e9);
   t.is(reply.type, 'RDR_to_PC_DataBlock');
   t.is(reply.bStatus, 0x41);
-  t.is(reply.bError, SlotErrorCode.ICC_MUTE);
+  t.is(reply.bError, BError.ICC_MUTE);
 });
 
 test('CCID §6.1.3 over the session: no card gives ICC absent; §6.3.1 removal gives NotifySlotChange', (t) => {

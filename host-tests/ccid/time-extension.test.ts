@@ -5,7 +5,7 @@
  * after the answer, never for other commands. In virtual time, on simulated slots.
  */
 import test from 'ava';
-import { Chain, SlotErrorCode } from '../../firmware/ccid/constants.js';
+import { BError, Chain } from '../host-driver/ccid-messages.js';
 import type { RDR_to_PC } from '../host-driver/typed-messages.js';
 import { extensionPeriodNs } from '../../firmware/ccid/time-extension.js';
 import { blockWaitingNs, workWaitingNs } from '../../firmware/iso7816/timing.js';
@@ -129,14 +129,14 @@ test('CCID §6.2.6 no time extension after an abort or a removal ends the XfrBlo
   t.is(reader.host.control({ bmRequestType: 0x21, bRequest: 1, wValue: 2 << 8, wIndex: 0, wLength: 0 }).status, 'ok');
   reader.send({ type: 'PC_to_RDR_Abort', bSlot: 0, bSeq: 2 });
   const aborted = reader.read();
-  t.true(aborted?.type === 'RDR_to_PC_DataBlock' && aborted.bError === SlotErrorCode.CMD_ABORTED);
+  t.true(aborted?.type === 'RDR_to_PC_DataBlock' && aborted.bError === BError.CMD_ABORTED);
   t.is(reader.read()?.type, 'RDR_to_PC_SlotStatus');
   t.is(reader.read(5e9), null, 'no extension after the abort');
   xfr(reader, 3);
   reader.scheduler.advance(0.2e9);
   reader.slots[0].remove();
   const removed = reader.read();
-  t.true(removed?.type === 'RDR_to_PC_DataBlock' && removed.bError === SlotErrorCode.ICC_MUTE && (removed.bStatus & 3) === 2);
+  t.true(removed?.type === 'RDR_to_PC_DataBlock' && removed.bError === BError.ICC_MUTE && (removed.bStatus & 3) === 2);
   t.is(reader.read(5e9), null, 'no extension after the removal');
 });
 

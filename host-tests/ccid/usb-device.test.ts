@@ -1,5 +1,5 @@
 import test from 'ava';
-import { ClassRequest } from '../../firmware/ccid/constants.js';
+import { ClassRequest } from '../host-driver/ccid-messages.js';
 import type { SetupPacket } from '../../hal/interfaces/usb-device.js';
 import { TestReader } from './harness.js';
 

@@ -5,7 +5,7 @@
  * the pending command's own reply type.
  */
 import test from 'ava';
-import { ClassRequest, Feature, MessageCode } from '../../firmware/ccid/constants.js';
+import { ClassRequest, Feature, RDR_to_PC } from '../host-driver/ccid-messages.js';
 import { TestReader, bytes } from './harness.js';
 
 function dwords(data: Uint8Array): number[] {
@@ -65,7 +65,7 @@ test('CCID §6.2.6 time extensions are only ever of the pending command\'s reply
     types.add(raw.data[0]);
     if (raw.data[7] >> 6 !== 2) break;
   }
-  t.deepEqual([...types], [MessageCode.RDR_to_PC_DataBlock]);
+  t.deepEqual([...types], [RDR_to_PC.DataBlock]);
 });
 
 test('CCID §5.1 dwFeatures 0x10 and 0x20: clock and rate follow the negotiation, so SetDataRateAndClockFrequency is never needed and accepts the pair in force', (t) => {

@@ -44,25 +44,53 @@ export const Chain = Object.freeze({
   more: 0x10,
 } as const);
 
-/** bError values (§6.2.6) by name; `sim --json` prints the names. */
-const ERROR_NAMES: Readonly<Record<number, string>> = Object.freeze({
-  0xff: 'CMD_ABORTED',
-  0xfe: 'ICC_MUTE',
-  0xfd: 'XFR_PARITY_ERROR',
-  0xfc: 'XFR_OVERRUN',
-  0xfb: 'HW_ERROR',
-  0xf8: 'BAD_ATR_TS',
-  0xf7: 'BAD_ATR_TCK',
-  0xf6: 'ICC_PROTOCOL_NOT_SUPPORTED',
-  0xf5: 'ICC_CLASS_NOT_SUPPORTED',
-  0xf4: 'PROCEDURE_BYTE_CONFLICT',
-  0xf3: 'DEACTIVATED_PROTOCOL',
-  0xf2: 'BUSY_WITH_AUTO_SEQUENCE',
-  0xf0: 'PIN_TIMEOUT',
-  0xef: 'PIN_CANCELLED',
-  0xe0: 'CMD_SLOT_BUSY',
-  0x00: 'CMD_NOT_SUPPORTED',
-});
+/** bError values when bmCommandStatus is 1 (§6.2.6 Table 6.2-2), by name; `sim --json` prints the names. */
+export const BError = Object.freeze({
+  CMD_ABORTED: 0xff,
+  ICC_MUTE: 0xfe,
+  XFR_PARITY_ERROR: 0xfd,
+  XFR_OVERRUN: 0xfc,
+  HW_ERROR: 0xfb,
+  BAD_ATR_TS: 0xf8,
+  BAD_ATR_TCK: 0xf7,
+  ICC_PROTOCOL_NOT_SUPPORTED: 0xf6,
+  ICC_CLASS_NOT_SUPPORTED: 0xf5,
+  PROCEDURE_BYTE_CONFLICT: 0xf4,
+  DEACTIVATED_PROTOCOL: 0xf3,
+  BUSY_WITH_AUTO_SEQUENCE: 0xf2,
+  PIN_TIMEOUT: 0xf0,
+  PIN_CANCELLED: 0xef,
+  CMD_SLOT_BUSY: 0xe0,
+  CMD_NOT_SUPPORTED: 0x00,
+} as const);
+
+const ERROR_NAMES: Readonly<Record<number, string>> = Object.freeze(
+  Object.fromEntries(Object.entries(BError).map(([name, code]) => [code, name])),
+);
+
+/** bStatus (§6.2.6): bmCommandStatus in bits 7–6, bmICCStatus in bits 1–0. */
+export const CommandStatus = Object.freeze({ ok: 0, failed: 1, timeExtension: 2 } as const);
+export const IccStatus = Object.freeze({ active: 0, inactive: 1, absent: 2 } as const);
+
+/** Class-specific requests (§5.3 Table 5.3-1), bRequest. */
+export const ClassRequest = Object.freeze({ ABORT: 0x01, GET_CLOCK_FREQUENCIES: 0x02, GET_DATA_RATES: 0x03 } as const);
+
+/** dwFeatures bits of the class descriptor (§5.1 Table 5.1-1) the host reads. */
+export const Feature = Object.freeze({
+  autoConfigFromAtr: 0x02,
+  autoActivation: 0x04,
+  autoVoltage: 0x08,
+  autoClock: 0x10,
+  autoBaud: 0x20,
+  autoParameterNegotiation: 0x40,
+  autoPps: 0x80,
+  clockStop: 0x100,
+  nad: 0x200,
+  autoIfsd: 0x400,
+  levelTpdu: 0x10000,
+  levelShortApdu: 0x20000,
+  levelExtendedApdu: 0x40000,
+} as const);
 
 /**
  * The bError name; 0x01–0x7F name the offending header field's offset, e.g. BAD_FIELD_OFFSET_1

@@ -2,7 +2,7 @@
  * End-to-end CCID checks (CCID Rev 1.1) through the simulated USB device's bus side, on simulated
  * slots: what a host stack does, in the order it does it. No Node APIs: these also run inside XS.
  */
-import { Chain, SlotErrorCode } from '../../firmware/ccid/constants.js';
+import { BError, Chain } from '../host-driver/ccid-messages.js';
 import type { RDR_to_PC } from '../host-driver/typed-messages.js';
 import { TestReader, bytes } from '../ccid/harness.js';
 import { check, hex, type Scenario } from './scenario.js';
@@ -79,14 +79,14 @@ export const scenarios: Scenario[] = [
       reader.scheduler.advance(1e6);
       abort(5);
       reader.send({ type: 'PC_to_RDR_Abort', bSlot: 0, bSeq: 5 });
-      expect(reader.read(), 'RDR_to_PC_DataBlock', 5, 0x40, SlotErrorCode.CMD_ABORTED, 'aborted XfrBlock');
+      expect(reader.read(), 'RDR_to_PC_DataBlock', 5, 0x40, BError.CMD_ABORTED, 'aborted XfrBlock');
       expect(reader.read(), 'RDR_to_PC_SlotStatus', 5, 0x00, 0, 'Abort');
       reader.send({ type: 'PC_to_RDR_XfrBlock', bSlot: 0, bSeq: 6, bBWI: 0, wLevelParameter: 0, abData: bytes('00') });
       reader.scheduler.advance(1e6);
       reader.send({ type: 'PC_to_RDR_Abort', bSlot: 0, bSeq: 6 });
       reader.scheduler.advance(1e6);
       abort(6);
-      expect(reader.read(), 'RDR_to_PC_DataBlock', 6, 0x40, SlotErrorCode.CMD_ABORTED, 'aborted XfrBlock, bulk half first');
+      expect(reader.read(), 'RDR_to_PC_DataBlock', 6, 0x40, BError.CMD_ABORTED, 'aborted XfrBlock, bulk half first');
       expect(reader.read(), 'RDR_to_PC_SlotStatus', 6, 0x00, 0, 'Abort, bulk half first');
       expect(reader.transact({ type: 'PC_to_RDR_GetSlotStatus', bSlot: 0, bSeq: 7 }), 'RDR_to_PC_SlotStatus', 7, 0x00, 0, 'slot usable');
     },
@@ -100,7 +100,7 @@ export const scenarios: Scenario[] = [
       reader.send({ type: 'PC_to_RDR_XfrBlock', bSlot: 0, bSeq: 2, bBWI: 0, wLevelParameter: 0, abData: bytes('00') });
       reader.scheduler.advance(1e6);
       reader.slots[0].remove();
-      expect(reader.read(1e6), 'RDR_to_PC_DataBlock', 2, 0x42, SlotErrorCode.ICC_MUTE, 'XfrBlock on removal');
+      expect(reader.read(1e6), 'RDR_to_PC_DataBlock', 2, 0x42, BError.ICC_MUTE, 'XfrBlock on removal');
       check(hex(reader.readInterrupt()) === '5002', 'NotifySlotChange: absent, changed');
       reader.slots[0].insert();
       check(hex(reader.readInterrupt()) === '5003', 'NotifySlotChange: present, changed');

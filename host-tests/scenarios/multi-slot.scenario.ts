@@ -5,7 +5,7 @@
  * (§5.1 bMaxCCIDBusySlots), one command at a time per slot (§6.1), NotifySlotChange reports each
  * slot (§6.3.1). No Node APIs: these also run inside XS.
  */
-import { CommandStatus, IccStatus, SlotErrorCode } from '../../firmware/ccid/constants.js';
+import { BError, CommandStatus, IccStatus } from '../host-driver/ccid-messages.js';
 import { bytes } from '../ccid/harness.js';
 import { luhnValid, swappedDigits } from '../sim/usim-rig.js';
 import { card, commandStatus, readerRig as rig, replies, type ReaderRig as Rig, type Reply } from '../slots/reader-rig.js';
@@ -85,7 +85,7 @@ export const scenarios: Scenario[] = [
       xfr(r, 0, 6, '00A4000402' + '3F00');
       const all = replies(r, 3);
       const busy = all.filter((b) => commandStatus(b) === CommandStatus.failed);
-      check(busy.length === 1 && busy[0].bSlot === 0 && busy[0].bSeq === 6 && busy[0].bError === SlotErrorCode.CMD_SLOT_BUSY, `one CMD_SLOT_BUSY for slot 0 bSeq 6: ${all.map((b) => `${b.bSlot}/${b.bSeq}/${b.bError}`).join(' ')}`);
+      check(busy.length === 1 && busy[0].bSlot === 0 && busy[0].bSeq === 6 && busy[0].bError === BError.CMD_SLOT_BUSY, `one CMD_SLOT_BUSY for slot 0 bSeq 6: ${all.map((b) => `${b.bSlot}/${b.bSeq}/${b.bError}`).join(' ')}`);
       const answers = all.filter((b) => commandStatus(b) === CommandStatus.ok).map((b) => `${b.bSlot}/${b.bSeq}:${dataOf(b)}`).sort();
       check(answers.join(' ') === '0/5:612B 1/5:612B', `both SELECTs answered 61 2B: ${answers.join(' ')}`);
     },
@@ -121,7 +121,7 @@ export const scenarios: Scenario[] = [
       const slot0 = both.find((b) => b.bSlot === 0)!;
       const slot1 = both.find((b) => b.bSlot === 1)!;
       check(commandStatus(slot0) === CommandStatus.ok && dataOf(slot0).length === 24, `slot 0 answered: ${dataOf(slot0)}`);
-      check(commandStatus(slot1) === CommandStatus.failed && slot1.bError === SlotErrorCode.ICC_MUTE && (slot1.bStatus & 3) === IccStatus.absent, `slot 1: ICC_MUTE, absent (bStatus 0x${slot1.bStatus.toString(16)})`);
+      check(commandStatus(slot1) === CommandStatus.failed && slot1.bError === BError.ICC_MUTE && (slot1.bStatus & 3) === IccStatus.absent, `slot 1: ICC_MUTE, absent (bStatus 0x${slot1.bStatus.toString(16)})`);
       check(transact(r, 0, 4, '00B0000002') === dataOf(slot0).slice(0, 4) + '9000', 'slot 0 still works');
     },
   },
