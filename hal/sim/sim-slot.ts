@@ -125,10 +125,12 @@ export class SimSlot implements Slot {
    * setParameters; a TPDU starting with PPSS 0xFF is then a PPS request, answered by echoing it.
    */
   powerOn(voltage: 'auto' | VoltageClass, done: (result: PowerOnResult) => void, options?: PowerOnOptions): void {
+    if (this.busy) return this.#schedule(() => done({ error: 'CMD_SLOT_BUSY', atr: null }));
     this.log.powerOns.push(voltage);
     const negotiation = options?.negotiation ?? 'reader';
     this.log.negotiations.push(negotiation);
     this.#begin((error) => done({ error, atr: null }));
+    if (this.#present) this.#attributes.state = 'POWERED';
     this.#after(this.#options.powerOnDelayNs ?? 10e6, () => {
       if (!this.#present) return this.#end(() => done({ error: 'ICC_MUTE', atr: null }));
       const error = this.nextPowerOnError;
@@ -158,6 +160,8 @@ export class SimSlot implements Slot {
   }
 
   transmitApdu(apdu: Uint8Array, done: (result: TransmitResult) => void, onWaiting?: (multiplier: number) => void): void {
+    const refused = this.#refusal();
+    if (refused !== null) return this.#schedule(() => done({ error: refused, response: null }));
     const command = apdu.slice();
     this.log.commands.push(command);
     this.#begin((error) => done({ error, response: null }));
@@ -175,6 +179,8 @@ export class SimSlot implements Slot {
   }
 
   #transmitTpdu(tpdu: Uint8Array, done: (result: TransmitResult) => void, onWaiting?: (multiplier: number) => void): void {
+    const refused = this.#refusal();
+    if (refused !== null) return this.#schedule(() => done({ error: refused, response: null }));
     const a = this.#attributes;
     if (a.state !== 'NEGOTIABLE' || tpdu.length < 3 || tpdu[0] !== 0xff) {
       if (a.state === 'NEGOTIABLE') a.state = 'SPECIFIC';
@@ -235,6 +241,8 @@ export class SimSlot implements Slot {
   }
 
   #setParameters(p: SlotParameters, done: (error: SlotError | null) => void): void {
+    const refused = this.#refusal();
+    if (refused !== null) return this.#schedule(() => done(refused));
     this.log.parameters.push(p);
     this.#begin(done);
     this.#after(this.#options.parametersDelayNs ?? 2e6, () => {
@@ -262,11 +270,19 @@ export class SimSlot implements Slot {
   }
 
   #setClock(stopped: boolean, done: (error: SlotError | null) => void): void {
+    const refused = this.#refusal();
+    if (refused !== null) return this.#schedule(() => done(refused));
     this.#begin(done);
     this.#after(1e3, () => {
       this.#attributes.clockStopped = stopped;
       this.#end(() => done(null));
     });
+  }
+
+  /** Why a command cannot start now (slot.ts): no powered card, or another operation in progress. */
+  #refusal(): SlotError | null {
+    if (this.busy) return 'CMD_SLOT_BUSY';
+    return this.#present && this.#attributes.voltage !== null ? null : 'ICC_MUTE';
   }
 
   #deactivate(): void {
