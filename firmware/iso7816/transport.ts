@@ -13,6 +13,8 @@ export interface Transport {
   handleWritable?(): void;
   /** Forwarded CardUart onError. */
   handleError(error: CardCharError): void;
+  /** Forwarded CardUart onWaiting (T=0: the card's NULL procedure byte). */
+  handleWaiting?(): void;
   /** One APDU in, one response APDU out (APDU → TPDU mapping is the transport's). */
   transmitApdu(apdu: Uint8Array, done: (result: TransmitResult) => void, onWaiting?: (multiplier: number) => void): void;
   /** Abandon the exchange in progress: its `done` gets CMD_ABORTED; pending deadlines are cancelled. */

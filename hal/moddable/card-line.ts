@@ -1,8 +1,9 @@
 /**
  * The arithmetic of the card line on the ESP32-S3, kept apart from the native UART so that it is
- * plain code (tested on the host): the inverse-convention byte coding, the baud rate the UART
- * divider really produces, the character framing for a guard time, and when the T=0 error signal
- * is wanted (whether it can be sent in time depends on the interrupt latency: card-uart.c decides).
+ * plain code (tested on the host): the baud rate the UART divider really produces, the character
+ * framing for a guard time, and when the T=0 error signal is wanted (whether it can be sent in time
+ * depends on the interrupt latency: card-uart.c decides). The inverse convention's byte coding is
+ * the C's (card-uart.c cardUartCoding), where every byte passes anyway.
  */
 import type { CardUartCapabilities } from '../interfaces/card-uart.js';
 
@@ -15,21 +16,6 @@ const DIVIDER_INTEGER_MAX = 0xfff;
  * character for it. Cards above that rate (D ≥ 32 at 5 MHz) are offered a lower D in PPS.
  */
 export const MAX_BAUD = 500_000;
-
-/** Bit order of a nibble reversed. */
-const NIBBLE_REVERSED: readonly number[] = Object.freeze([
-  0x0, 0x8, 0x4, 0xc, 0x2, 0xa, 0x6, 0xe, 0x1, 0x9, 0x5, 0xd, 0x3, 0xb, 0x7, 0xf,
-]);
-
-/**
- * reverse(~b): a byte of the inverse convention (§8.1: data bits inverted, most significant first)
- * as the UART, which sends least significant first at normal levels, must carry it. Its own inverse.
- * The parity bit is inverted too, which odd parity on the coded byte produces.
- */
-export function inverseCoding(byte: number): number {
-  const inverted = ~byte & 0xff;
-  return (NIBBLE_REVERSED[inverted & 0xf] << 4) | NIBBLE_REVERSED[inverted >> 4];
-}
 
 /** The rate the UART really runs at when `baud` is asked, as ESP-IDF programs its divider. */
 export function closestBaud(baud: number): number {

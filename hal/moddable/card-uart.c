@@ -1,10 +1,12 @@
 /*
  * The card I/O line on an ESP32-S3 UART (ISO/IEC 7816-3 §7, §10.2): the native half of
- * hal/moddable/card-uart.ts. The TypeScript half validates options, converts etu to bauds and
- * nanoseconds once, codes the convention and reports errors; this file only does what must happen
- * within a character time: moving bytes between the UART FIFOs and two rings, separating our own
- * echo from the card's characters, the T=0 error signal in both directions, and the receive
- * deadlines.
+ * hal/moddable/card-uart.ts, character level. The TypeScript half validates options, converts etu
+ * to bauds and nanoseconds once and reports errors; this file does what must happen within a
+ * character time: moving bytes between the UART FIFOs and two rings, the convention's coding,
+ * separating our own echo from the card's characters, the T=0 error signal in both directions, the
+ * turnaround before our first character after the card's, and the receive deadlines. The card's
+ * characters go to the block-level transfer in progress (card-block.c: whole T=1 blocks and T=0
+ * TPDUs), or to the byte ring outside one.
  *
  * What the ESP32-S3 UART gives and what it does not (it has no ISO 7816 / smart-card mode):
  * - 8 data bits, even or odd parity, 1 or 2 stop bits, a fractional baud divider (1/16 step) and an
@@ -57,18 +59,7 @@
 #include "soc/gpio_sig_map.h"
 #include "soc/gpio_pins.h"
 
-/* Ring sizes: a power of two, so head - tail works across wrap-around with 16-bit indices. The
- * receive ring holds a whole T=1 block (3 + 254 + 2) plus margin; the transmit ring the same. */
-#define kRxSize 512
-#define kTxSize 512
-
-/* Error bits posted to TypeScript, in the order they are reported there. */
-#define kErrorParity   0x01
-#define kErrorOverrun  0x02
-#define kErrorFraming  0x04
-#define kErrorTimeout  0x08
-/* Not an error: the T=0 error signal is off for this rate because the interrupt latency is too long. */
-#define kNoticeSignalOff 0x10
+#include "card-uart.h"
 
 /* The latency before any alarm has measured it. */
 #define kLatencyUnknown UINT32_MAX
@@ -86,62 +77,6 @@ enum {
 	kActionRelease     /* T=0: end our error signal, give the pad back to the UART */
 };
 
-typedef struct CardUartRecord {
-	xsSlot obj;
-	xsSlot callback;
-	xsMachine *the;
-
-	uart_port_t port;
-	uart_dev_t *hw;
-	int pin;
-	intr_handle_t interrupt;
-	gptimer_handle_t timer;
-	portMUX_TYPE lock;
-
-	uint32_t etuNs;
-	uint8_t protocol;
-	uint8_t repetitions;
-	uint8_t errorSignal;     /* T=0 with repetitions: send the error signal when it can be in time */
-	uint8_t signalOffNoted;  /* kNoticeSignalOff was posted (once per open) */
-	uint8_t calibrating;     /* the first alarm, at calibrateAt, is still to come */
-	uint32_t latencyUs;      /* longest interrupt latency measured since opening (kLatencyUnknown first) */
-	uint64_t calibrateAt;
-	uint8_t detecting;       /* the next card character is TS: no parity check, choose the convention */
-	uint8_t convention;      /* 0 detecting, 1 direct, 2 inverse */
-	uint8_t extraGuardEtu;   /* N in etu beyond the 12 etu character, T=0 pacing */
-	uint8_t turnaroundEtu;   /* between the card's last leading edge and ours: 16 (T=0), BGT 22 (T=1) */
-
-	uint8_t rx[kRxSize];
-	volatile uint16_t rxHead, rxTail;
-
-	/* tx[echoTail .. txTail) are in the UART or on the line; tx[txTail .. txHead) wait. */
-	uint8_t tx[kTxSize];
-	volatile uint16_t txHead, txTail, echoTail;
-
-	uint8_t echoSeen;        /* T=0: the echo of the character in flight has come back */
-	uint8_t echoError;       /* T=0: that echo had a parity/framing error, or more followed it */
-	uint8_t txRepeats;       /* T=0: repetitions of the character in flight so far */
-	uint8_t rxRepeats;       /* T=0: error signals sent for the character being received */
-	uint8_t discarding;      /* T=0: drop what the receiver hears until the pending action runs */
-
-	uint8_t action;
-	uint64_t actionAt;       /* µs on the timer */
-
-	uint32_t firstEtu, nextEtu;
-	uint8_t armed;           /* a receive deadline is running (deadlineAt) */
-	uint64_t deadlineAt;
-	uint64_t lastEdge;       /* µs: leading edge of the last character seen on the line */
-	uint8_t edgeSeen;        /* lastEdge is one (the timer starts at 0 when the UART opens: 0 is no edge) */
-	uint64_t sendNotBefore;  /* µs: the card's last leading edge + the turnaround */
-
-	volatile uint8_t errors;
-	volatile uint8_t posted;
-	uint8_t yield;           /* this handler posted to the XS task: switch to it on return */
-	uint8_t retrying;        /* a refused post is to be tried again at retryAt */
-	uint64_t retryAt;
-	volatile uint8_t freed;  /* transmit room was freed since the last delivery (onWritable) */
-	uint8_t closing;         /* closed while a delivery was queued: the delivery frees the record */
-} CardUartRecord, *CardUart;
 
 static void IRAM_ATTR uartInterrupt(void *refcon);
 static bool IRAM_ATTR timerAlarm(gptimer_handle_t timer, const gptimer_alarm_event_data_t *event, void *refcon);
@@ -166,7 +101,7 @@ static void IRAM_ATTR armAlarm(CardUart uart);
  * character of an answer is not left waiting for the next event. After a post the handler asks for
  * a task switch, because xsHost.c's post does not, and the XS task would otherwise wait for the
  * next tick (1 ms). */
-static void IRAM_ATTR postFromISR(CardUart uart, uint8_t error)
+void IRAM_ATTR cardUartPost(CardUart uart, uint8_t error)
 {
 	uart->errors |= error;
 	if (uart->posted)
@@ -195,7 +130,7 @@ static void IRAM_ATTR noteSignalOff(CardUart uart)
 {
 	if (uart->errorSignal && !uart->signalOffNoted) {
 		uart->signalOffNoted = 1;
-		postFromISR(uart, kNoticeSignalOff);
+		cardUartPost(uart, kNoticeSignalOff);
 	}
 }
 
@@ -249,11 +184,14 @@ static void IRAM_ATTR noteEdge(CardUart uart, uint64_t reportedAt, uint32_t dead
 }
 
 /* T=1 (and T=0 when nothing is in flight): move waiting bytes into the UART FIFO. In T=0 only one
- * character is ever in flight, so that it can be repeated; in T=1 the FIFO paces them itself. The
- * first character after the card's waits for the turnaround: ISO 7816-3 §7.2 (T=0: 16 etu between
- * leading edges of characters in opposite directions) and §11.2 (T=1: BGT, 22 etu). The UART has no
- * such rule; without it the reader answers a procedure byte 10.5 etu after its leading edge. */
-static void IRAM_ATTR feedTransmitter(CardUart uart)
+ * character is ever in flight, so that it can be repeated; in T=1 the FIFO paces them itself, so a
+ * block handed over whole leaves without gaps. The first character after the card's waits for the
+ * turnaround: ISO 7816-3 §7.2 (T=0: 16 etu between leading edges of characters in opposite
+ * directions) and §11.2 (T=1: BGT, 22 etu). The UART has no such rule; without it the reader answers
+ * a procedure byte 10.5 etu after its leading edge. A card character still coming in (a stray after
+ * its block) is only counted once its stop bit is in: until then the receiver is busy, and the
+ * start waits for it. */
+void IRAM_ATTR cardUartFeed(CardUart uart)
 {
 	if ((uart->txTail != uart->txHead) && (uart->echoTail == uart->txTail)) {
 		uint64_t now;
@@ -262,6 +200,10 @@ static void IRAM_ATTR feedTransmitter(CardUart uart)
 		now = nowMicroseconds(uart);
 		if (now < uart->sendNotBefore) {
 			schedule(uart, kActionSend, uart->sendNotBefore);
+			return;
+		}
+		if ((0 != uart->hw->fsm_status.st_urx_out) || (0 != uart_ll_get_rxfifo_len(uart->hw))) {
+			schedule(uart, kActionSend, now + etuToMicroseconds(uart, 1));
 			return;
 		}
 	}
@@ -305,17 +247,21 @@ static void IRAM_ATTR endErrorSignal(CardUart uart)
 	esp_rom_gpio_connect_in_signal(uart->pin, UART_PERIPH_SIGNAL(uart->port, SOC_UART_PERIPH_SIGNAL_RX), false);
 }
 
-/* A character from the card (not our echo). */
-static void IRAM_ATTR receiveCharacter(CardUart uart, uint8_t byte, uint32_t status, uint64_t now)
+/* A character from the card (not our echo), as the UART framed it (line coding). */
+static void IRAM_ATTR receiveCharacter(CardUart uart, uint8_t raw, uint32_t status, uint64_t now)
 {
 	uint8_t parityError = (status & UART_INTR_PARITY_ERR) ? 1 : 0;
+	uint8_t byte;
 
 	/* A low stop bit: not a character (a card holding I/O low reads as 0x00 with good parity). T=0
-	 * loses it, T=1 keeps it in place so that the block stays framed; TS is still awaited. */
+	 * loses it (and a TPDU in progress ends), T=1 keeps it in place so that the block stays framed;
+	 * TS is still awaited. */
 	if (status & UART_INTR_FRAM_ERR) {
-		postFromISR(uart, kErrorFraming);
+		cardUartPost(uart, kErrorFraming);
 		if ((0 == uart->protocol) || uart->detecting) {
 			noteEdge(uart, now, uart->nextEtu);
+			if (kTransferT0 == uart->transfer)
+				cardBlockEnd(uart, kEndCut);
 			return;
 		}
 		parityError = 0;
@@ -323,10 +269,10 @@ static void IRAM_ATTR receiveCharacter(CardUart uart, uint8_t byte, uint32_t sta
 	else if (uart->detecting) {
 		/* TS (ISO 7816-3 §8.1): 0x3B read directly is the direct convention; the inverse TS 0x3F read
 		 * directly is 0x03 with a parity error. From now on the inverse convention uses odd parity,
-		 * because its parity bit is sent inverted and its data bits are sent inverted (the TypeScript
-		 * side undoes inversion and bit order with one table). */
+		 * because its parity bit is sent inverted and its data bits are sent inverted (cardUartCoding
+		 * undoes inversion and bit order). */
 		uart->detecting = 0;
-		if (0x03 == byte) {
+		if (0x03 == raw) {
 			uart->convention = 2;
 			uart_ll_set_parity(uart->hw, UART_PARITY_ODD);
 			parityError = 0;
@@ -345,20 +291,27 @@ static void IRAM_ATTR receiveCharacter(CardUart uart, uint8_t byte, uint32_t sta
 
 	noteEdge(uart, now, uart->nextEtu);
 	uart->sendNotBefore = uart->lastEdge + etuToMicroseconds(uart, uart->turnaroundEtu);
-	if (parityError) {
-		uart->rxRepeats = 0;
-		postFromISR(uart, kErrorParity);
-		if (0 == uart->protocol)
-			return;      /* T=0: the character is lost; T=1 keeps it so the block can be framed */
-	}
 	uart->rxRepeats = 0;
+	if (parityError) {
+		cardUartPost(uart, kErrorParity);
+		if (0 == uart->protocol) {
+			/* T=0: the character is lost, and a TPDU in progress with it; T=1 keeps it so the block
+			 * can be framed. */
+			if (kTransferT0 == uart->transfer)
+				cardBlockEnd(uart, kEndCut);
+			return;
+		}
+	}
+	byte = cardUartCoding(uart, raw);
+	if ((kTransferNone != uart->transfer) && cardBlockReceive(uart, byte))
+		return;
 	if ((uint16_t)(uart->rxHead - uart->rxTail) >= kRxSize) {
-		postFromISR(uart, kErrorOverrun);
+		cardUartPost(uart, kErrorOverrun);
 		return;
 	}
 	uart->rx[uart->rxHead & (kRxSize - 1)] = byte;
 	uart->rxHead++;
-	postFromISR(uart, 0);
+	cardUartPost(uart, 0);
 }
 
 /* The echo of the oldest character we sent. */
@@ -384,10 +337,10 @@ static void IRAM_ATTR receiveEcho(CardUart uart, uint8_t byte, uint32_t status, 
 	}
 	noteEdge(uart, now, uart->firstEtu);
 	if ((byte != sent) || (status & UART_INTR_FRAM_ERR))
-		postFromISR(uart, kErrorFraming);      /* someone else drove the line: a collision */
+		cardUartPost(uart, kErrorFraming);      /* someone else drove the line: a collision */
 	uart->echoTail++;
 	uart->freed = 1;
-	postFromISR(uart, 0);
+	cardUartPost(uart, 0);
 }
 
 static void IRAM_ATTR uartInterrupt(void *refcon)
@@ -402,7 +355,7 @@ static void IRAM_ATTR uartInterrupt(void *refcon)
 	uart->yield = 0;
 
 	if (status & UART_INTR_RXFIFO_OVF)
-		postFromISR(uart, kErrorOverrun);
+		cardUartPost(uart, kErrorOverrun);
 
 	while (uart_ll_get_rxfifo_len(uart->hw)) {
 		uint8_t byte;
@@ -416,7 +369,7 @@ static void IRAM_ATTR uartInterrupt(void *refcon)
 	}
 
 	if (status & UART_INTR_TXFIFO_EMPTY)
-		feedTransmitter(uart);
+		cardUartFeed(uart);
 
 	yield = uart->yield;
 	portEXIT_CRITICAL_ISR(&uart->lock);
@@ -438,19 +391,25 @@ static void IRAM_ATTR decide(CardUart uart, uint64_t now)
 		schedule(uart, kActionRepeat, now + etuToMicroseconds(uart, 13));
 		return;
 	}
-	if (signalled)
-		postFromISR(uart, kErrorParity);
+	if (signalled) {
+		cardUartPost(uart, kErrorParity);
+		if (kTransferT0 == uart->transfer) {
+			/* The card kept rejecting our character: the TPDU ends, its other characters stay unsent. */
+			uart->txHead = uart->txTail;
+			cardBlockEnd(uart, kEndCut);
+		}
+	}
 	uart->txRepeats = 0;
 	uart->echoTail++;
 	uart->freed = 1;
-	postFromISR(uart, 0);
+	cardUartPost(uart, 0);
 	if (uart->extraGuardEtu && (uart->txTail != uart->txHead)) {
 		schedule(uart, kActionSend, now + etuToMicroseconds(uart, uart->extraGuardEtu));
 		return;
 	}
 	uart->action = kActionNone;
 	armAlarm(uart);
-	feedTransmitter(uart);
+	cardUartFeed(uart);
 }
 
 static bool IRAM_ATTR timerAlarm(gptimer_handle_t timer, const gptimer_alarm_event_data_t *event, void *refcon)
@@ -476,7 +435,7 @@ static bool IRAM_ATTR timerAlarm(gptimer_handle_t timer, const gptimer_alarm_eve
 		if (kActionDecide == action)
 			decide(uart, now);
 		else if (kActionSend == action)
-			feedTransmitter(uart);
+			cardUartFeed(uart);
 		else if (kActionRepeat == action) {
 			uart->discarding = 0;
 			uart_ll_rxfifo_rst(uart->hw);
@@ -486,16 +445,19 @@ static bool IRAM_ATTR timerAlarm(gptimer_handle_t timer, const gptimer_alarm_eve
 		}
 		else if (kActionRelease == action) {
 			endErrorSignal(uart);
-			feedTransmitter(uart);
+			cardUartFeed(uart);
 		}
 	}
 	if (uart->armed && (uart->deadlineAt <= now)) {
 		uart->armed = 0;
-		postFromISR(uart, kErrorTimeout);
+		/* BWT, CWT or WT passed: the transfer in progress ends with what came. */
+		if (kTransferNone != uart->transfer)
+			cardBlockEnd(uart, kEndCut);
+		cardUartPost(uart, kErrorTimeout);
 	}
 	if (uart->retrying && (uart->retryAt <= now)) {
 		uart->retrying = 0;
-		postFromISR(uart, 0);
+		cardUartPost(uart, 0);
 	}
 	armAlarm(uart);
 	yield = uart->yield;
@@ -522,6 +484,8 @@ static void cardUartDeliver(void *theIn, void *refcon, uint8_t *message, uint16_
 	uart->errors = 0;
 	uart->posted = 0;
 	readable = uart->rxHead - uart->rxTail;
+	if (uart->blockReady && (kEndCut != uart->blockEnd))
+		readable += uart->blockCount;
 	writable = uart->freed ? (kTxSize - 1) - (uint16_t)(uart->txHead - uart->echoTail) : 0;
 	uart->freed = 0;
 	portEXIT_CRITICAL(&uart->lock);
@@ -563,9 +527,9 @@ void xs_carduart_destructor(void *data)
 
 /*
  * new CardUartPort(port, pin, baud, etuNs, stopBits, extraGuardEtu, protocol, repetitions,
- *                  errorSignal, convention, callback)
+ *                  errorSignal, convention, edc, callback)
  * convention: 0 detect (start direct, even parity), 1 direct (even parity), 2 inverse (odd parity).
- * All values were validated by the TypeScript side.
+ * edc: the T=1 epilogue, kEdc* (card-uart.h). All values were validated by the TypeScript side.
  */
 void xs_carduart(xsMachine *the)
 {
@@ -590,7 +554,7 @@ void xs_carduart(xsMachine *the)
 		xsUnknownError("no memory");
 	uart->the = the;
 	uart->obj = xsThis;
-	uart->callback = xsArg(10);
+	uart->callback = xsArg(11);
 	uart->port = port;
 	uart->hw = UART_LL_GET_HW(port);
 	uart->pin = pin;
@@ -603,6 +567,7 @@ void xs_carduart(xsMachine *the)
 	uart->latencyUs = kLatencyUnknown;
 	uart->detecting = (0 == convention) ? 1 : 0;
 	uart->convention = (uint8_t)convention;
+	uart->edc = (uint8_t)xsmcToInteger(xsArg(10));
 	portMUX_INITIALIZE(&uart->lock);
 	builtinUsePin(pin);
 	xsmcSetHostData(xsThis, uart);
@@ -665,7 +630,7 @@ void xs_carduart_close(xsMachine *the)
 	cardUartRelease(uart);
 }
 
-static CardUart cardUartOpen(xsMachine *the)
+CardUart cardUartOpen(xsMachine *the)
 {
 	CardUart uart = xsmcGetHostDataValidate(xsThis, xs_carduart_destructor);
 	if (!uart)
@@ -673,7 +638,18 @@ static CardUart cardUartOpen(xsMachine *the)
 	return uart;
 }
 
-/* read() → the raw byte as the UART framed it, or undefined. */
+/* The convention's coding, both ways (see card-uart.h). */
+uint8_t IRAM_ATTR cardUartCoding(CardUart uart, uint8_t byte)
+{
+	if (2 != uart->convention)
+		return byte;
+	byte = ~byte;
+	byte = (uint8_t)((byte >> 4) | (byte << 4));
+	byte = (uint8_t)(((byte & 0xCC) >> 2) | ((byte & 0x33) << 2));
+	return (uint8_t)(((byte & 0xAA) >> 1) | ((byte & 0x55) << 1));
+}
+
+/* read() → the next card byte outside a transfer (convention decoded), or undefined. */
 void xs_carduart_read(xsMachine *the)
 {
 	CardUart uart = cardUartOpen(the);
@@ -683,7 +659,7 @@ void xs_carduart_read(xsMachine *the)
 	uart->rxTail++;
 }
 
-/* write(rawByte) → false when the ring is full (TypeScript throws, per ECMA-419). */
+/* write(byte) → false when the ring is full (TypeScript throws, per ECMA-419). */
 void xs_carduart_write(xsMachine *the)
 {
 	CardUart uart = cardUartOpen(the);
@@ -695,9 +671,9 @@ void xs_carduart_write(xsMachine *the)
 		xsmcSetFalse(xsResult);
 		return;
 	}
-	uart->tx[uart->txHead & (kTxSize - 1)] = byte;
+	uart->tx[uart->txHead & (kTxSize - 1)] = cardUartCoding(uart, byte);
 	uart->txHead++;
-	feedTransmitter(uart);
+	cardUartFeed(uart);
 	portEXIT_CRITICAL(&uart->lock);
 	xsmcSetTrue(xsResult);
 }
@@ -722,16 +698,10 @@ void xs_carduart_get_convention(xsMachine *the)
 	xsmcSetInteger(xsResult, uart->convention);
 }
 
-/* setDeadlines(firstEtu, nextEtu): see CardUart.setDeadlines in hal/interfaces/card-uart.ts. */
-void xs_carduart_set_deadlines(xsMachine *the)
+/* Arm (or, with 0 and 0, disarm) the receive deadlines; inside the lock. */
+void cardUartArmDeadlines(CardUart uart, uint32_t first, uint32_t next)
 {
-	CardUart uart = cardUartOpen(the);
-	uint32_t first = (uint32_t)xsmcToNumber(xsArg(0));
-	uint32_t next = (uint32_t)xsmcToNumber(xsArg(1));
-	uint64_t now;
-
-	portENTER_CRITICAL(&uart->lock);
-	now = nowMicroseconds(uart);
+	uint64_t now = nowMicroseconds(uart);
 	uart->firstEtu = first;
 	uart->nextEtu = next;
 	if ((0 == first) && (0 == next))
@@ -751,10 +721,22 @@ void xs_carduart_set_deadlines(xsMachine *the)
 		uart->deadlineAt = base + span;
 	}
 	armAlarm(uart);
+}
+
+/* setDeadlines(firstEtu, nextEtu): see CardUart.setDeadlines in hal/interfaces/card-uart.ts. */
+void xs_carduart_set_deadlines(xsMachine *the)
+{
+	CardUart uart = cardUartOpen(the);
+	uint32_t first = (uint32_t)xsmcToNumber(xsArg(0));
+	uint32_t next = (uint32_t)xsmcToNumber(xsArg(1));
+
+	portENTER_CRITICAL(&uart->lock);
+	cardUartArmDeadlines(uart, first, next);
 	portEXIT_CRITICAL(&uart->lock);
 }
 
-/* flush(): drop unread input and unsent output; a character already in the UART still finishes. */
+/* flush(): drop unread input and unsent output, and the block-level transfer in progress; a
+ * character already in the UART still finishes. */
 void xs_carduart_flush(xsMachine *the)
 {
 	CardUart uart = cardUartOpen(the);
@@ -762,5 +744,6 @@ void xs_carduart_flush(xsMachine *the)
 	portENTER_CRITICAL(&uart->lock);
 	uart->rxTail = uart->rxHead;
 	uart->txHead = uart->txTail;
+	cardBlockAbandon(uart);
 	portEXIT_CRITICAL(&uart->lock);
 }

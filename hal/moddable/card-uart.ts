@@ -1,50 +1,61 @@
 /**
- * CardUart on an ESP32-S3 UART (ISO/IEC 7816-3 §7): the TypeScript half of the native module
- * `card-uart.c`. Options are checked and converted here, once per open: etu to a baud rate and to
- * nanoseconds, TC1's N to stop bits and idle bits, the convention to a parity and a byte coding.
- * What happens within a character (echo, guard time, T=0 error signal and repetition, deadlines)
- * happens in C; see the comment at the top of card-uart.c for what the hardware can and cannot do.
+ * CardUart on an ESP32-S3 UART (ISO/IEC 7816-3 §7): the TypeScript half of the native modules
+ * `card-uart.c` (characters) and `card-block.c` (whole T=1 blocks and T=0 TPDUs). Options are
+ * checked and converted here, once per open: etu to a baud rate and to nanoseconds, TC1's N to stop
+ * bits and idle bits, the convention and the T=1 epilogue to codes. Everything per byte happens in
+ * C — echo, guard time and BGT, the T=0 error signal and repetition, the procedure bytes, the T=1
+ * framing and EDC, the deadlines —, so each method here is one native call: a block-level transfer
+ * costs XS two calls and one delivery whatever its length. See the comments at the top of the C files
+ * for what the hardware can and cannot do.
  *
  * Inverse convention (§8.1): data bits are sent inverted and most significant bit first, while the
  * start bit, stop bits and idle level are not inverted. Inverting the UART's line signals would
- * invert those too (the idle line would be driven low), so the UART keeps normal levels, the byte is
- * coded as reverse(~b) — its own inverse — and the parity is odd: the line parity bit of the inverse
- * convention is the inverted even parity of the logical byte, which is the odd parity of the coded one.
+ * invert those too (the idle line would be driven low), so the UART keeps normal levels, the C codes
+ * each byte as reverse(~b) — its own inverse — and the parity is odd: the line parity bit of the
+ * inverse convention is the inverted even parity of the logical byte, which is the odd parity of the
+ * coded one.
  */
 import type {
-  CardCharError, CardUart, CardUartCapabilities, CardUartConstructor, CardUartOptions, Convention,
+  BlockEdc, BlockEnd, CardCharError, CardUart, CardUartCapabilities, CardUartConstructor, CardUartOptions, Convention,
 } from '../interfaces/card-uart.js';
 import { TraceCategory } from '../common/trace.js';
 import type { Trace } from '../interfaces/trace.js';
 import type { CardUartLine, CardUartPins } from './board.js';
-import { cardUartCapabilities, errorSignalWanted, framing, inverseCoding, MAX_BAUD } from './card-line.js';
+import { cardUartCapabilities, errorSignalWanted, framing, MAX_BAUD } from './card-line.js';
 
 /** card-uart.c counts deadline etu in 32 bits; longer ones (none in ISO 7816-3) are clamped. */
 const MAX_DEADLINE_ETU = 0xffff_ffff;
 
+/** card-uart.h kError*: the errors of a delivery, in the order they are reported. */
 const ERROR_BITS: readonly (readonly [number, CardCharError])[] = Object.freeze([
   Object.freeze([0x01, 'parity'] as const),
   Object.freeze([0x02, 'overrun'] as const),
   Object.freeze([0x04, 'framing'] as const),
   Object.freeze([0x08, 'timeout'] as const),
 ]);
-/** card-uart.c kNoticeSignalOff: the T=0 error signal is off, the interrupt latency being too long for the rate. */
+const ERRORS = 0x0f;
+/** card-uart.h kNoticeSignalOff: the T=0 error signal is off, the interrupt latency being too long for the rate. */
 const NOTICE_SIGNAL_OFF = 0x10;
+/** card-uart.h kNoticeWaiting: the card sent NULL during a T=0 TPDU. */
+const NOTICE_WAITING = 0x20;
 
 const CONVENTION_CODE = Object.freeze({ detect: 0, direct: 1, inverse: 2 } as const);
 const CONVENTIONS: readonly (Convention | 'detect')[] = Object.freeze(['detect', 'direct', 'inverse'] as const);
+/** card-uart.h kEdc* and kEnd*. */
+const EDC_CODE: Readonly<Record<BlockEdc, number>> = Object.freeze({ lrc: 0, crc: 1, 'crc-13239': 2 });
+const BLOCK_ENDS: readonly BlockEnd[] = Object.freeze(['complete', 'bad-edc', 'conflict', 'cut'] as const);
 
 type DeliverCallback = (readable: number, writable: number, errors: number) => void;
 
-/** The native UART record; methods map one to one onto the functions of card-uart.c. */
+/** The native UART record; methods map one to one onto the functions of card-uart.c and card-block.c. */
 class CardUartPort extends Native('xs_carduart_destructor') {
   constructor(
     port: number, pin: number, baud: number, etuNs: number, stopBits: 1 | 2, extraGuardEtu: number,
-    protocol: 0 | 1, repetitions: number, errorSignal: boolean, convention: number, deliver: DeliverCallback,
+    protocol: 0 | 1, repetitions: number, errorSignal: boolean, convention: number, edc: number, deliver: DeliverCallback,
   ) {
     super();
     native('xs_carduart').call(
-      this, port, pin, baud, etuNs, stopBits, extraGuardEtu, protocol, repetitions, errorSignal, convention, deliver,
+      this, port, pin, baud, etuNs, stopBits, extraGuardEtu, protocol, repetitions, errorSignal, convention, edc, deliver,
     );
   }
   close(): void {
@@ -53,8 +64,20 @@ class CardUartPort extends Native('xs_carduart_destructor') {
   read(): number | undefined {
     return native('xs_carduart_read').call(this) as number | undefined;
   }
-  write(raw: number): boolean {
-    return native('xs_carduart_write').call(this, raw) as boolean;
+  write(byte: number): boolean {
+    return native('xs_carduart_write').call(this, byte) as boolean;
+  }
+  writeBlock(block: Uint8Array, length: number, addEdc: boolean, waitEtu: number, characterEtu: number): void {
+    native('xs_carduart_write_block').call(this, block, length, addEdc, waitEtu, characterEtu);
+  }
+  writeTpdu(command: Uint8Array, length: number, expected: number, waitEtu: number): void {
+    native('xs_carduart_write_tpdu').call(this, command, length, expected, waitEtu);
+  }
+  readBlock(into: Uint8Array, offset: number): number {
+    return native('xs_carduart_read_block').call(this, into, offset) as number;
+  }
+  get blockEnd(): number {
+    return native('xs_carduart_get_block_end').call(this) as number;
   }
   get writable(): number {
     return native('xs_carduart_get_writable').call(this) as number;
@@ -78,6 +101,12 @@ function checkInteger(name: string, value: number, min: number, max: number): vo
   if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`invalid ${name}`);
 }
 
+/** A deadline in whole etu as card-uart.c counts them (32 bits; longer ones, none in ISO 7816-3, are clamped). */
+function deadline(etu: number): number {
+  if (!(etu >= 0)) throw new RangeError('invalid deadline');
+  return etu < MAX_DEADLINE_ETU ? Math.ceil(etu) : MAX_DEADLINE_ETU;
+}
+
 export class Esp32CardUart implements CardUart {
   static readonly capabilities: CardUartCapabilities = cardUartCapabilities;
 
@@ -85,7 +114,6 @@ export class Esp32CardUart implements CardUart {
   readonly #options: CardUartOptions;
   readonly #trace: Trace | undefined;
   readonly #etuNs: number;
-  #inverse: boolean;
   #closed = false;
 
   constructor(options: CardUartOptions, line: CardUartPins, trace?: Trace) {
@@ -100,26 +128,35 @@ export class Esp32CardUart implements CardUart {
     const { stopBits, extraGuardEtu } = framing(N, protocol);
     const errorSignal = errorSignalWanted(protocol, repetitions);
 
+    const edc = options.edc ?? 'lrc';
+    if (!(edc in EDC_CODE)) throw new RangeError('invalid edc');
     this.#options = options;
     this.#trace = trace;
     this.#etuNs = etuNs;
-    this.#inverse = convention === 'inverse';
     this.#port = new CardUartPort(
       line.port, line.data, Math.round(baud), etuNs, stopBits, extraGuardEtu, protocol, repetitions, errorSignal,
-      CONVENTION_CODE[convention], (readable, writable, errors) => this.#deliver(readable, writable, errors),
+      CONVENTION_CODE[convention], EDC_CODE[edc], (readable, writable, errors) => this.#deliver(readable, writable, errors),
     );
   }
 
-  /** Called by card-uart.c from the XS task; errors go first so a T=1 block is known bad before it ends. */
+  /**
+   * Called by card-uart.c from the XS task, once for everything pending: errors go first so a T=1
+   * block is known bad before it is read, then a T=0 NULL, then what can be read and written.
+   */
   #deliver(readable: number, writable: number, errors: number): void {
-    const { onError, onReadable, onWritable } = this.#options;
-    if (errors & NOTICE_SIGNAL_OFF) this.#signalOff();
-    for (let i = 0; i < ERROR_BITS.length; i++) {
-      if (this.#closed) return;
-      if (errors & ERROR_BITS[i][0]) onError?.(ERROR_BITS[i][1]);
+    const options = this.#options;
+    if (errors !== 0) {
+      if (errors & NOTICE_SIGNAL_OFF) this.#signalOff();
+      if (errors & ERRORS) {
+        for (let i = 0; i < ERROR_BITS.length; i++) {
+          if (this.#closed) return;
+          if (errors & ERROR_BITS[i][0]) options.onError?.(ERROR_BITS[i][1]);
+        }
+      }
+      if (!this.#closed && errors & NOTICE_WAITING) options.onWaiting?.();
     }
-    if (!this.#closed && readable > 0) onReadable?.(readable);
-    if (!this.#closed && writable > 0) onWritable?.(writable);
+    if (!this.#closed && readable > 0) options.onReadable?.(readable);
+    if (!this.#closed && writable > 0) options.onWritable?.(writable);
   }
 
   /** ISO 7816-3 §7.3 asks for the signal at 10.5 ± 0.2 etu; past that, none is better than a late one. */
@@ -131,24 +168,38 @@ export class Esp32CardUart implements CardUart {
   }
 
   get convention(): Convention | 'detect' {
-    if (this.#closed) return this.#inverse ? 'inverse' : 'direct';
+    if (this.#closed) return this.#lastConvention;
     const code = this.#port.convention;
-    this.#inverse = code === CONVENTION_CODE.inverse;
+    this.#lastConvention = code === CONVENTION_CODE.inverse ? 'inverse' : 'direct';
     return CONVENTIONS[code];
   }
+  #lastConvention: Convention = 'direct';
 
   read(): number | undefined {
-    if (this.#closed) return undefined;
-    const raw = this.#port.read();
-    if (raw === undefined) return undefined;
-    // TS resolves the convention before it is queued, so the first byte is already coded right.
-    if (!this.#inverse && this.#port.convention === CONVENTION_CODE.inverse) this.#inverse = true;
-    return this.#inverse ? inverseCoding(raw) : raw;
+    return this.#closed ? undefined : this.#port.read();
   }
 
   write(byte: number): void {
     if (this.#closed) throw new Error('closed');
-    if (!this.#port.write(this.#inverse ? inverseCoding(byte & 0xff) : byte & 0xff)) throw new Error('output full');
+    if (!this.#port.write(byte & 0xff)) throw new Error('output full');
+  }
+
+  writeBlock(block: Uint8Array, length: number, addEdc: boolean, waitEtu: number, characterEtu: number): void {
+    if (this.#closed) throw new Error('closed');
+    this.#port.writeBlock(block, length, addEdc, deadline(waitEtu), deadline(characterEtu));
+  }
+
+  writeTpdu(command: Uint8Array, length: number, expected: number, waitEtu: number): void {
+    if (this.#closed) throw new Error('closed');
+    this.#port.writeTpdu(command, length, expected, deadline(waitEtu));
+  }
+
+  readBlock(into: Uint8Array, offset: number): number {
+    return this.#closed ? 0 : this.#port.readBlock(into, offset);
+  }
+
+  get blockEnd(): BlockEnd {
+    return this.#closed ? 'cut' : BLOCK_ENDS[this.#port.blockEnd];
   }
 
   get writable(): number {
@@ -157,8 +208,7 @@ export class Esp32CardUart implements CardUart {
 
   setDeadlines(firstEtu: number, nextEtu: number): void {
     if (this.#closed) return;
-    if (!(firstEtu >= 0) || !(nextEtu >= 0)) throw new RangeError('invalid deadline');
-    this.#port.setDeadlines(Math.min(Math.ceil(firstEtu), MAX_DEADLINE_ETU), Math.min(Math.ceil(nextEtu), MAX_DEADLINE_ETU));
+    this.#port.setDeadlines(deadline(firstEtu), deadline(nextEtu));
   }
 
   flush(): void {

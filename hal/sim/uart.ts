@@ -1,13 +1,15 @@
 /**
  * The reader's card UART on the simulated line (`SimCardUart implements CardUart`): characters go
  * out and come in bit by bit through a LinePort, callbacks reach the firmware asynchronously through
- * the scheduler (STYLE lesson 14), and the receive deadlines of `setDeadlines` are kept in etu.
+ * the scheduler (STYLE lesson 14), and the receive deadlines of `setDeadlines` are kept in etu. The
+ * block level (T=1 blocks, T=0 TPDUs) is block-transfer.ts on top of the same characters.
  */
 import type {
-  CardCharError, CardUart, CardUartCapabilities, CardUartOptions, Convention,
+  BlockEnd, CardCharError, CardUart, CardUartCapabilities, CardUartOptions, Convention,
 } from '../interfaces/card-uart.js';
 import type { SimLine } from './line.js';
 import { LinePort } from './port.js';
+import { BlockTransfer } from './block-transfer.js';
 
 /** Receive and transmit buffer sizes: room for a whole T=1 block (3 + 254 + 2) with margin. */
 export const UART_BUFFER = 300;
@@ -21,6 +23,7 @@ export class SimCardUart implements CardUart {
   readonly #line: SimLine;
   readonly #options: CardUartOptions;
   readonly #port: LinePort;
+  readonly #transfer: BlockTransfer;
   readonly #etu: number;
   #rx: number[] = [];
   #closed = false;
@@ -28,18 +31,39 @@ export class SimCardUart implements CardUart {
   #writablePosted = false;
   #firstEtu = 0;
   #nextEtu = 0;
+  /**
+   * T=1 block characters held back until BGT has passed (22 etu after the card's last leading
+   * edge, §11.2): a card character that starts meanwhile (a stray) moves the release, as the
+   * ESP32-S3 driver's does. The port itself only sees the line when it queues.
+   */
+  readonly #held: number[] = [];
+  #release: number | undefined;
+  readonly #onRelease = (): void => {
+    this.#release = undefined;
+    if (this.#closed) return;
+    const held = this.#held;
+    for (let i = 0; i < held.length; i++) this.write(held[i]);
+    held.length = 0;
+    if (this.#firstEtu > 0 || this.#nextEtu > 0) this.setDeadlines(this.#firstEtu, this.#nextEtu);
+  };
   #deadline: number | undefined;
   #lastEdge = -Infinity;
   // Callbacks made once: nothing is allocated per character (STYLE lesson 11).
   readonly #onDeadline = (): void => {
     this.#deadline = undefined;
     this.#firstEtu = this.#nextEtu = 0;
-    if (!this.#closed) this.#options.onError?.('timeout');
+    if (this.#closed) return;
+    this.#transfer.interrupted(true);
+    this.#options.onError?.('timeout');
   };
   readonly #onReadable = (): void => {
     if (this.#closed) return;
     this.#readablePosted = false;
-    if (this.#rx.length > 0) this.#options.onReadable?.(this.#rx.length);
+    const count = this.#rx.length + this.#transfer.pending;
+    if (count > 0) this.#options.onReadable?.(count);
+  };
+  readonly #onWaiting = (): void => {
+    if (!this.#closed) this.#options.onWaiting?.();
   };
   readonly #onWritable = (): void => {
     if (this.#closed) return;
@@ -75,6 +99,17 @@ export class SimCardUart implements CardUart {
     this.#port.guardEtu = N === 255 ? (protocol === 1 ? 11 : 12) : 12 + N;
     // §7.2 (T=0: 16 etu between characters in opposite directions), §11.2 (T=1: BGT 22 etu).
     this.#port.turnaroundEtu = protocol === 1 ? 22 : 16;
+    const port = this.#port;
+    const held = this.#held;
+    this.#transfer = new BlockTransfer({
+      send: (byte) => this.#sendBlockByte(byte),
+      get sending() {
+        return port.busy || held.length > 0;
+      },
+      deadlines: (first, next) => this.setDeadlines(first, next),
+      ended: () => this.#postReadable(),
+      waiting: () => this.#line.scheduler.at(this.#line.scheduler.now(), this.#onWaiting),
+    }, options.edc ?? 'lrc');
     if (options.onWritable) this.#postWritable();
   }
 
@@ -97,13 +132,31 @@ export class SimCardUart implements CardUart {
     this.#port.send(byte, { etuNs: this.#etu, convention });
   }
 
+  writeBlock(block: Uint8Array, length: number, addEdc: boolean, waitEtu: number, characterEtu: number): void {
+    if (this.#closed) throw new Error('CardUart: closed');
+    this.#transfer.writeBlock(block, length, addEdc, waitEtu, characterEtu);
+  }
+
+  writeTpdu(command: Uint8Array, length: number, expected: number, waitEtu: number): void {
+    if (this.#closed) throw new Error('CardUart: closed');
+    this.#transfer.writeTpdu(command, length, expected, waitEtu);
+  }
+
+  readBlock(into: Uint8Array, offset: number): number {
+    return this.#transfer.readBlock(into, offset);
+  }
+
+  get blockEnd(): BlockEnd {
+    return this.#transfer.end;
+  }
+
   setDeadlines(firstEtu: number, nextEtu: number): void {
     if (this.#closed) return;
     this.#cancelDeadline();
     this.#firstEtu = firstEtu > 0 ? firstEtu : 0;
     this.#nextEtu = nextEtu > 0 ? nextEtu : 0;
     if (this.#firstEtu === 0 && this.#nextEtu === 0) return;
-    if (this.#port.busy) return; // armed when the last queued character starts (#sending)
+    if (this.#port.busy || this.#held.length > 0) return; // armed when the last queued character starts (#sending)
     // Counted from the last leading edge on the line; if that would already have expired, the line
     // has been idle and the deadline counts from this call.
     const now = this.#line.scheduler.now();
@@ -114,11 +167,15 @@ export class SimCardUart implements CardUart {
 
   flush(): void {
     this.#rx.length = 0;
+    this.#dropHeld();
     this.#port.dropQueue();
+    this.#transfer.abandon();
   }
 
   close(): void {
     if (this.#closed) return;
+    this.#transfer.abandon();
+    this.#dropHeld();
     this.#closed = true;
     this.#cancelDeadline();
     this.#firstEtu = this.#nextEtu = 0;
@@ -133,24 +190,53 @@ export class SimCardUart implements CardUart {
       return;
     }
     if (parityOk) {
+      if (this.#transfer.receive(byte)) return;
       this.#rx.push(byte);
       this.#postReadable();
       return;
     }
     // The corrupted character is still delivered (after its error) so T=1 block lengths stay in step.
     this.#post(() => {
+      this.#transfer.interrupted(false);
       this.#options.onError?.('parity');
-      if (this.#closed) return;
+      if (this.#closed || this.#transfer.receive(byte)) return;
       this.#rx.push(byte);
       this.#postReadable();
     });
   }
 
   #error(error: CardCharError): void {
-    this.#post(() => this.#options.onError?.(error));
+    this.#post(() => {
+      this.#transfer.interrupted(false);
+      this.#options.onError?.(error);
+    });
+  }
+
+  /** A character of a block transfer: in T=1 the first one waits for BGT (see #held). */
+  #sendBlockByte(byte: number): void {
+    if (this.#held.length === 0) {
+      const bgtEnd = this.#line.lastEdge('card') + this.#port.turnaroundEtu * this.#etu;
+      if (this.#options.protocol === 0 || this.#port.busy || bgtEnd <= this.#line.scheduler.now()) {
+        this.write(byte);
+        return;
+      }
+      this.#release = this.#line.scheduler.at(bgtEnd, this.#onRelease);
+    }
+    this.#held.push(byte);
+  }
+
+  #dropHeld(): void {
+    if (this.#release !== undefined) this.#line.scheduler.cancel(this.#release);
+    this.#release = undefined;
+    this.#held.length = 0;
   }
 
   #incomingEdge(t: number): void {
+    if (this.#release !== undefined) {
+      // §11.2: BGT counts from this character now.
+      this.#line.scheduler.cancel(this.#release);
+      this.#release = this.#line.scheduler.at(t + this.#port.turnaroundEtu * this.#etu, this.#onRelease);
+    }
     this.#lastEdge = t;
     if (this.#firstEtu === 0 && this.#nextEtu === 0) return;
     this.#cancelDeadline();

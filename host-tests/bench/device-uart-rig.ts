@@ -1,7 +1,9 @@
 /**
- * What the ESP32-S3's card UART (hal/moddable/card-uart.ts) costs per byte in XS, for the firmware
- * cost estimate: its JavaScript half runs here on stand-ins for the native functions of
- * card-uart.c (each a tiny JS function, so the figure is an upper bound of the wrapper's cost).
+ * What the ESP32-S3's card UART (hal/moddable/card-uart.ts) costs in XS per block-level transfer, for
+ * the firmware cost estimate: its JavaScript half runs here on stand-ins for the native functions of
+ * card-uart.c (each a tiny JS function that does no work per byte, as the C does it outside XS), so
+ * the figure is what XS spends per T=1 block or T=0 TPDU: the call that hands the block over, the
+ * native delivery into XS, the `onReadable` that follows, and the call that copies the result out.
  * firmware-cost.ts installs `globalThis.native` and `Native`, then hal/moddable/card-uart.ts bundled
  * on its own (it is typed against the XS globals, outside the host type-check) as
  * `globalThis.__Esp32CardUart`, before this script. No Node API: this runs inside XS.
@@ -14,37 +16,28 @@ function uartClass(): new (options: CardUartOptions, line: { port: number; data:
   return (globalThis as unknown as { __Esp32CardUart: new (options: CardUartOptions, line: { port: number; data: number }) => Esp32CardUart }).__Esp32CardUart;
 }
 
-const OPTIONS: CardUartOptions = { clockHz: 4_000_000, F: 512, D: 64, convention: 'direct', N: 0, protocol: 1, repetitions: 0 };
-
-/** `n` bytes written, then `n` read back until `read()` says none is left (the firmware's own loops). */
-export function uartBytes(args: { n: number }): null {
-  const uart = new (uartClass())(OPTIONS, { port: 1, data: 4 });
-  for (let round = 0; round < 2; round++) {
-    for (let i = 0; i < args.n; i++) uart.write(i & 0xff);
-    while (uart.read() !== undefined);
-  }
-  uart.close();
-  return null;
-}
+const OPTIONS: CardUartOptions = { clockHz: 5_000_000, F: 372, D: 64, convention: 'direct', N: 255, protocol: 1, repetitions: 0, edc: 'lrc' };
 
 /**
- * `n` deliveries of one byte each (what card-uart.c does per character while XS keeps up): the
- * native side calls the wrapper, which calls `onReadable`, whose handler reads the byte.
+ * `n` T=1 transfers: a 257-byte block handed over, the native side delivering the card's 258-byte
+ * block, `onReadable` reading it out and looking at how it ended (what firmware/iso7816/t1 does).
  */
-export function uartDeliveries(args: { n: number }): null {
+export function uartTransfers(args: { n: number }): null {
+  const block = new Uint8Array(257);
+  const into = new Uint8Array(260);
+  let ends = 0;
   const uart: Esp32CardUart = new (uartClass())({
     ...OPTIONS,
     onReadable: () => {
-      while (uart.read() !== undefined);
+      if (uart.readBlock(into, 0) > 0 && uart.blockEnd === 'complete') ends++;
     },
   }, { port: 1, data: 4 });
   const deliver = (globalThis as unknown as { __deliver: (readable: number, writable: number, errors: number) => void }).__deliver;
-  for (let round = 0; round < 2; round++) {
-    for (let i = 0; i < args.n; i++) {
-      uart.write(i & 0xff);
-      deliver(1, 0, 0);
-    }
+  for (let i = 0; i < args.n; i++) {
+    uart.writeBlock(block, block.length, true, 15_371, 43);
+    deliver(258, 0, 0);
   }
   uart.close();
+  if (ends !== args.n) throw new Error('device UART rig: a transfer was not read');
   return null;
 }

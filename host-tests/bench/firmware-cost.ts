@@ -59,12 +59,16 @@ interface SetupReply {
   lineBytes: number;
   /** Of those, the card's. */
   cardBytes: number;
+  /** Block-level transfers per APDU (T=1 blocks, T=0 TPDUs). */
+  transfers: number;
 }
 
 export interface CaseCost {
   setup: SetupReply;
   /** Computrons of one APDU (meter of a 1-APDU request minus an empty request's). */
   computrons: number;
+  /** Of those, the doubles' (rigShare). */
+  rig: number;
   /** Heap slots allocated by one APDU (live heap growth without GC), null if a GC ran meanwhile. */
   slots: number | null;
   /** Engine bytes allocated (`allocate`) growth over the batch. */
@@ -73,8 +77,8 @@ export interface CaseCost {
   extensions: number;
 }
 
-export async function measure(worker: XsWorker, c: CostCase, step: number): Promise<CaseCost> {
-  const setup = (await worker.request('setup', { card: c.card, prepare: c.prepare, apdu: c.apdu, step })).reply as SetupReply;
+export async function measure(worker: XsWorker, c: CostCase): Promise<CaseCost> {
+  const setup = (await worker.request('setup', { card: c.card, prepare: c.prepare, apdu: c.apdu })).reply as SetupReply;
   const computes: number[] = [];
   const slots: number[] = [];
   for (let i = 0; i < SAMPLES; i++) {
@@ -90,6 +94,7 @@ export async function measure(worker: XsWorker, c: CostCase, step: number): Prom
   return {
     setup,
     computrons: Math.round(Math.min(...computes)),
+    rig: await rigShare(worker),
     slots: slots.length > 0 ? Math.min(...slots) : null,
     engineBytes: batch.meter.allocate - before.meter.allocate,
     extensions: (batch.reply as { extensions: number }).extensions / BATCH,
@@ -101,7 +106,7 @@ export async function measure(worker: XsWorker, c: CostCase, step: number): Prom
  * on this machine, computrons per wall-clock second (requests and GC included).
  */
 export async function endurance(worker: XsWorker, c: CostCase, apdus: number, batches: number): Promise<{ live: number[]; before: number; after: number; engineBytes: number; grows: boolean; computronsPerSecond: number }> {
-  await worker.request('setup', { card: c.card, prepare: c.prepare, apdu: c.apdu, step: 1 });
+  await worker.request('setup', { card: c.card, prepare: c.prepare, apdu: c.apdu });
   const start = (await worker.request('noop', { collect: true })).meter;
   const live: number[] = [];
   let compute = 0;
@@ -123,37 +128,43 @@ export async function endurance(worker: XsWorker, c: CostCase, apdus: number, ba
   };
 }
 
-/** Computrons the doubles spend per line byte (one written, one read; see firmware-rig.ts calibrate). */
-export async function rigShare(worker: XsWorker, step: number): Promise<number> {
-  const n = 4000;
-  const empty = await worker.request('noop', {});
-  const r = await worker.request('calibrate', { n, step });
-  // Two rounds of n bytes each way: 4n line bytes.
-  return (r.meter.compute - empty.meter.compute) / (4 * n);
+/** Computrons the doubles spend per APDU of the rig set up last (see firmware-rig.ts calibrate). */
+export async function rigShare(worker: XsWorker): Promise<number> {
+  const cycles = 5;
+  const samples: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    const empty = await worker.request('noop', {});
+    const r = await worker.request('calibrate', { cycles });
+    // A cycle of the recording is two APDUs.
+    samples.push((r.meter.compute - empty.meter.compute) / (2 * cycles));
+  }
+  return Math.min(...samples);
 }
 
 /**
- * Stand-ins for card-uart.c: a byte ring the writes fill and the reads drain, the convention
- * direct, room always. Just enough for hal/moddable/card-uart.ts to run in XS.
+ * Stand-ins for card-uart.c: the block natives remember nothing and copy nothing (the C copies
+ * outside XS), the convention direct. Just enough for hal/moddable/card-uart.ts to run in XS.
  */
 const NATIVE_STANDINS = `
 globalThis.Native = () => class {};
-const ring = new Uint8Array(1024); let head = 0; let tail = 0;
 const natives = {
   xs_carduart(...args) { globalThis.__deliver = args[args.length - 1]; }, xs_carduart_close() {},
-  xs_carduart_read() { return head === tail ? undefined : ring[head++ & 1023]; },
-  xs_carduart_write(raw) { ring[tail++ & 1023] = raw; return true; },
+  xs_carduart_read() { return undefined; },
+  xs_carduart_write() { return true; },
   xs_carduart_get_writable() { return 512; },
   xs_carduart_get_convention() { return 1; },
+  xs_carduart_write_block() {},
+  xs_carduart_write_tpdu() {},
+  xs_carduart_read_block(into, offset) { return 258; },
+  xs_carduart_get_block_end() { return 0; },
+  xs_carduart_flush() {},
+  xs_carduart_set_deadlines() {},
 };
 globalThis.native = (name) => natives[name];
 `;
 
-/**
- * The device's card UART wrapper in XS with stand-ins: computrons per line byte (one byte written
- * and one read) and per delivery (card-uart.c calling into XS for one readable byte).
- */
-export async function deviceUartShare(): Promise<{ perByte: number; perDelivery: number }> {
+/** The device's card UART wrapper in XS with stand-ins: computrons per block-level transfer. */
+export async function deviceUartShare(): Promise<{ perTransfer: number }> {
   const entry = fileURLToPath(new URL('./device-uart-rig.ts', import.meta.url));
   const script = await bundleForXs({ entry: { file: entry }, globalName: '__uart' });
   const uartModule = await bundleForXs({
@@ -165,17 +176,14 @@ export async function deviceUartShare(): Promise<{ perByte: number; perDelivery:
     const loadError = await worker.load('uart', `${NATIVE_STANDINS}${uartModule}
 globalThis.__Esp32CardUart = __device.Esp32CardUart;
 ${script}
-globalThis.__xsHandlers.uartBytes = __uart.uartBytes;
-globalThis.__xsHandlers.uartDeliveries = __uart.uartDeliveries;
+globalThis.__xsHandlers.uartTransfers = __uart.uartTransfers;
 globalThis.__xsHandlers.noop = () => null;`);
     if (loadError !== null) throw new Error(`device UART rig did not load in XS: ${loadError}`);
-    const n = 4000;
+    const n = 2000;
     const empty = (await worker.request('noop', {})).meter.compute;
-    const bytes = await worker.request('uartBytes', { n });
-    const deliveries = await worker.request('uartDeliveries', { n });
-    // Two rounds of n bytes each way; two rounds of n deliveries, less the bytes they carry.
-    const perByte = (bytes.meter.compute - empty) / (4 * n);
-    return { perByte, perDelivery: (deliveries.meter.compute - empty) / (2 * n) - 2 * perByte };
+    await worker.request('uartTransfers', { n: 10 });
+    const transfers = await worker.request('uartTransfers', { n });
+    return { perTransfer: (transfers.meter.compute - empty) / n };
   } finally {
     await worker.close();
   }
@@ -184,32 +192,29 @@ globalThis.__xsHandlers.noop = () => null;`);
 export async function benchFirmware(): Promise<Record<string, unknown>> {
   const worker = await startRigWorker();
   try {
-    const rigPerByte = await rigShare(worker, 1);
-    const rigPerTurn = await rigShare(worker, 0);
     const device = await deviceUartShare();
     const perApdu = [];
     for (const c of COST_CASES) {
-      const perByte = await measure(worker, c, 1);
-      const perTurn = await measure(worker, c, 0);
-      const line = perByte.setup.lineBytes;
+      const m = await measure(worker, c);
+      const line = m.setup.lineBytes;
+      const firmware = m.computrons - m.rig;
+      // The device: the firmware's share plus its card UART's JavaScript half, per transfer.
+      const deviceApdu = firmware + device.perTransfer * m.setup.transfers;
       perApdu.push({
         apdu: c.name,
-        T: perByte.setup.protocol,
-        'F/D @ MHz': `${perByte.setup.F}/${perByte.setup.D} @ ${perByte.setup.clockHz / 1e6}`,
+        T: m.setup.protocol,
+        'F/D @ MHz': `${m.setup.F}/${m.setup.D} @ ${m.setup.clockHz / 1e6}`,
         'line bytes': line,
-        'time ext.': perByte.extensions,
-        'slots/APDU': perByte.slots,
-        'engine bytes': perByte.engineBytes,
-        computrons: perByte.computrons,
-        'computrons/byte': Number((perByte.computrons / line).toFixed(1)),
-        'firmware/byte': Number((perByte.computrons / line - rigPerByte).toFixed(1)),
-        'computrons (turn)': perTurn.computrons,
-        'computrons/byte (turn)': Number((perTurn.computrons / line).toFixed(1)),
-        'firmware/byte (turn)': Number((perTurn.computrons / line - rigPerTurn).toFixed(1)),
-        'slots/APDU (turn)': perTurn.slots,
-        // The device: the firmware's share plus its card UART's JavaScript half, per line byte.
-        'device/byte (turn)': Math.round(perTurn.computrons / line - rigPerTurn + device.perByte),
-        'device/byte (delivery per card byte)': Math.round(perByte.computrons / line - rigPerByte + device.perByte + (device.perDelivery * perByte.setup.cardBytes) / line),
+        transfers: m.setup.transfers,
+        'time ext.': m.extensions,
+        'slots/APDU': m.slots,
+        'engine bytes': m.engineBytes,
+        computrons: m.computrons,
+        'rig computrons': Math.round(m.rig),
+        'firmware computrons': Math.round(firmware),
+        'firmware/byte': Number((firmware / line).toFixed(1)),
+        'device computrons': Math.round(deviceApdu),
+        'device/byte': Number((deviceApdu / line).toFixed(1)),
       });
     }
     const heap = [];
@@ -228,13 +233,11 @@ export async function benchFirmware(): Promise<Record<string, unknown>> {
     }
     return {
       engine: 'XS (@agoric/xsnap worker)',
-      path: 'USB double → CCID class → slot engine → session → T=0/T=1 → wire UART → replayed card',
+      path: 'USB double → CCID class → slot engine → session → T=0/T=1 → wire UART (block level) → replayed card',
       'line bytes': 'characters on the card line per APDU, both ways (T=0 headers and procedure bytes, T=1 block framing included)',
-      'rig computrons/byte': Number(rigPerByte.toFixed(1)),
-      'rig computrons/byte (turn)': Number(rigPerTurn.toFixed(1)),
-      'device UART computrons/byte': Number(device.perByte.toFixed(1)),
-      'device UART computrons/delivery': Number(device.perDelivery.toFixed(1)),
-      note: '(turn): a card turn per onReadable, else one per card byte; firmware = computrons − rig; device = firmware + card-uart.ts (stand-ins); slots: per APDU, no GC',
+      transfers: 'block-level transfers per APDU (T=1 blocks, T=0 TPDUs): one hand-over and one delivery each',
+      'device UART computrons/transfer': Number(device.perTransfer.toFixed(1)),
+      note: 'firmware = computrons − rig (the doubles replaying the same transfers to a null consumer); device = firmware + card-uart.ts per transfer (stand-ins for the C); slots: per APDU, no GC',
       'per APDU': perApdu,
       'live heap over many APDUs (after GC)': heap,
     };

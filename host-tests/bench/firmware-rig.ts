@@ -2,28 +2,28 @@
  * The firmware-cost rig: the firmware alone (CCID class → slot engine → ISO 7816-3 session → T=0 /
  * T=1) between two allocation-free doubles, so that XS's meter counts the firmware and hardly
  * anything else:
- * - below, a "wire" CardUart: each byte the firmware writes goes straight to a card peer, and the
- *   card's bytes come back through `onReadable` from the scheduler, with no bit-level line. The peer
- *   is first a real simulated card (hal/sim/cards, through a minimal CardIo) while a session is set
- *   up and two APDUs are recorded; then the recording is replayed, checking every byte the firmware
- *   writes against it (the simulated cards allocate per block; a replay costs nothing);
+ * - below, a "wire" CardUart: each character the firmware's UART would send goes straight to a card
+ *   peer, and the card's come back through `onReadable` from the scheduler, with no bit-level line.
+ *   The peer is first a real simulated card (hal/sim/cards, through a minimal CardIo) while a session
+ *   is set up and two APDUs are recorded, one block-level transfer (a T=1 block, a T=0 TPDU) at a
+ *   time; then the recording is replayed, one delivery per transfer as the device's native driver
+ *   makes it, checking (when asked) what the firmware hands over against it (the simulated cards
+ *   allocate per block; a replay costs nothing);
  * - above, a USB device double that feeds prebuilt CCID messages to the class's bulk OUT and reads
  *   its bulk IN replies in place, playing the host's side of CCID chaining;
  * - a pooled scheduler (no object per event), where the device has Esp32Scheduler.
- * The card's bytes can reach the firmware one per `onReadable` (the device's UART when the XS task
- * keeps up with the line: a delivery per character) or a whole turn per `onReadable` (when it lags:
- * the native side coalesces deliveries, card-uart.c postFromISR).
  * No Node API: this runs inside XS (firmware-cost.ts drives it).
  */
 import type {
   CardContacts, CardContactsCapabilities, CardContactsOptions, VoltageClass,
 } from '../../hal/interfaces/card-contacts.js';
-import type { CardUart, CardUartOptions, Convention } from '../../hal/interfaces/card-uart.js';
+import type { BlockEnd, CardUart, CardUartOptions, Convention } from '../../hal/interfaces/card-uart.js';
 import type { Scheduler, TimerHandle } from '../../hal/interfaces/scheduler.js';
 import type { Trace } from '../../hal/interfaces/trace.js';
 import type { UsbDevice, UsbDeviceOptions } from '../../hal/interfaces/usb-device.js';
 import type { CardIo, SimCard } from '../../hal/sim/card.js';
 import { findCard } from '../../hal/sim/cards/registry.js';
+import { BlockTransfer, TRANSFER_MAX } from '../../hal/sim/block-transfer.js';
 import { CcidClass } from '../../firmware/ccid/ccid-class.js';
 import type { ReaderConfig } from '../../firmware/ccid/descriptors.js';
 import { createCardSlot } from '../../firmware/iso7816/session/session.js';
@@ -127,9 +127,28 @@ export class PoolScheduler implements Scheduler {
 
 const RING = 8192;
 
+/** One block-level transfer as recorded: what the firmware handed the UART, and what it got back. */
+interface Turn {
+  /** 'block' (T=1 writeBlock) or 'tpdu' (T=0 writeTpdu). */
+  kind: 'block' | 'tpdu';
+  /** The bytes handed over (block without its EDC when `flag`, or header and data). */
+  reader: Uint8Array;
+  /** writeBlock: addEdc (1/0); writeTpdu: the data bytes expected back. */
+  flag: number;
+  /** Characters the transfer puts on the line, both ways (EDC, procedure bytes and NULLs included). */
+  lineChars: number;
+  /** The result readBlock returns, and how it ended. */
+  result: Uint8Array;
+  end: BlockEnd;
+  /** T=0 NULLs the card sent during the transfer (onWaiting before the result). */
+  nulls: number;
+}
+
 /**
- * The socket: one card, the open UART, contacts state. Bytes the firmware writes go to the simulated
- * card, or to the replay of a recording; it records and replays the exchange.
+ * The socket: one card, the open UART, contacts state. While the session is set up, and while a
+ * recording is made, the reader's characters go to a simulated card and its answers come back
+ * (`live`); the recording keeps each block-level transfer whole, and the replay hands the recorded
+ * result back for each transfer, checking (when asked) what the firmware handed over.
  */
 class Socket {
   readonly scheduler: PoolScheduler;
@@ -140,77 +159,57 @@ class Socket {
   clockHz = 0;
   rst: 0 | 1 = 0;
   cold = true;
-  /** 'live': the card answers; 'record': it answers and the exchange is kept; 'replay'. */
   mode: 'live' | 'record' | 'replay' = 'live';
-  // Recording: reader bytes, card bytes, and per turn the reader byte count it followed.
-  readonly #readerLog: number[] = [];
-  readonly #cardLog: number[] = [];
-  readonly #turnAfter: number[] = [];
-  readonly #turnStart: number[] = [];
-  // Replay.
-  #reader = new Uint8Array(0);
-  #cardBytes = new Uint8Array(0);
-  #after = new Int32Array(0);
-  #start = new Int32Array(0);
-  #readerPos = 0;
+  readonly turns: Turn[] = [];
   #turn = 0;
+  /** Compare what the firmware hands over with the recording (costs computrons per byte: off while measuring). */
+  check = true;
   mismatches = 0;
-
-  /** Bytes on the card line (both ways) per recorded cycle, and those the card sent. */
-  get recordedBytes(): number {
-    return this.#reader.length + this.#cardBytes.length;
-  }
-  get recordedCardBytes(): number {
-    return this.#cardBytes.length;
-  }
+  /** Line characters and card characters of the recorded cycle. */
+  lineChars = 0;
+  cardChars = 0;
 
   constructor(scheduler: PoolScheduler) {
     this.scheduler = scheduler;
   }
 
+  /** A reader character, live. */
   readerByte(byte: number): void {
-    if (this.mode === 'replay') return this.#replayByte(byte);
-    if (this.mode === 'record') this.#readerLog.push(byte);
+    if (this.mode === 'record') this.lineChars++;
     this.card?.receive(byte, true);
   }
 
+  /** A card character, live. */
   cardByte(byte: number): void {
     if (this.mode === 'record') {
-      if (this.#turnAfter.length === 0 || this.#turnAfter[this.#turnAfter.length - 1] !== this.#readerLog.length) {
-        this.#turnAfter.push(this.#readerLog.length);
-        this.#turnStart.push(this.#cardLog.length);
-      }
-      this.#cardLog.push(byte);
+      this.lineChars++;
+      this.cardChars++;
     }
     this.uart?.deliver(byte);
   }
 
   startRecording(): void {
-    this.#readerLog.length = this.#cardLog.length = this.#turnAfter.length = this.#turnStart.length = 0;
+    this.turns.length = 0;
+    this.lineChars = this.cardChars = 0;
     this.mode = 'record';
   }
 
   /** From now on the recording plays, cyclically (it must span whole APDUs, and return the link to its state). */
   startReplay(): void {
-    if (this.#turnAfter[0] === 0) throw new Error('recording starts with card bytes');
-    this.#reader = Uint8Array.from(this.#readerLog);
-    this.#cardBytes = Uint8Array.from(this.#cardLog);
-    this.#after = Int32Array.from(this.#turnAfter);
-    this.#start = Int32Array.from([...this.#turnStart, this.#cardLog.length]);
-    this.#readerPos = this.#turn = 0;
+    this.#turn = 0;
     this.mismatches = 0;
     this.mode = 'replay';
   }
 
-  #replayByte(byte: number): void {
-    if (byte !== this.#reader[this.#readerPos]) this.mismatches++;
-    this.#readerPos++;
-    if (this.#turn < this.#after.length && this.#after[this.#turn] === this.#readerPos) {
-      const end = this.#start[this.#turn + 1];
-      for (let i = this.#start[this.#turn]; i < end; i++) this.uart?.deliver(this.#cardBytes[i]);
-      this.#turn++;
+  /** Replay: the firmware's next transfer; its recorded result comes back after its line time. */
+  replay(uart: WireUart, kind: 'block' | 'tpdu', bytes: Uint8Array, length: number, flag: number): void {
+    const turn = this.turns[this.#turn];
+    if (this.check) {
+      if (turn.kind !== kind || turn.flag !== flag || turn.reader.length !== length) this.mismatches++;
+      else for (let i = 0; i < length; i++) if (bytes[i] !== turn.reader[i]) this.mismatches++;
     }
-    if (this.#readerPos === this.#reader.length) this.#readerPos = this.#turn = 0;
+    if (++this.#turn === this.turns.length) this.#turn = 0;
+    uart.replayed(turn);
   }
 
   setReset(level: 0 | 1): void {
@@ -244,9 +243,10 @@ class Socket {
 /**
  * The reader's card UART on the wire. A character takes 12 etu on the line and nothing else is
  * modelled: a written byte reaches the card at once, and the card's bytes queue behind the reader's
- * last character, each readable once its 12 etu have passed (the T=1 link tells an echo from the
- * card's answer by time). They are delivered `step` at a time (1: one `onReadable` per byte; 0: all
- * that have arrived).
+ * last character, each readable once its 12 etu have passed. Byte level (ATR, PPS) as on any
+ * CardUart; the block level through the simulated board's own transfer logic
+ * (hal/sim/block-transfer.ts) while live, and from the recording in the replay, where a transfer
+ * costs the rig a few calls and no work per byte (the device does that work in C).
  */
 class WireUart implements CardUart {
   readonly #socket: Socket;
@@ -259,30 +259,58 @@ class WireUart implements CardUart {
   #tail = 0;
   #posted = false;
   #closed = false;
-  readonly #step: number;
   readonly #charNs: number;
   /** End of the reader's last character, and of the card's last one. */
   #txEnd = 0;
   #rxEnd = 0;
+  readonly #transfer: BlockTransfer;
+  /** The result waiting for readBlock: recorded (replay) or just received (live). */
+  #result: Uint8Array = new Uint8Array(TRANSFER_MAX);
+  #resultLength = 0;
+  #ready = false;
+  #end: BlockEnd = 'cut';
+  /** Live, while recording: the transfer being recorded. */
+  #recording: Turn | null = null;
+  #replayed: Turn | null = null;
   readonly #pump = (): void => {
     this.#posted = false;
     if (this.#closed) return;
     const now = this.#socket.scheduler.now();
-    const before = this.#visible;
     while (this.#visible < this.#tail && this.#arrival[this.#visible & (RING - 1)] <= now) {
+      const byte = this.#ring[this.#visible & (RING - 1)];
       this.#visible++;
-      if (this.#step !== 0 && this.#visible - before === this.#step) break;
+      // A transfer in progress takes the card's characters (strays before them are dropped).
+      if (this.#transfer.receive(byte)) this.#head = this.#visible;
     }
-    if (this.#visible < this.#tail) this.#post();
-    if (this.#visible > this.#head) this.#options.onReadable?.(this.#visible - this.#head);
+    if (this.#visible < this.#tail && !this.#posted) this.#post();
+    if (this.#visible > this.#head || this.#ready) this.#options.onReadable?.(this.#visible - this.#head + (this.#ready ? this.#resultLength : 0));
+  };
+  readonly #deliverReplayed = (): void => {
+    const turn = this.#replayed!;
+    if (this.#closed) return;
+    for (let i = 0; i < turn.nulls; i++) this.#options.onWaiting?.();
+    this.#result = turn.result;
+    this.#resultLength = turn.result.length;
+    this.#end = turn.end;
+    this.#ready = true;
+    this.#options.onReadable?.(this.#resultLength);
   };
 
-  constructor(socket: Socket, options: CardUartOptions, step: number) {
+  constructor(socket: Socket, options: CardUartOptions) {
     this.#socket = socket;
     this.#options = options;
-    this.#step = step;
     this.#charNs = (12 * options.F * 1e9) / (options.D * options.clockHz);
     this.convention = options.convention;
+    this.#transfer = new BlockTransfer({
+      send: (byte) => this.write(byte),
+      sending: false,
+      deadlines: (first, next) => this.setDeadlines(first, next),
+      ended: () => this.#ended(),
+      waiting: () => {
+        if (this.#recording) this.#recording.nulls++;
+        this.#options.onWaiting?.();
+      },
+    }, options.edc ?? 'lrc');
     socket.uart = this;
   }
 
@@ -305,6 +333,67 @@ class WireUart implements CardUart {
     const now = this.#socket.scheduler.now();
     this.#txEnd = (this.#txEnd > now ? this.#txEnd : now) + this.#charNs;
     this.#socket.readerByte(byte);
+  }
+
+  writeBlock(block: Uint8Array, length: number, addEdc: boolean, waitEtu: number, characterEtu: number): void {
+    if (this.#closed) throw new Error('CardUart: closed');
+    this.#ready = false;
+    if (this.#socket.mode === 'replay') return this.#socket.replay(this, 'block', block, length, addEdc ? 1 : 0);
+    this.#record('block', block, length, addEdc ? 1 : 0);
+    this.#transfer.writeBlock(block, length, addEdc, waitEtu, characterEtu);
+  }
+
+  writeTpdu(command: Uint8Array, length: number, expected: number, waitEtu: number): void {
+    if (this.#closed) throw new Error('CardUart: closed');
+    this.#ready = false;
+    if (this.#socket.mode === 'replay') return this.#socket.replay(this, 'tpdu', command, length, expected);
+    this.#record('tpdu', command, length, expected);
+    this.#transfer.writeTpdu(command, length, expected, waitEtu);
+  }
+
+  readBlock(into: Uint8Array, offset: number): number {
+    if (!this.#ready) return 0;
+    this.#ready = false;
+    const n = this.#resultLength;
+    if (offset + n <= into.length) into.set(this.#result, offset);
+    else for (let i = 0; offset + i < into.length; i++) into[offset + i] = this.#result[i];
+    return n;
+  }
+
+  get blockEnd(): BlockEnd {
+    return this.#end;
+  }
+
+  /** Replay: the recorded result of this transfer arrives once its characters have passed. */
+  replayed(turn: Turn): void {
+    const now = this.#socket.scheduler.now();
+    const start = this.#txEnd > now ? this.#txEnd : now;
+    this.#txEnd = this.#rxEnd = start + turn.lineChars * this.#charNs;
+    this.#replayed = turn;
+    this.#socket.scheduler.at(this.#rxEnd, this.#deliverReplayed);
+  }
+
+  #record(kind: 'block' | 'tpdu', bytes: Uint8Array, length: number, flag: number): void {
+    if (this.#socket.mode !== 'record') return;
+    this.#recording = { kind, reader: bytes.slice(0, length), flag, lineChars: this.#socket.lineChars, result: new Uint8Array(0), end: 'cut', nulls: 0 };
+  }
+
+  /** Live: the transfer ended; its result is kept (and recorded). */
+  #ended(): void {
+    const n = this.#transfer.readBlock(this.#result = new Uint8Array(TRANSFER_MAX), 0);
+    this.#resultLength = n;
+    this.#end = this.#transfer.end;
+    const turn = this.#recording;
+    if (turn !== null) {
+      this.#recording = null;
+      turn.result = this.#result.slice(0, n);
+      turn.end = this.#end;
+      turn.lineChars = this.#socket.lineChars - turn.lineChars;
+      this.#socket.turns.push(turn);
+    }
+    this.#ready = true;
+    // Asynchronously, as a UART's onReadable.
+    if (!this.#posted) this.#post();
   }
 
   /**
@@ -347,11 +436,14 @@ class WireUart implements CardUart {
       return this.#arm(lastStart + this.#nextNs);
     }
     if (this.#tail > this.#armedAt) return;
+    this.#transfer.interrupted(true);
     this.#options.onError?.('timeout');
   };
 
   flush(): void {
     this.#head = this.#visible = this.#tail;
+    this.#transfer.abandon();
+    this.#ready = false;
   }
 
   close(): void {
@@ -375,11 +467,11 @@ class WireUart implements CardUart {
     if (!this.#posted) this.#post();
   }
 
-  /** Wake up when the next byte (step 1) or the last byte known (step 0) has arrived. */
+  /** Wake up when the last byte known has arrived (at once when none is on its way). */
   #post(): void {
     this.#posted = true;
-    const next = this.#step === 0 ? this.#tail - 1 : this.#visible;
-    this.#socket.scheduler.at(this.#arrival[next & (RING - 1)], this.#pump);
+    const at = this.#tail > this.#visible ? this.#arrival[(this.#tail - 1) & (RING - 1)] : this.#socket.scheduler.now();
+    this.#socket.scheduler.at(at, this.#pump);
   }
 }
 
@@ -657,8 +749,6 @@ export interface RigSetup {
   /** APDUs (hex) run once live before recording (e.g. SELECT). */
   prepare: string[];
   apdu: string;
-  /** 1: one onReadable per card byte; 0: a whole card turn per onReadable. */
-  step: number;
   /** For debugging the rig on the host: the firmware's trace. */
   trace?: Trace;
 }
@@ -689,7 +779,7 @@ function exchange(r: Pick<Rig, 'host' | 'scheduler'>, pieces: Uint8Array[]): voi
  * run `prepare` and the APDU live, record two APDUs (T=1 sequence numbers come back to where they
  * were), and switch to the replay.
  */
-export function setup(args: RigSetup): { atr: string; protocol: number | null; responseLength: number; sw: string; F: number; D: number; clockHz: number; lineBytes: number; cardBytes: number } {
+export function setup(args: RigSetup): { atr: string; protocol: number | null; responseLength: number; sw: string; F: number; D: number; clockHz: number; lineBytes: number; cardBytes: number; transfers: number } {
   rig = null;
   const builtIn = findCard(args.card);
   if (!builtIn) throw new Error(`no built-in card ${args.card}`);
@@ -702,7 +792,7 @@ export function setup(args: RigSetup): { atr: string; protocol: number | null; r
   const uart = class extends WireUart {
     static readonly capabilities = cardUartCapabilities;
     constructor(o: CardUartOptions) {
-      super(socket, o, args.step);
+      super(socket, o);
     }
   };
   const contacts = class extends WireContacts {
@@ -753,7 +843,10 @@ export function setup(args: RigSetup): { atr: string; protocol: number | null; r
   run({ count: 2, check: true });
   const a = slot.attributes;
   // Two APDUs were recorded.
-  return { atr, protocol: a.protocol, responseLength: response.length, sw: host.sw.toString(16).toUpperCase(), F: a.F, D: a.D, clockHz: a.clockHz, lineBytes: socket.recordedBytes / 2, cardBytes: socket.recordedCardBytes / 2 };
+  return {
+    atr, protocol: a.protocol, responseLength: response.length, sw: host.sw.toString(16).toUpperCase(), F: a.F, D: a.D, clockHz: a.clockHz,
+    lineBytes: socket.lineChars / 2, cardBytes: socket.cardChars / 2, transfers: socket.turns.length / 2,
+  };
 }
 
 /**
@@ -765,6 +858,7 @@ export function run(args: { count: number; check?: boolean; collect?: boolean })
   const r = rig;
   if (r === null) throw new Error('setup first');
   r.host.expect = args.check ? r.host.captured : null;
+  r.socket.check = args.check === true;
   r.host.extensions = 0;
   for (let i = 0; i < args.count; i++) {
     exchange(r, r.pieces);
@@ -784,28 +878,39 @@ export function noop(args: { collect?: boolean }): null {
 }
 
 /**
- * The doubles' own share: `n` bytes written to a replaying wire and `n` card bytes read back by the
- * least a consumer can do (`read()` until undefined), `step` as in `setup`. Run twice, the first as
- * warm-up; the meter of the request is the rig's cost for 2n line bytes.
+ * The doubles' own share of `cycles` replays of the recording (two APDUs each): the same transfers
+ * handed to the wire by the least a consumer can do — each turn's recorded bytes to writeBlock or
+ * writeTpdu, readBlock into a buffer on onReadable — with no firmware. Run it after `setup`; the
+ * meter of the request, less an empty one's, is the rig's cost of those APDUs (an upper bound: the
+ * least consumer's calls are counted with it).
  */
-export function calibrate(args: { n: number; step: number }): null {
-  const scheduler = new PoolScheduler();
-  const socket = new Socket(scheduler);
-  socket.startRecording();
-  for (let i = 0; i < args.n; i++) socket.readerByte(i & 0xff);
-  for (let i = 0; i < args.n; i++) socket.cardByte(i & 0xff);
-  socket.startReplay();
+export function calibrate(args: { cycles: number }): null {
+  const r = rig;
+  if (r === null) throw new Error('setup first');
+  const socket = r.socket;
+  const owner = socket.uart;
+  const into = new Uint8Array(MAX_RESPONSE_APDU);
+  let pending = false;
   const options: CardUartOptions = {
-    clockHz: 4_000_000, F: 372, D: 1, convention: 'direct', N: 0, protocol: 0, repetitions: 0,
+    clockHz: 5_000_000, F: 372, D: 1, convention: 'direct', N: 0, protocol: 1, repetitions: 0,
     onReadable: () => {
-      while (uart.read() !== undefined);
+      if (uart.readBlock(into, 0) > 0) pending = false;
     },
   };
-  const uart = new WireUart(socket, options, args.step);
-  for (let round = 0; round < 2; round++) {
-    for (let i = 0; i < args.n; i++) uart.write(i & 0xff);
-    scheduler.runUntilIdle();
+  const uart = new WireUart(socket, options);
+  const check = socket.check;
+  socket.check = false;
+  for (let c = 0; c < args.cycles; c++) {
+    for (let i = 0; i < socket.turns.length; i++) {
+      const turn = socket.turns[i];
+      pending = true;
+      if (turn.kind === 'block') uart.writeBlock(turn.reader, turn.reader.length, turn.flag === 1, 1000, 1000);
+      else uart.writeTpdu(turn.reader, turn.reader.length, turn.flag, 1000);
+      r.scheduler.runUntilIdle();
+      if (pending) throw new Error('calibration: a transfer did not end');
+    }
   }
-  if (socket.mismatches > 0) throw new Error('calibration replay diverged');
+  socket.check = check;
+  socket.uart = owner;
   return null;
 }

@@ -1,33 +1,13 @@
 /**
- * The card line arithmetic of hal/moddable (card-line.ts, usb-strings.ts): inverse convention coding
- * (ISO/IEC 7816-3 §8.1), the ESP32-S3 UART divider, TC1 framing (§8.3), and the string descriptors
- * handed to esp_tinyusb.
+ * The card line arithmetic of hal/moddable (card-line.ts, usb-strings.ts): the ESP32-S3 UART divider,
+ * TC1 framing (§8.3), and the string descriptors handed to esp_tinyusb. (The inverse convention's
+ * coding is card-uart.c's: host-tests/esp32s3 runs inverse-convention cards on the virtual board.)
  */
 import test from 'ava';
 import {
-  cardUartCapabilities, closestBaud, errorSignalWanted, framing, inverseCoding, MAX_BAUD,
+  cardUartCapabilities, closestBaud, errorSignalWanted, framing, MAX_BAUD,
 } from '../../hal/moddable/card-line.js';
 import { packStrings } from '../../hal/moddable/usb-strings.js';
-
-function parity(byte: number): number {
-  let ones = 0;
-  for (let b = byte; b; b >>= 1) ones += b & 1;
-  return ones & 1;
-}
-
-test('§8.1 inverse convention: TS 0x3F is read as 0x03 by a direct UART, and the coding is an involution', (t) => {
-  t.is(inverseCoding(0x3f), 0x03);
-  t.is(inverseCoding(0x03), 0x3f);
-  for (let b = 0; b < 256; b++) t.is(inverseCoding(inverseCoding(b)), b);
-});
-
-test('§8.1 inverse convention: odd parity on the coded byte is the inverted even parity of the logical byte', (t) => {
-  for (let b = 0; b < 256; b++) {
-    const lineParityWanted = 1 - parity(b); // the even-parity bit, sent inverted (state A = 1)
-    const uartOddParityBit = 1 - parity(inverseCoding(b));
-    t.is(uartOddParityBit, lineParityWanted, `byte ${b}`);
-  }
-});
 
 test('§7.1 etu: at 4 MHz the UART divider hits F/D exactly enough (< 0.01 %) for every D up to 32', (t) => {
   for (const D of [1, 2, 4, 8, 16, 32]) {

@@ -1,13 +1,12 @@
 /**
  * The TypeScript half of the ESP32-S3 card UART (hal/moddable/card-uart.ts) over a stand-in for its
- * native record: what it asks the C driver for (rate, framing, error signal, convention) and how it
- * turns the driver's deliveries into ECMA-419 callbacks.
+ * native record: what it asks the C driver for (rate, framing, error signal, convention, T=1 EDC,
+ * block-level transfers) and how it turns the driver's deliveries into ECMA-419 callbacks.
  */
 import test from 'ava';
 import type { CardCharError, CardUartCapabilities, CardUartConstructor, CardUartOptions } from '../../hal/interfaces/card-uart.js';
 import type { CardUartLine } from '../../hal/moddable/board.js';
 import type { Trace } from '../../hal/interfaces/trace.js';
-import { inverseCoding } from '../../hal/moddable/card-line.js';
 import { loadDeviceModule, natives } from './xs-natives.js';
 
 interface CardUartModule {
@@ -25,10 +24,13 @@ class FakeRecord {
   convention = 0;
   latency = -1;
   deadlines: [number, number][] = [];
+  transfers: unknown[][] = [];
+  result: number[] = [];
+  end = 0;
   flushes = 0;
   closed = 0;
   get deliver(): Deliver {
-    return this.args[10] as Deliver;
+    return this.args[11] as Deliver;
   }
 }
 
@@ -52,6 +54,14 @@ natives({
   xs_carduart_get_convention: (self) => recordOf(self).convention,
   xs_carduart_get_latency: (self) => recordOf(self).latency,
   xs_carduart_set_deadlines: (self, first, next_) => void recordOf(self).deadlines.push([first as number, next_ as number]),
+  xs_carduart_write_block: (self, ...args) => void recordOf(self).transfers.push(['block', ...args]),
+  xs_carduart_write_tpdu: (self, ...args) => void recordOf(self).transfers.push(['tpdu', ...args]),
+  xs_carduart_read_block: (self, into, offset) => {
+    const record = recordOf(self);
+    (into as Uint8Array).set(record.result, offset as number);
+    return record.result.length;
+  },
+  xs_carduart_get_block_end: (self) => recordOf(self).end,
   xs_carduart_flush: (self) => void recordOf(self).flushes++,
   xs_carduart_close: (self) => void recordOf(self).closed++,
 });
@@ -67,6 +77,7 @@ async function open(options: Partial<CardUartOptions> = {}, trace?: Trace) {
     onReadable: (count) => events.push(`readable ${count}`),
     onWritable: (count) => events.push(`writable ${count}`),
     onError: (error: CardCharError) => events.push(`error ${error}`),
+    onWaiting: () => events.push('waiting'),
     ...options,
   });
   return { Uart, uart, record, events };
@@ -74,12 +85,12 @@ async function open(options: Partial<CardUartOptions> = {}, trace?: Trace) {
 
 test('§7.1 the ATR rate: 4 MHz / 372 → 10 753 bit/s and 93 µs etu, 8E2 on UART1 pad 4, error signal on, TS detection', async (t) => {
   const { record } = await open();
-  t.deepEqual(record.args.slice(0, 10), [1, 4, 10753, 93000, 2, 0, 0, 4, true, 0]);
+  t.deepEqual(record.args.slice(0, 11), [1, 4, 10753, 93000, 2, 0, 0, 4, true, 0, 0]);
 });
 
 test('§8.3 T=1 with N = 255: 11 etu characters (one stop bit), no error signal', async (t) => {
   const { record } = await open({ protocol: 1, N: 255, convention: 'direct', F: 372, D: 4 });
-  t.deepEqual(record.args.slice(2, 10), [43011, 23250, 1, 0, 1, 4, false, 1]);
+  t.deepEqual(record.args.slice(2, 11), [43011, 23250, 1, 0, 1, 4, false, 1, 0]);
 });
 
 test('§7.3 the error signal is asked for at every T=0 rate with repetition: whether it can be in time, the C driver measures', async (t) => {
@@ -105,17 +116,55 @@ test('a rate beyond the UART\'s advertised limit is refused, and the limit is on
   t.throws(() => new Uart({ clockHz: 5_000_000, F: 512, D: 64, convention: 'direct', N: 0, protocol: 1, repetitions: 0 }), { instanceOf: RangeError });
 });
 
-test('§8.1 inverse convention: once TS came in as 0x03, bytes are decoded and encoded with reverse(~b)', async (t) => {
+test('§8.1 the convention is the C\'s: its code goes to the driver, bytes pass both ways as they are (card-uart.c codes them)', async (t) => {
   const { uart, record } = await open();
   t.is(uart.convention, 'detect');
   record.convention = 2;
-  record.rx.push(0x03, inverseCoding(0x96));
+  record.rx.push(0x3f, 0x96);
   t.is(uart.read(), 0x3f);
   t.is(uart.read(), 0x96);
   t.is(uart.read(), undefined);
   t.is(uart.convention, 'inverse');
   uart.write(0xa4);
-  t.deepEqual(record.tx, [inverseCoding(0xa4)]);
+  t.deepEqual(record.tx, [0xa4]);
+  t.is((await open({ convention: 'inverse' })).record.args[9], 2);
+});
+
+test('§11.4.4 the T=1 epilogue goes to the driver as a code: LRC 0, CRC (libccid) 1, CRC (ISO/IEC 13239) 2', async (t) => {
+  t.is((await open({ protocol: 1, edc: 'lrc' })).record.args[10], 0);
+  t.is((await open({ protocol: 1, edc: 'crc' })).record.args[10], 1);
+  t.is((await open({ protocol: 1, edc: 'crc-13239' })).record.args[10], 2);
+  await t.throwsAsync(open({ protocol: 1, edc: 'md5' as 'lrc' }), { instanceOf: RangeError });
+});
+
+test('block level: a T=1 block and a T=0 TPDU each go to the driver in one call, deadlines in whole etu rounded up', async (t) => {
+  const { uart, record } = await open({ protocol: 1, convention: 'direct' });
+  const block = Uint8Array.of(0, 0, 2, 0x90, 0);
+  uart.writeBlock(block, 5, true, 15_370.4, 43);
+  uart.writeTpdu(block, 5, 2, 9600);
+  t.deepEqual(record.transfers, [['block', block, 5, true, 15_371, 43], ['tpdu', block, 5, 2, 9600]]);
+  t.throws(() => uart.writeBlock(block, 5, true, -1, 43), { instanceOf: RangeError });
+});
+
+test('block level: the result is copied out by the driver; blockEnd names its code (complete, bad-edc, conflict, cut)', async (t) => {
+  const { uart, record, events } = await open({ protocol: 1, convention: 'direct' });
+  record.result = [0, 0x40, 1, 0x55, 0x14];
+  record.deliver(5, 0, 0);
+  t.deepEqual(events, ['readable 5']);
+  const into = new Uint8Array(8);
+  t.is(uart.readBlock(into, 2), 5);
+  t.deepEqual([...into], [0, 0, 0, 0x40, 1, 0x55, 0x14, 0]);
+  const names = [0, 1, 2, 3].map((code) => {
+    record.end = code;
+    return uart.blockEnd;
+  });
+  t.deepEqual(names, ['complete', 'bad-edc', 'conflict', 'cut']);
+});
+
+test('§10.3.3 the driver\'s NULL notice becomes onWaiting, after the errors and before readable', async (t) => {
+  const { record, events } = await open();
+  record.deliver(3, 0, 0x20 | 0x01);
+  t.deepEqual(events, ['error parity', 'waiting', 'readable 3']);
 });
 
 test('a delivery reports errors first (parity before timeout), then readable; writable only when room was freed', async (t) => {

@@ -57,7 +57,7 @@ function probe(code: string, options: { extra?: string[]; defines?: string } = {
 }
 
 test('hal/moddable has the three native modules (card UART, USB device, scheduler clock)', (t) => {
-  t.deepEqual(sources, ['card-uart.c', 'scheduler.c', 'usb-device.c']);
+  t.deepEqual(sources, ['card-block.c', 'card-uart.c', 'scheduler.c', 'usb-device.c']);
 });
 
 for (const source of sources) {

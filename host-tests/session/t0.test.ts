@@ -5,40 +5,21 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import type { CardCharError, CardUart, Convention } from '../../hal/interfaces/card-uart.js';
+import type { CardCharError } from '../../hal/interfaces/card-uart.js';
 import { VirtualScheduler } from '../../hal/sim/scheduler.js';
 import type { TransmitResult } from '../../hal/interfaces/slot.js';
 import { T0Transport, type T0TransportOptions } from '../../firmware/iso7816/t0/transport.js';
 import { bytes, hex } from './helpers.js';
-
-class ScriptedUart implements CardUart {
-  written: number[] = [];
-  rx: number[] = [];
-  deadlines: [number, number] = [0, 0];
-  writable = 300;
-  readonly convention: Convention = 'direct';
-  read(): number | undefined {
-    return this.rx.shift();
-  }
-  write(byte: number): void {
-    if (this.writable === 0) throw new Error('full');
-    this.written.push(byte);
-  }
-  setDeadlines(firstEtu: number, nextEtu: number): void {
-    this.deadlines = [firstEtu, nextEtu];
-  }
-  flush(): void {
-    this.rx.length = 0;
-  }
-  close(): void {}
-}
+import { ScriptedUart } from './scripted-uart.js';
 
 function harness(options: Partial<T0TransportOptions> = {}) {
-  const uart = new ScriptedUart();
   const scheduler = new VirtualScheduler();
+  const uart = new ScriptedUart(scheduler);
   const t0 = new T0Transport({ uart, scheduler, waitingEtu: 9600, ...options });
+  uart.onWaiting = () => t0.handleWaiting();
   const results: TransmitResult[] = [];
   let waiting = 0;
+  let taken = 0;
   return {
     uart,
     t0,
@@ -51,12 +32,13 @@ function harness(options: Partial<T0TransportOptions> = {}) {
     },
     /** The card sends these bytes; returns what the reader wrote since the last call. */
     card(h: string): string {
-      uart.rx.push(...bytes(h));
+      uart.card(bytes(h));
       t0.handleReadable();
       return take();
     },
     take,
     error(e: CardCharError) {
+      uart.interrupted(e === 'timeout');
       t0.handleError(e);
     },
     settle() {
@@ -64,8 +46,8 @@ function harness(options: Partial<T0TransportOptions> = {}) {
     },
   };
   function take(): string {
-    const out = hex(uart.written);
-    uart.written = [];
+    const out = hex(uart.sentSince(taken));
+    taken = uart.writes.length;
     return out;
   }
 }
@@ -74,10 +56,10 @@ test('ISO 7816-3 §12.2.1 case 1: header with P3 = 00, SW1 SW2 end it; WT armed 
   const h = harness();
   h.send('00A40000');
   t.is(h.take(), '00A4000000');
-  t.deepEqual(h.uart.deadlines, [9600, 9600]);
+  t.deepEqual(h.uart.deadlines.at(-1), [9600, 9600]);
   h.card('9000');
   t.is(hex(h.results[0].response), '9000');
-  t.deepEqual(h.uart.deadlines, [0, 0]);
+  t.deepEqual(h.uart.deadlines.at(-1), [0, 0]);
 });
 
 test('ISO 7816-3 §12.2.2 case 2S: Le = 00 goes out as P3 = 00 (256); 6Cxx resends the header with P3 = xx', (t) => {
@@ -274,7 +256,7 @@ test('ISO 7816-3 §12.2 response buffer bound: a response longer than maxRespons
   const h = harness({ maxResponseLength: 4 });
   h.send('00B0000008');
   h.take();
-  h.card('B0 0102030405');
+  h.card('B0 0102030405060708 9000');
   t.deepEqual(h.results, [{ error: 'XFR_OVERRUN', response: null }]);
 });
 
@@ -298,7 +280,7 @@ test('ISO 7816-3 §10.3.3 any card behaviour ends each command exactly once, wit
     h.t0.transmitApdu(apdu, (r) => h.results.push(r));
     for (const byte of card) {
       if (h.results.length > 0) break;
-      h.uart.rx.push(byte);
+      h.uart.card([byte]);
       h.t0.handleReadable();
     }
     // The card falls silent: WT expires (the UART reports it) if the command is still open.

@@ -35,7 +35,7 @@ test('dual card (§9 PPS, §11): PPS FF 11 18 F6 selects T=1 at Fi 372 / Di 12; 
   let link: T1Link | null = null;
   uart = new board.uart({
     clockHz: 4e6, F: 372, D: 12, convention: 'direct', N: 0, protocol: 1, repetitions: 0,
-    onReadable: () => link?.handleReadable(), onWritable: () => link?.handleWritable(), onError: (e) => link?.handleError(e),
+    onReadable: () => link?.handleReadable(), onError: (e) => link?.handleError(e),
   });
   link = new T1Link({ uart, scheduler: s, clockHz: 4e6, F: 372, D: 12, ifsc: 254, cwi: 5, bwi: 4, edc: 'lrc' });
   let ifs = 'pending' as string | null;

@@ -4,7 +4,8 @@
  * (CWT, BWT); block bytes hand-worked from §11.3.
  */
 import test from 'ava';
-import type { CardCharError, CardUart } from '../../hal/interfaces/card-uart.js';
+import type { CardCharError } from '../../hal/interfaces/card-uart.js';
+import { ScriptedUart } from '../session/scripted-uart.js';
 import { VirtualScheduler } from '../../hal/sim/scheduler.js';
 import { T1Link, type T1LinkOptions } from '../../firmware/iso7816/t1/link.js';
 import type { TransmitResult } from '../../hal/interfaces/slot.js';
@@ -19,48 +20,23 @@ function lrcBlock(s: string): Uint8Array {
   return out;
 }
 
-/** Records writes (with their virtual time) and deadlines; the test feeds bytes and errors. */
-class FakeUart implements CardUart {
-  readonly writes: { time: number; byte: number }[] = [];
-  readonly deadlines: [number, number][] = [];
-  readonly convention = 'direct' as const;
-  rx: number[] = [];
-  writable = 300;
-  constructor(readonly scheduler: VirtualScheduler) {}
-  read(): number | undefined {
-    return this.rx.shift();
-  }
-  write(byte: number): void {
-    if (this.writable <= 0) throw new Error('FakeUart: transmit buffer full');
-    this.writable--;
-    this.writes.push({ time: this.scheduler.now(), byte });
-  }
-  setDeadlines(first: number, next: number): void {
-    this.deadlines.push([first, next]);
-  }
-  flush(): void {
-    this.rx.length = 0;
-  }
-  close(): void {}
-  /** Bytes written since `from`, as hex. */
-  sent(from = 0): string {
-    return hx(this.writes.slice(from).map((w) => w.byte));
-  }
-}
-
 function setup(options: Partial<T1LinkOptions> = {}) {
   const scheduler = new VirtualScheduler();
-  const uart = new FakeUart(scheduler);
+  const uart = new ScriptedUart(scheduler);
   const link = new T1Link({ uart, scheduler, clockHz: 4e6, F: 372, D: 1, ifsc: 32, cwi: 13, bwi: 4, edc: 'lrc', ...options });
   const etuNs = (372 * 1e9) / 4e6;
   /** The card's block, arriving after ours could have been sent (our block + BGT at the least). */
   const feed = (block: Uint8Array) => {
     scheduler.runUntil(scheduler.now() + 3000 * etuNs);
-    uart.rx.push(...block);
+    uart.card(block);
     link.handleReadable();
   };
-  const error = (e: CardCharError) => link.handleError(e);
-  return { scheduler, uart, link, etuNs, feed, error };
+  const error = (e: CardCharError) => {
+    uart.interrupted(e === 'timeout');
+    link.handleError(e);
+  };
+  const sent = (from = 0) => hx(uart.sentSince(from));
+  return { scheduler, uart, link, etuNs, feed, error, sent };
 }
 
 test('§11.4.3 CWT = 11 + 2^CWI etu and BWT = 11 + 2^BWI · 960 · Fd/F · D etu (in etu of the rate in force)', (t) => {
@@ -75,7 +51,7 @@ test('§11.4.3 CWT = 11 + 2^CWI etu and BWT = 11 + 2^BWI · 960 · Fd/F · D etu
 });
 
 test('§11.4.3, rule 3: the UART gets BWT (first) and CWT (next); after S(WTX request) ×5 only the next BWT is multiplied', (t) => {
-  const { scheduler, uart, link, feed } = setup();
+  const { scheduler, uart, link, feed, sent } = setup();
   let waits = 0;
   let result: TransmitResult | null = null;
   link.transmitApdu(b('00A4000C023F00'), (r) => (result = r), (m) => (waits = m));
@@ -84,7 +60,7 @@ test('§11.4.3, rule 3: the UART gets BWT (first) and CWT (next); after S(WTX re
   feed(lrcBlock('00 C3 01 05'));
   scheduler.runUntilIdle();
   t.is(waits, 5);
-  t.is(uart.sent().slice(-14), '00 E3 01 05 E7');
+  t.is(sent().slice(-14), '00 E3 01 05 E7');
   t.deepEqual(uart.deadlines.at(-1), [15371 * 5, 8203]);
   feed(lrcBlock('00 C3 01 01'));
   scheduler.runUntilIdle();
@@ -93,34 +69,35 @@ test('§11.4.3, rule 3: the UART gets BWT (first) and CWT (next); after S(WTX re
   t.is(hx((result as TransmitResult | null)?.response ?? []), '90 00');
 });
 
-test('§11.2 BGT: the next block starts 22 etu after the leading edge of the card\'s last character (UART reports it 10 etu after)', (t) => {
-  const { scheduler, uart, link, etuNs, feed } = setup();
+test('§11.2 BGT is the UART\'s: the next block goes to it at once, whole, with its EDC for the UART to append', (t) => {
+  const { scheduler, uart, link, feed, sent } = setup();
   link.transmitApdu(b('0102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F202122'), () => {});
   scheduler.runUntilIdle();
   const before = uart.writes.length;
+  const transfers = uart.transfers.length;
   feed(lrcBlock('00 90 00'));
   const rxAt = scheduler.now();
-  scheduler.runUntilIdle();
-  t.is(uart.writes[before].time - rxAt, 12 * etuNs);
-  t.is(uart.sent(before), hx(lrcBlock('00 40 02 21 22')));
+  t.is(uart.writes[before].time, rxAt, 'no wait in the link: the UART keeps BGT');
+  t.deepEqual(uart.transfers.slice(transfers), [{ kind: 'block', length: 5, addEdc: true }]);
+  t.is(sent(before), hx(lrcBlock('00 40 02 21 22')));
 });
 
 test('§11.3.2.1 NAD: the reader sends its NAD, accepts the card\'s with SAD and DAD exchanged, and treats another as invalid (rule 7.1)', (t) => {
-  const { scheduler, uart, link, feed } = setup({ nad: 0x12 });
+  const { scheduler, uart, link, feed, sent } = setup({ nad: 0x12 });
   let result: TransmitResult | null = null;
   link.transmitApdu(b('00A4000C023F00'), (r) => (result = r));
   scheduler.runUntilIdle();
-  t.is(uart.sent(), hx(lrcBlock('12 00 07 00 A4 00 0C 02 3F 00')));
+  t.is(sent(), hx(lrcBlock('12 00 07 00 A4 00 0C 02 3F 00')));
   const n = uart.writes.length;
   feed(lrcBlock('12 00 02 90 00'));
   scheduler.runUntilIdle();
-  t.is(uart.sent(n), hx(lrcBlock('12 82 00')));
+  t.is(sent(n), hx(lrcBlock('12 82 00')));
   feed(lrcBlock('21 00 02 90 00'));
   t.is(hx((result as TransmitResult | null)?.response ?? []), '90 00');
 });
 
 test('rules 7.1, 7.2: a parity error → after CWT of silence R(0) with the EDC bit; the data of that block is never delivered', (t) => {
-  const { scheduler, uart, link, feed, error } = setup();
+  const { scheduler, uart, link, feed, error, sent } = setup();
   let result: TransmitResult | null = null;
   link.transmitApdu(b('00A4000C023F00'), (r) => (result = r));
   scheduler.runUntilIdle();
@@ -131,18 +108,18 @@ test('rules 7.1, 7.2: a parity error → after CWT of silence R(0) with the EDC 
   t.is(uart.writes.length, n, 'waits for the line to be silent');
   error('timeout');
   scheduler.runUntilIdle();
-  t.is(uart.sent(n), '00 81 00 81');
+  t.is(sent(n), '00 81 00 81');
   const m = uart.writes.length;
   feed(b('00 00 02 90 00 00')); // bad LRC → rule 7.2: the same R-block again
   error('timeout');
   scheduler.runUntilIdle();
-  t.is(uart.sent(m), '00 81 00 81');
+  t.is(sent(m), '00 81 00 81');
   feed(lrcBlock('00 00 02 90 00'));
   t.is(hx((result as TransmitResult | null)?.response ?? []), '90 00');
 });
 
 test('Transport: busy → CMD_SLOT_BUSY; abort() → CMD_ABORTED from the loop and S(RESYNCH) opens the next exchange; close() silences', (t) => {
-  const { scheduler, uart, link } = setup();
+  const { scheduler, uart, link, sent } = setup();
   const results: string[] = [];
   link.transmitApdu(b('00A4000C023F00'), (r) => results.push(`first ${r.error}`));
   link.transmitApdu(b('00A4000C023F00'), (r) => results.push(`second ${r.error}`));
@@ -155,7 +132,7 @@ test('Transport: busy → CMD_SLOT_BUSY; abort() → CMD_ABORTED from the loop a
   const n = uart.writes.length;
   link.transmitApdu(b('00A4000C023F00'), (r) => results.push(`third ${r.error}`));
   scheduler.runUntilIdle();
-  t.is(uart.sent(n), '00 C0 00 C0');
+  t.is(sent(n), '00 C0 00 C0');
   link.close();
   link.handleError('timeout');
   scheduler.runUntilIdle();
@@ -174,17 +151,12 @@ test('XFR_OVERRUN: a response longer than maxResponseLength is not delivered', (
   t.deepEqual(result, { error: 'XFR_OVERRUN', response: null });
 });
 
-test('the UART write path: a block larger than the UART\'s free space goes out as onWritable allows', (t) => {
+test('the UART block path: each block is one writeBlock (no byte-level write), its deadlines BWT and CWT with it', (t) => {
   const { scheduler, uart, link } = setup({ ifsc: 254 });
-  uart.writable = 10;
-  const apdu = new Uint8Array(100).fill(0x55);
+  const apdu = new Uint8Array(600).fill(0x55);
   link.transmitApdu(apdu, () => {});
   scheduler.runUntilIdle();
-  t.is(uart.writes.length, 10);
-  t.is(uart.deadlines.length, 0, 'deadlines armed only after the last byte');
-  uart.writable = 300;
-  link.handleWritable();
-  scheduler.runUntilIdle();
-  t.is(uart.writes.length, 104);
-  t.is(uart.deadlines.length, 1);
+  t.deepEqual(uart.transfers, [{ kind: 'block', length: 257, addEdc: true }]);
+  t.is(uart.writes.length, 258);
+  t.deepEqual(uart.deadlines, [[15371, 8203]]);
 });

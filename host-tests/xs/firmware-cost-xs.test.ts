@@ -13,7 +13,7 @@ for (const c of [COST_CASES[0], COST_CASES[1], COST_CASES[2]]) {
     try {
       const batches = 5;
       const perBatch = c.apdu.length > 100 ? 10 : 200;
-      await worker.request('setup', { card: c.card, prepare: c.prepare, apdu: c.apdu, step: 1 });
+      await worker.request('setup', { card: c.card, prepare: c.prepare, apdu: c.apdu });
       const live: number[] = [];
       for (let i = 0; i < batches; i++) {
         const r = await worker.request('run', { count: perBatch, check: true, collect: true });
@@ -30,9 +30,9 @@ for (const c of [COST_CASES[0], COST_CASES[1], COST_CASES[2]]) {
 test('the rig sets a T=1 session up through CCID, and refuses an unknown card', async (t) => {
   const worker = await startRigWorker();
   try {
-    const setup = await worker.request('setup', { card: 't1', prepare: ['00A4000C020001'], apdu: '00B0000010', step: 0 });
+    const setup = await worker.request('setup', { card: 't1', prepare: ['00A4000C020001'], apdu: '00B0000010' });
     t.like(setup.reply, { protocol: 1, responseLength: 18, sw: '9000' });
-    await t.throwsAsync(worker.request('setup', { card: 'no-such-card', prepare: [], apdu: '00B0000010', step: 0 }), { message: /no built-in card/ });
+    await t.throwsAsync(worker.request('setup', { card: 'no-such-card', prepare: [], apdu: '00B0000010' }), { message: /no built-in card/ });
   } finally {
     await worker.close();
   }

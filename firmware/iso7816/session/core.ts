@@ -169,7 +169,7 @@ export class SessionCore {
 
   // ——— The I/O line ————————————————————————————————————————————————————————————
 
-  openUart(options: Omit<CardUartOptions, 'onReadable' | 'onWritable' | 'onError'>): CardUart {
+  openUart(options: Omit<CardUartOptions, 'onReadable' | 'onWritable' | 'onError' | 'onWaiting'>): CardUart {
     const uart: CardUart = new this.Uart({
       ...options,
       onReadable: () => {
@@ -180,6 +180,9 @@ export class SessionCore {
       },
       onError: (error) => {
         if (this.uart === uart) this.#lineError(error);
+      },
+      onWaiting: () => {
+        if (this.uart === uart && SESSION_TABLE[this.state].line === 'transport') this.parts.protocol.transport?.handleWaiting?.();
       },
     });
     this.uart = uart;
@@ -211,7 +214,6 @@ export class SessionCore {
     switch (SESSION_TABLE[this.state].line) {
       case 'pps': return negotiation.ppsWritable(uart);
       case 'transport': return protocol.transport?.handleWritable?.();
-      case 'raw-block': return protocol.block!.handleWritable();
       default:
     }
   }

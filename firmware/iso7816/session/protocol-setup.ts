@@ -99,6 +99,7 @@ export class ProtocolSetup {
     const uart = s.openUart({
       clockHz: link.clockHz, F: link.F, D: link.D, convention: s.convention, N: link.N, protocol,
       repetitions: protocol === 0 ? s.options.repetitions ?? DEFAULT_REPETITIONS : 0,
+      edc: link.edc,
     });
     s.log(TraceCategory.PROTOCOL, `T=${protocol} at F ${link.F} D ${link.D} f ${link.clockHz} Hz (${link.mode} mode)`);
     if (protocol === 0) {
@@ -127,7 +128,7 @@ export class ProtocolSetup {
     });
     this.transport = t1;
     this.t1 = t1;
-    this.block = new T1BlockExchange(uart, link.edc);
+    this.block = new T1BlockExchange(uart, s.scheduler);
     if (s.parts.negotiation.mode === 'host') {
       // The host runs T=1 itself, its own S(IFS request) included (slot.ts PowerOnOptions).
       s.go('ready');

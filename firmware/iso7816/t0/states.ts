@@ -1,30 +1,20 @@
 /**
  * T=0 exchange phases (ISO/IEC 7816-3 §10.3) as an explicit table: each phase lists the phases it
- * may enter. 'idle' is reachable from everywhere (completion, error, abort), so it is listed once
- * here rather than handled per phase.
+ * may enter. The character-level phases of a TPDU (header, procedure bytes, data in either
+ * direction, SW1 SW2; §10.3.3) are the card UART's (CardUart `writeTpdu`); here a TPDU is either with
+ * the UART or not. 'idle' is reachable from everywhere (completion, error, abort), so it is listed
+ * once here rather than handled per phase.
  */
 export type T0Phase =
   /** No command in progress. */
   | 'idle'
-  /** Sending the five header bytes CLA INS P1 P2 P3. */
-  | 'header'
-  /** Waiting for a procedure byte (§10.3.3). */
-  | 'procedure'
-  /** Sending data bytes after INS (all remaining) or INS ⊕ FF (one). */
-  | 'sending'
-  /** Receiving data bytes after INS (all remaining) or INS ⊕ FF (one). */
-  | 'receiving'
-  /** SW1 received, waiting for SW2. */
-  | 'sw2';
+  /** A command TPDU is with the card UART, until its SW1 SW2 (or an error) come back. */
+  | 'tpdu';
 
 export const T0_TRANSITIONS: Readonly<Record<T0Phase, readonly T0Phase[]>> = Object.freeze({
-  idle: Object.freeze(['header'] as T0Phase[]),
-  header: Object.freeze(['procedure', 'idle'] as T0Phase[]),
-  procedure: Object.freeze(['procedure', 'sending', 'receiving', 'sw2', 'idle'] as T0Phase[]),
-  sending: Object.freeze(['procedure', 'idle'] as T0Phase[]),
-  receiving: Object.freeze(['procedure', 'idle'] as T0Phase[]),
-  // After SW2: the next TPDU of the same APDU (6Cxx, 61xx, ENVELOPE) or the end.
-  sw2: Object.freeze(['header', 'idle'] as T0Phase[]),
+  idle: Object.freeze(['tpdu'] as T0Phase[]),
+  // After SW1 SW2: the next TPDU of the same APDU (6Cxx, 61xx, ENVELOPE) or the end.
+  tpdu: Object.freeze(['tpdu', 'idle'] as T0Phase[]),
 });
 
 /** Whether the table allows `from` → `to`. */

@@ -167,19 +167,15 @@ export class T0Transport implements Transport {
   }
 
   handleReadable(): void {
-    for (;;) {
-      const byte = this.#uart.read();
-      if (byte === undefined) return;
-      if (this.#tpdu.phase === 'idle') {
-        this.#log(TraceCategory.ERROR, `T=0: unexpected byte ${byte} from the card, dropped`);
-        continue;
-      }
-      this.#tpdu.receive(byte);
+    if (this.#tpdu.phase !== 'idle') this.#tpdu.handleReadable();
+    // Characters outside a TPDU (a card that goes on after SW2).
+    for (let byte = this.#uart.read(); byte !== undefined; byte = this.#uart.read()) {
+      this.#log(TraceCategory.ERROR, `T=0: unexpected byte ${byte} from the card, dropped`);
     }
   }
 
-  handleWritable(): void {
-    this.#tpdu.handleWritable();
+  handleWaiting(): void {
+    if (this.#tpdu.phase !== 'idle') this.#tpdu.handleWaiting();
   }
 
   handleError(error: CardCharError): void {
@@ -213,12 +209,10 @@ export class T0Transport implements Transport {
     this.#command = command;
     this.#raw = raw;
     this.#done = done;
-    this.#tpdu.begin(onWaiting);
     this.#resentFor6C = false;
     this.#uart.flush();
     // §10.2: every character from the card starts within WT of the previous character on the line.
-    const wt = this.#waitingEtu * (waitMultiplier >= 1 ? waitMultiplier : 1);
-    this.#uart.setDeadlines(wt, wt);
+    this.#tpdu.begin(this.#waitingEtu * (waitMultiplier >= 1 ? waitMultiplier : 1), onWaiting);
   }
 
   /** The next TPDU: the header's CLA INS P1 P2 are set; its data moves `direction`, from the APDU at `offset` when out. */
@@ -324,7 +318,7 @@ export class T0Transport implements Transport {
   }
 
   #reset(): void {
-    this.#uart.setDeadlines(0, 0);
+    this.#uart.flush();
     this.#tpdu.reset();
     this.#done = null;
     this.#apdu = null;

@@ -1,13 +1,14 @@
 /**
  * One raw T=1 block out, the card's next block back: the CCID TPDU exchange level, where the host
  * runs ISO/IEC 7816-3 §11 itself and the reader only moves whole blocks. Framing is §11.3 (NAD PCB
- * LEN, LEN bytes of INF, 1 or 2 bytes of EDC); the EDC is the host's to check. Deadlines: the first
- * character within BWT (times CCID bBWI), the next ones within CWT (§11.4.3), kept by the UART.
+ * LEN, LEN bytes of INF, 1 or 2 bytes of EDC), done by the card UART's block level; the EDC is the
+ * host's to check, so the block goes out as given and comes back whatever its EDC. Deadlines: the
+ * first character within BWT (times CCID bBWI), the next ones within CWT (§11.4.3), kept by the UART.
  */
 import type { CardCharError, CardUart } from '../../../hal/interfaces/card-uart.js';
+import type { Scheduler } from '../../../hal/interfaces/scheduler.js';
 import type { SlotError, TransmitResult } from '../../../hal/interfaces/slot.js';
-import { BLOCK_MAX, blockLength } from './block.js';
-import type { EdcKind } from './edc.js';
+import { BLOCK_MAX } from './block.js';
 
 /** A character error as the host hears of it (CCID bError), when nobody below it recovers. */
 export const CHAR_ERRORS: Readonly<Record<CardCharError, SlotError>> = Object.freeze({
@@ -19,16 +20,14 @@ export const CHAR_ERRORS: Readonly<Record<CardCharError, SlotError>> = Object.fr
 
 export class T1BlockExchange {
   readonly #uart: CardUart;
-  readonly #edc: EdcKind;
-  readonly #rx = new Uint8Array(BLOCK_MAX);
-  #tx: Uint8Array | null = null;
-  #txPos = 0;
-  #rxLength = 0;
+  readonly #scheduler: Scheduler;
+  /** The largest block §11.3 frames: LEN 255 (invalid, but framed) and a CRC. */
+  readonly #rx = new Uint8Array(BLOCK_MAX + 1);
   #done: ((result: TransmitResult) => void) | null = null;
 
-  constructor(uart: CardUart, edc: EdcKind) {
+  constructor(uart: CardUart, scheduler: Scheduler) {
     this.#uart = uart;
-    this.#edc = edc;
+    this.#scheduler = scheduler;
   }
 
   get active(): boolean {
@@ -37,32 +36,22 @@ export class T1BlockExchange {
 
   /** Send `block` as is; `done` gets the card's next whole block. */
   start(block: Uint8Array, bwtEtu: number, cwtEtu: number, done: (result: TransmitResult) => void): void {
-    this.#done = done;
-    this.#tx = block;
-    this.#txPos = 0;
-    this.#rxLength = 0;
     this.#uart.flush();
-    this.#uart.setDeadlines(bwtEtu, cwtEtu);
-    this.handleWritable();
-  }
-
-  handleWritable(): void {
-    const tx = this.#tx;
-    if (!tx) return;
-    while (this.#txPos < tx.length && this.#uart.writable > 0) this.#uart.write(tx[this.#txPos++]);
-    if (this.#txPos === tx.length) this.#tx = null;
+    if (block.length > this.#rx.length) {
+      // Longer than any block §11.3 frames: nothing goes to the card (delivered from the loop, slot.ts).
+      this.#scheduler.at(this.#scheduler.now(), () => done({ error: 'BAD_APDU_LENGTH', response: null }));
+      return;
+    }
+    this.#done = done;
+    this.#uart.writeBlock(block, block.length, false, bwtEtu, cwtEtu);
   }
 
   handleReadable(): void {
-    for (;;) {
-      const byte = this.#uart.read();
-      if (byte === undefined || !this.#done) return;
-      if (this.#rxLength === BLOCK_MAX) return this.#finish('XFR_OVERRUN', null);
-      this.#rx[this.#rxLength++] = byte;
-      if (this.#rxLength >= 3 && this.#rxLength === blockLength(this.#rx[2], this.#edc)) {
-        return this.#finish(null, this.#rx.slice(0, this.#rxLength));
-      }
-    }
+    const n = this.#uart.readBlock(this.#rx, 0);
+    while (this.#uart.read() !== undefined); // strays outside the transfer
+    if (n === 0 || !this.#done) return;
+    if (n > this.#rx.length) return this.#finish('XFR_OVERRUN', null);
+    this.#finish(null, this.#rx.slice(0, n));
   }
 
   handleError(error: CardCharError): void {
@@ -72,13 +61,12 @@ export class T1BlockExchange {
   /** Forget the exchange without a callback (abort, deactivation). */
   cancel(): void {
     this.#done = null;
-    this.#tx = null;
   }
 
   #finish(error: SlotError | null, response: Uint8Array | null): void {
     const done = this.#done!;
     this.cancel();
-    this.#uart.setDeadlines(0, 0);
+    this.#uart.flush();
     done({ error, response });
   }
 }

@@ -84,12 +84,34 @@ export function blockLength(len: number, edc: EdcKind): number {
 /** Decode `length` bytes of `buf`. Total: never throws, returns an InvalidBlock for any defect. */
 export function decodeBlock(buf: Uint8Array, length: number, edc: EdcKind, variant: CrcVariant = 'libccid'): DecodedBlock {
   const pcb = length >= 2 ? buf[1] : 0;
+  const framing = checkFraming(buf, length, edc, pcb);
+  if (framing !== null) return framing;
+  if (!checkEdc(edc, buf, length, variant)) return invalid('bad-edc', pcb);
+  return decodeFields(buf, pcb);
+}
+
+/**
+ * Decode a block whose EDC the card UART has already checked over it (CardUart `readBlock`,
+ * `blockEnd` 'complete'): the same checks as `decodeBlock` but the EDC's.
+ */
+export function decodeCheckedBlock(buf: Uint8Array, length: number, edc: EdcKind): DecodedBlock {
+  const pcb = length >= 2 ? buf[1] : 0;
+  return checkFraming(buf, length, edc, pcb) ?? decodeFields(buf, pcb);
+}
+
+/** Prologue and length checks (§11.3, §11.4.2); null when the block is framed right. */
+function checkFraming(buf: Uint8Array, length: number, edc: EdcKind, pcb: number): InvalidBlock | null {
   const edcLen = edcLength(edc);
   if (length < 3 + edcLen || length > buf.length) return invalid('too-short', pcb);
   const len = buf[2];
   if (len === 255) return invalid('bad-len', pcb);
   if (length !== 3 + len + edcLen) return invalid('length-mismatch', pcb);
-  if (!checkEdc(edc, buf, length, variant)) return invalid('bad-edc', pcb);
+  return null;
+}
+
+/** PCB and INF of a framed block (§11.3.2.2). */
+function decodeFields(buf: Uint8Array, pcb: number): DecodedBlock {
+  const len = buf[2];
   const nad = buf[0];
   if ((pcb & 0x80) === 0) {
     if ((pcb & 0x1f) !== 0) return invalid('bad-pcb', pcb);
@@ -114,25 +136,54 @@ function invalid(error: BlockError, pcb: number): InvalidBlock {
   return { kind: 'invalid', error, pcb };
 }
 
+/**
+ * The encoders below write prologue and INF and return their length; the `…Block` forms append the
+ * EDC too. The card UART appends the EDC itself (CardUart `writeBlock`), so the link sends blocks
+ * without it and no byte of a block is touched twice in XS.
+ */
+
+/** An I-block carrying data[start, start + count) (count ≤ 254), without its EDC; returns its length so far. */
+export function encodeIPrologue(out: Uint8Array, nad: number, ns: 0 | 1, more: boolean, data: Uint8Array, start: number, count: number): number {
+  if (count > INF_MAX || count < 0) throw new RangeError('T=1 INF longer than 254');
+  out[0] = nad;
+  out[1] = (ns ? PCB_I_NS : 0) | (more ? PCB_I_MORE : 0);
+  out[2] = count;
+  if (count > 0) out.set(data.subarray(start, start + count), 3);
+  return 3 + count;
+}
+
+/** An R-block without its EDC; returns its length so far (3). */
+export function encodeRPrologue(out: Uint8Array, nad: number, nr: 0 | 1, error: RError): number {
+  out[0] = nad;
+  out[1] = PCB_R | (nr ? PCB_R_NR : 0) | R_ERROR_CODE[error];
+  out[2] = 0;
+  return 3;
+}
+
+/** An S-block without its EDC; `value` is the INF byte for IFS and WTX (ignored for RESYNCH and ABORT). */
+export function encodeSPrologue(out: Uint8Array, nad: number, type: SType, response: boolean, value: number | null): number {
+  out[0] = nad;
+  out[1] = PCB_S | (response ? PCB_S_RESPONSE : 0) | S_TYPE_CODE[type];
+  if (type === 'IFS' || type === 'WTX') {
+    out[2] = 1;
+    out[3] = (value ?? 0) & 0xff;
+    return 4;
+  }
+  out[2] = 0;
+  return 3;
+}
+
 /** Encode an I-block carrying data[start, start + count) (count ≤ 254); returns the block length. */
 export function encodeI(
   out: Uint8Array, nad: number, ns: 0 | 1, more: boolean, data: Uint8Array, start: number, count: number,
   edc: EdcKind, variant: CrcVariant = 'libccid',
 ): number {
-  if (count > INF_MAX || count < 0) throw new RangeError('T=1 INF longer than 254');
-  out[0] = nad;
-  out[1] = (ns ? PCB_I_NS : 0) | (more ? PCB_I_MORE : 0);
-  out[2] = count;
-  for (let i = 0; i < count; i++) out[3 + i] = data[start + i];
-  return writeEdc(edc, out, 3 + count, variant);
+  return writeEdc(edc, out, encodeIPrologue(out, nad, ns, more, data, start, count), variant);
 }
 
 /** Encode an R-block; returns the block length. */
 export function encodeR(out: Uint8Array, nad: number, nr: 0 | 1, error: RError, edc: EdcKind, variant: CrcVariant = 'libccid'): number {
-  out[0] = nad;
-  out[1] = PCB_R | (nr ? PCB_R_NR : 0) | R_ERROR_CODE[error];
-  out[2] = 0;
-  return writeEdc(edc, out, 3, variant);
+  return writeEdc(edc, out, encodeRPrologue(out, nad, nr, error), variant);
 }
 
 /** Encode an S-block; `value` is the INF byte for IFS and WTX (ignored for RESYNCH and ABORT). */
@@ -140,15 +191,7 @@ export function encodeS(
   out: Uint8Array, nad: number, type: SType, response: boolean, value: number | null, edc: EdcKind,
   variant: CrcVariant = 'libccid',
 ): number {
-  out[0] = nad;
-  out[1] = PCB_S | (response ? PCB_S_RESPONSE : 0) | S_TYPE_CODE[type];
-  if (type === 'IFS' || type === 'WTX') {
-    out[2] = 1;
-    out[3] = (value ?? 0) & 0xff;
-    return writeEdc(edc, out, 4, variant);
-  }
-  out[2] = 0;
-  return writeEdc(edc, out, 3, variant);
+  return writeEdc(edc, out, encodeSPrologue(out, nad, type, response, value), variant);
 }
 
 /** Short human form of a PCB for traces: "I(0,M)", "R(1,edc)", "S(WTX req)". */

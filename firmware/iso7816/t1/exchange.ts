@@ -25,8 +25,7 @@ export interface T1ExchangeConfig {
   readonly uart: CardUart;
   readonly scheduler: Scheduler;
   readonly trace: Trace;
-  /** One etu of the rate in force in ns; BWT and CWT in etu of it (timing.ts). */
-  readonly etuNs: number;
+  /** BWT and CWT in etu of the rate in force (timing.ts). */
   readonly bwtEtu: number;
   readonly cwtEtu: number;
   readonly ifsc: number;
@@ -38,7 +37,6 @@ export interface T1ExchangeConfig {
   readonly retries: number;
   readonly resynchs: number;
   readonly maxResponseLength: number;
-  readonly rxLatencyEtu: number;
   readonly onFatal: ((error: SlotError) => void) | undefined;
 }
 
@@ -82,8 +80,7 @@ export class T1Exchange {
     this.#c = c;
     this.#trace = c.trace;
     this.line = new T1BlockLine({
-      uart: c.uart, scheduler: c.scheduler, trace: c.trace, edc: c.edc, crcVariant: c.crcVariant, etuNs: c.etuNs,
-      cwtEtu: c.cwtEtu, rxLatencyEtu: c.rxLatencyEtu,
+      uart: c.uart, trace: c.trace, edc: c.edc, cwtEtu: c.cwtEtu,
       events: {
         started: () => {
           this.#sentAny = true;
@@ -93,7 +90,7 @@ export class T1Exchange {
         failed: (failure, error, why) => this.#failed(failure, error, why),
       },
     });
-    this.#send = new T1Sender(this.line, c.nad, c.edc, c.crcVariant, c.ifsc, (length) => this.#queue(length));
+    this.#send = new T1Sender(this.line, c.nad, c.ifsc, (length) => this.#queue(length));
     this.#cardNad = ((c.nad >> 4) & 0x0f) | ((c.nad & 0x0f) << 4);
     this.#response = new Uint8Array(c.maxResponseLength);
   }
@@ -248,9 +245,12 @@ export class T1Exchange {
 
   // ---- sending ----
 
-  /** The block encoded in the line's buffer goes out; rule 3: a granted WTX multiplies the next BWT only. */
+  /**
+   * The block encoded in the line's buffer goes out; rule 3: a granted WTX multiplies the next BWT
+   * only. Our S(ABORT response) ends the exchange (rule 9): nothing is awaited after it.
+   */
   #queue(length: number): void {
-    this.line.send(length, this.#c.bwtEtu * this.#wtx);
+    this.line.send(length, this.#endAfterSend === null ? this.#c.bwtEtu * this.#wtx : 0);
     this.#wtx = 1;
   }
 

@@ -31,7 +31,7 @@ import { silentTrace } from '../../../hal/common/trace.js';
 import type { Trace } from '../../../hal/interfaces/trace.js';
 import type { SlotError, TransmitResult } from '../../../hal/interfaces/slot.js';
 import type { Transport } from '../transport.js';
-import { blockWaitingEtu, characterWaitingEtu, etuNs } from '../timing.js';
+import { blockWaitingEtu, characterWaitingEtu } from '../timing.js';
 import { INF_MAX } from './block.js';
 import type { CrcVariant, EdcKind } from './edc.js';
 import { IFS_DEFAULT, T1Exchange } from './exchange.js';
@@ -40,6 +40,7 @@ import type { T1LineState } from './states.js';
 export { IFS_DEFAULT } from './exchange.js';
 
 export interface T1LinkOptions {
+  /** Opened for protocol 1 at the rate in force, with the EDC below (CardUartOptions.edc, see blockEdc). */
   uart: CardUart;
   scheduler: Scheduler;
   trace?: Trace;
@@ -65,8 +66,6 @@ export interface T1LinkOptions {
   resynchs?: number;
   /** Largest response kept (data + SW1 SW2), default 65 538. */
   maxResponseLength?: number;
-  /** Etu between a character's leading edge and its onReadable (default 10: the end of the parity bit). */
-  rxLatencyEtu?: number;
   /** Resynchronisation failed: the session must deactivate (rule 6.4). Called once, after `done`. */
   onFatal?(error: SlotError): void;
 }
@@ -89,10 +88,10 @@ export class T1Link implements Transport {
     this.bwtEtu = blockWaitingEtu(bwi, F, D);
     this.cwtEtu = characterWaitingEtu(cwi);
     this.#exchange = new T1Exchange({
-      uart, scheduler, trace: options.trace ?? silentTrace, etuNs: etuNs(F, D, clockHz), bwtEtu: this.bwtEtu, cwtEtu: this.cwtEtu,
+      uart, scheduler, trace: options.trace ?? silentTrace, bwtEtu: this.bwtEtu, cwtEtu: this.cwtEtu,
       ifsc, ifsd, edc: options.edc ?? 'lrc', crcVariant: options.crcVariant ?? 'libccid', nad: (options.nad ?? 0) & 0xff,
       retries: options.retries ?? 3, resynchs: options.resynchs ?? 3, maxResponseLength: options.maxResponseLength ?? 65_538,
-      rxLatencyEtu: options.rxLatencyEtu ?? 10, onFatal: options.onFatal,
+      onFatal: options.onFatal,
     });
   }
 
@@ -125,10 +124,6 @@ export class T1Link implements Transport {
 
   handleError(error: CardCharError): void {
     this.#exchange.line.handleError(error);
-  }
-
-  handleWritable(): void {
-    this.#exchange.line.handleWritable();
   }
 
   abort(): void {

@@ -3,11 +3,11 @@
  * at most IFSC bytes (rules 2, 5), R-blocks, S-blocks; the sequence numbers N(S) of the reader's
  * next I-block and N(S) expected from the card (rule 1: both 0 at first, rule 6.3: back to 0 after
  * resynchronisation); and the last block sent, kept as its parameters so it can be rebuilt for a
- * retransmission (rules 7.1–7.3). Blocks are encoded into the line's buffer, never allocated.
+ * retransmission (rules 7.1–7.3). Blocks are encoded into the line's buffer, never allocated, and
+ * without their EDC: the card UART appends it (CardUart `writeBlock`).
  */
-import { INF_MAX, encodeI, encodeR, encodeS, type RError, type SType } from './block.js';
+import { INF_MAX, encodeIPrologue, encodeRPrologue, encodeSPrologue, type RError, type SType } from './block.js';
 import type { T1BlockLine } from './block-line.js';
-import type { CrcVariant, EdcKind } from './edc.js';
 
 /** The kind of the reader's last block. */
 export type LastSent = 'I' | 'R' | 'S';
@@ -15,8 +15,6 @@ export type LastSent = 'I' | 'R' | 'S';
 export class T1Sender {
   readonly #line: T1BlockLine;
   readonly #nad: number;
-  readonly #edc: EdcKind;
-  readonly #variant: CrcVariant;
   /** Hands an encoded block of that length to the line (the link adds the BWT in force). */
   readonly #queue: (length: number) => void;
 
@@ -37,11 +35,9 @@ export class T1Sender {
   #lastSResponse = false;
   #lastSValue: number | null = null;
 
-  constructor(line: T1BlockLine, nad: number, edc: EdcKind, variant: CrcVariant, ifsc: number, queue: (length: number) => void) {
+  constructor(line: T1BlockLine, nad: number, ifsc: number, queue: (length: number) => void) {
     this.#line = line;
     this.#nad = nad;
-    this.#edc = edc;
-    this.#variant = variant;
     this.ifsc = ifsc;
     this.#queue = queue;
   }
@@ -80,13 +76,13 @@ export class T1Sender {
     this.#chunkLength = remaining > size ? size : remaining;
     this.#chaining = remaining > size;
     this.#last = 'I';
-    this.#queue(encodeI(this.#line.tx, this.#nad, this.ns, this.#chaining, command, this.#offset, this.#chunkLength, this.#edc, this.#variant));
+    this.#queue(encodeIPrologue(this.#line.tx, this.#nad, this.ns, this.#chaining, command, this.#offset, this.#chunkLength));
   }
 
   sendR(error: RError): void {
     this.#last = 'R';
     this.#lastR = error;
-    this.#queue(encodeR(this.#line.tx, this.#nad, this.nr, error, this.#edc, this.#variant));
+    this.#queue(encodeRPrologue(this.#line.tx, this.#nad, this.nr, error));
   }
 
   sendS(type: SType, response: boolean, value: number | null): void {
@@ -94,7 +90,7 @@ export class T1Sender {
     this.#lastSType = type;
     this.#lastSResponse = response;
     this.#lastSValue = value;
-    this.#queue(encodeS(this.#line.tx, this.#nad, type, response, value, this.#edc, this.#variant));
+    this.#queue(encodeSPrologue(this.#line.tx, this.#nad, type, response, value));
   }
 
   /** Rebuild and send the last block again (rules 7.2, 7.3; the card's R-block asking for it). */

@@ -11,11 +11,11 @@
 export type T1LineState =
   /** No block on its way; bytes that arrive are strays and are dropped. */
   | 'idle'
-  /** A block is encoded and waits for BGT (22 etu after the card's last character, §11.2). */
-  | 'guard'
-  /** The block's bytes are going into the UART. */
-  | 'tx'
-  /** Waiting for the card's block: BWT for the first character, then CWT between characters. */
+  /**
+   * The reader's block is with the card UART, which sends it once BGT has passed (22 etu after the
+   * card's last character, §11.2) and then receives the card's block: BWT for its first character,
+   * CWT between the others, its length from LEN.
+   */
   | 'rx'
   /** An invalid block ended (or may still be arriving): wait until the line is silent for CWT. */
   | 'drain'
@@ -24,11 +24,9 @@ export type T1LineState =
   | 'closed';
 
 export const T1_LINE_TRANSITIONS: Readonly<Record<T1LineState, readonly T1LineState[]>> = Object.freeze({
-  idle: Object.freeze(['guard', 'dead'] as T1LineState[]),
-  guard: Object.freeze(['guard', 'tx', 'idle', 'dead'] as T1LineState[]),
-  tx: Object.freeze(['rx', 'idle', 'dead'] as T1LineState[]),
-  rx: Object.freeze(['guard', 'drain', 'idle', 'dead'] as T1LineState[]),
-  drain: Object.freeze(['drain', 'guard', 'idle', 'dead'] as T1LineState[]),
+  idle: Object.freeze(['rx', 'dead'] as T1LineState[]),
+  rx: Object.freeze(['rx', 'drain', 'idle', 'dead'] as T1LineState[]),
+  drain: Object.freeze(['drain', 'rx', 'idle', 'dead'] as T1LineState[]),
   dead: Object.freeze([] as T1LineState[]),
   closed: Object.freeze([] as T1LineState[]),
 });

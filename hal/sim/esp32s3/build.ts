@@ -42,7 +42,7 @@ export function projectRoot(from: string | URL): string {
 }
 
 /** The driver sources, in link order. */
-export const DRIVER_SOURCES: readonly string[] = Object.freeze(['hal/moddable/card-uart.c', 'hal/moddable/usb-device.c', 'hal/moddable/scheduler.c']);
+export const DRIVER_SOURCES: readonly string[] = Object.freeze(['hal/moddable/card-uart.c', 'hal/moddable/card-block.c', 'hal/moddable/usb-device.c', 'hal/moddable/scheduler.c']);
 const BOARD_SOURCES: readonly string[] = Object.freeze(['hal/sim/esp32s3/c/esp-idf.c', 'hal/sim/esp32s3/c/xs-shim.c', 'hal/sim/esp32s3/c/libc.c']);
 
 /** TinyUSB API generation compiled in: espressif/tinyusb 0.19.0~3, the version the manifest pins. */
