@@ -16,7 +16,7 @@ function uartClass(): new (options: CardUartOptions, line: { port: number; data:
   return (globalThis as unknown as { __Esp32CardUart: new (options: CardUartOptions, line: { port: number; data: number }) => Esp32CardUart }).__Esp32CardUart;
 }
 
-const OPTIONS: CardUartOptions = { clockHz: 5_000_000, F: 372, D: 64, convention: 'direct', N: 255, protocol: 1, repetitions: 0, edc: 'lrc' };
+const OPTIONS: CardUartOptions = { clockHz: 5_000_000, F: 372, D: 32, convention: 'direct', N: 255, protocol: 1, repetitions: 0, edc: 'lrc' };
 
 /**
  * `n` T=1 transfers: a 257-byte block handed over, the native side delivering the card's 258-byte

@@ -265,7 +265,7 @@ class WireUart implements CardUart {
   #rxEnd = 0;
   readonly #transfer: BlockTransfer;
   /** The result waiting for readBlock: recorded (replay) or just received (live). */
-  #result: Uint8Array = new Uint8Array(TRANSFER_MAX);
+  #result: Uint8Array = new Uint8Array(0);
   #resultLength = 0;
   #ready = false;
   #end: BlockEnd = 'cut';
@@ -380,13 +380,15 @@ class WireUart implements CardUart {
 
   /** Live: the transfer ended; its result is kept (and recorded). */
   #ended(): void {
-    const n = this.#transfer.readBlock(this.#result = new Uint8Array(TRANSFER_MAX), 0);
+    const scratch = new Uint8Array(TRANSFER_MAX);
+    const n = this.#transfer.readBlock(scratch, 0);
+    this.#result = scratch.slice(0, n);
     this.#resultLength = n;
     this.#end = this.#transfer.end;
     const turn = this.#recording;
     if (turn !== null) {
       this.#recording = null;
-      turn.result = this.#result.slice(0, n);
+      turn.result = this.#result;
       turn.end = this.#end;
       turn.lineChars = this.#socket.lineChars - turn.lineChars;
       this.#socket.turns.push(turn);
