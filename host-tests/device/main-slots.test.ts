@@ -63,7 +63,7 @@ natives({
   xs_usbdevice_get_capacity: () => 4106,
   xs_usbdevice_get_configured: () => true,
   xs_carduart: (self, ...args) => {
-    const record: UartRecord = { args, rx: [], tx: [], deadline: null, deliver: args[10] as UartRecord['deliver'] };
+    const record: UartRecord = { args, rx: [], tx: [], deadline: null, deliver: args[11] as UartRecord['deliver'] };
     uarts.set(args[0] as number, record);
     self.record = record;
   },

@@ -64,7 +64,7 @@ natives({
   xs_usbdevice_get_capacity: () => 4106,
   xs_usbdevice_get_configured: () => true,
   xs_carduart: (self, ...args) => {
-    uart = { args, rx: [], tx: [], deadline: null, deliver: args[10] as UartRecord['deliver'] };
+    uart = { args, rx: [], tx: [], deadline: null, deliver: args[11] as UartRecord['deliver'] };
     self.record = uart;
   },
   xs_carduart_read: (self) => (self.record as UartRecord).rx.shift(),
