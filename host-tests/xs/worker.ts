@@ -4,6 +4,7 @@
  * handlers that scripts register in `globalThis.__xsHandlers`, and each reply comes with XS's own
  * meter: `compute` (computrons, deterministic) and heap figures.
  */
+import './lockdown-env.js';
 import '@endo/init';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
