@@ -122,19 +122,20 @@ export class VirtualScheduler implements Scheduler {
 
   /**
    * Run events in order until none is left, or until the next one would be after the absolute time
-   * `limitNs` (the clock then stays at the last event run). Returns true when no event is left.
+   * `limitNs` (the clock then stays at the last event run), or `maxEvents` have run. Returns true
+   * when no event is left.
    */
-  runUntilIdle(limitNs = Infinity): boolean {
-    this.#run(limitNs);
+  runUntilIdle(limitNs = Infinity, maxEvents = Infinity): boolean {
+    this.#run(limitNs, maxEvents);
     return this.#live.size === 0;
   }
 
   /** Run events in (time, seq) order while the next one is due by `limit`, cancelled ones dropped. */
-  #run(limit: number): void {
+  #run(limit: number, maxEvents = Infinity): void {
     const heap = this.#heap;
     const free = this.#free;
     this.#running = Infinity;
-    for (;;) {
+    for (let ran = 0; ran < maxEvents; ran++) {
       const top = heap[0];
       if (top === undefined) return;
       const callback = top.callback;
@@ -143,6 +144,7 @@ export class VirtualScheduler implements Scheduler {
       if (heap.length > 0) this.#siftDown(0, last);
       if (callback === null) {
         free.push(top);
+        ran--;
         continue;
       }
       this.#live.delete(top.seq);

@@ -19,14 +19,14 @@ import { loadCard } from './card-file.js';
 import { fileProblem } from './file-problem.js';
 import type { UsbipExport } from '../../hal/sim/usbip/connection.js';
 import { endpointsOf } from '../../hal/sim/usbip/endpoints.js';
-import { paceInRealTime } from '../../hal/sim/usbip/realtime.js';
+import { paceInRealTime, parseTimeScale, type TimeScale } from '../../hal/sim/usbip/realtime.js';
 import { listen, listenUsbip, parseListenAddress, type ListenAddress, type Listener } from '../../hal/sim/usbip/server.js';
 import { deviceInfoOf } from '../../hal/sim/usbip/device-info.js';
 
 export const SERVE_USAGE = `usage: ccid-reader serve --usbip unix:PATH|tcp:HOST:PORT [--slots N] [--card NAME|FILE]...
                          [--control unix:PATH] [--pcap FILE] [--contacts-pcap FILE]
                          [--level tpdu|short|extended] [--board sim|esp32s3|esp32s3-2slot]
-                         [--seed N] [--time-scale X]
+                         [--seed N] [--time-scale X|max]
 
 Serves the simulated reader as a USB device over USB/IP: to the libusb stand-in on a Unix socket, or
 to a kernel with vhci-hcd ('usbip attach -r HOST -b 1-1') on TCP (port 3240 by convention).
@@ -49,7 +49,9 @@ to a kernel with vhci-hcd ('usbip attach -r HOST -b 1-1') on TCP (port 3240 by c
                      needs clang and lld): esp32s3 (1 slot, or with --slots 2 the two-slot board),
                      esp32s3-2slot (2 slots); extended level
   --seed N           seed of the simulation (default 1; slot K's card and socket use N + K)
-  --time-scale X     virtual seconds per wall-clock second (default 1: cards as fast as real ones)
+  --time-scale X|max virtual seconds per wall-clock second (default 1: cards as fast as real ones;
+                     0.001 to 1000), or max: as fast as the CPU allows (virtual time moves only
+                     from event to event, it never runs ahead while the reader is idle)
 `;
 
 export interface ServeArgs {
@@ -65,7 +67,7 @@ export interface ServeArgs {
   level: ExchangeLevel;
   board: ReaderBoardName;
   seed: number;
-  timeScale: number;
+  timeScale: TimeScale;
 }
 
 const LEVELS: Record<string, ExchangeLevel> = { tpdu: 'tpdu', short: 'short-apdu', extended: 'extended-apdu' };
@@ -97,9 +99,9 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs | { error: st
   if (level === undefined) return { error: `--level: expected tpdu, short or extended` };
   if (board !== 'sim' && level !== 'extended-apdu') return { error: `--level: the ${board} board runs the device firmware, which offers the extended level only` };
   const seed = Number(values.get('--seed') ?? '1');
-  const timeScale = Number(values.get('--time-scale') ?? '1');
+  const timeScale = parseTimeScale(values.get('--time-scale') ?? '1');
   if (!Number.isInteger(seed) || seed < 0) return { error: '--seed: expected a non-negative integer' };
-  if (!(timeScale > 0) || !Number.isFinite(timeScale)) return { error: '--time-scale: expected a positive number' };
+  if (typeof timeScale === 'object') return { error: `--time-scale: ${timeScale.error}` };
   try {
     const control = values.get('--control');
     return {

@@ -11,6 +11,8 @@ import { startManaged } from '../interop/processes.js';
 
 test('serve options: --usbip required, levels, time scale, bad values are usage errors', (t) => {
   t.like(parseServeArgs(['--usbip', 'unix:/tmp/u', '--level', 'tpdu', '--time-scale=2.5']), { level: 'tpdu', timeScale: 2.5, card: null, control: null });
+  t.like(parseServeArgs(['--usbip', 'unix:/tmp/u', '--time-scale', 'max']), { timeScale: 'max' });
+  t.regex((parseServeArgs(['--usbip', 'unix:/tmp/u', '--time-scale', '1e9']) as { error: string }).error, /^--time-scale: 1e9 is above 1000: .*use 'max'/);
   t.like(parseServeArgs(['--usbip', 'tcp:127.0.0.1:3240', '--card', 't1', '--control', 'unix:/tmp/c', '--pcap', 'x.pcap']),
     { card: 't1', control: { kind: 'unix', path: '/tmp/c' }, pcap: 'x.pcap', level: 'extended-apdu' });
   t.is(parseServeArgs(['--help']), 'help');
