@@ -4,7 +4,7 @@
  * there yet is reported as "not available" rather than failing the others; a bench that throws is
  * reported with its error and makes the exit code 1.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 interface BenchSource {
@@ -14,8 +14,11 @@ interface BenchSource {
 }
 
 const BENCHES: readonly BenchSource[] = [
+  { name: 'sim', module: './sim-bench.js', exportName: 'benchSim' },
   { name: 't1', module: './t1-bench.js', exportName: 'benchT1' },
   { name: 'pcsc', module: './pcsc-bench.js', exportName: 'benchPcsc' },
+  { name: 'vsmartcard', module: './vsmartcard-bench.js', exportName: 'benchVsmartcard' },
+  { name: 'soak', module: './soak-bench.js', exportName: 'benchSoak' },
   { name: 'xs', module: './xs-bench.js', exportName: 'benchXs' },
   { name: 'firmware', module: './firmware-cost.js', exportName: 'benchFirmware' },
   { name: 'startup', module: './startup-bench.js', exportName: 'benchStartup' },
@@ -117,7 +120,14 @@ export async function runBenches(only: readonly string[] = []): Promise<number> 
   }
   const out = fileURLToPath(new URL('../../build/bench.json', import.meta.url));
   await mkdir(fileURLToPath(new URL('../../build/', import.meta.url)), { recursive: true });
-  await writeFile(out, JSON.stringify({ date: new Date().toISOString(), benches: report }, null, 2) + '\n');
+  // A run of some benches keeps the others' last results.
+  let earlier: Record<string, Outcome> = {};
+  try {
+    earlier = (JSON.parse(await readFile(out, 'utf8')) as { benches?: Record<string, Outcome> }).benches ?? {};
+  } catch {
+    earlier = {};
+  }
+  await writeFile(out, JSON.stringify({ date: new Date().toISOString(), benches: { ...earlier, ...report } }, null, 2) + '\n');
   process.stdout.write(`written ${out}\n`);
   return exit;
 }

@@ -1,171 +1,117 @@
 /**
- * Simulator cost bench: how much host CPU the simulated line costs per microsecond of virtual time,
- * and how many scheduler events it schedules per character on the line, for ~4 KB through the whole
- * reader stack (session → protocol → simulated UART ↔ line ↔ card):
- * - t0: the `t0-fs` card at Fd/Dd (T=0), 8 ECHO APDUs of 255 bytes (case 4: data out, GET RESPONSE in);
- * - t1: the `t1` card at the rate PPS negotiates (Fi 372, Di 4), one 4096-byte extended ECHO APDU;
- * - line: the line alone, 4096 characters from the reader's UART to a card that only counts them
- *   (T=1 character mode at Di 4), so the firmware's and the card's own costs do not hide the line's.
+ * The simulator's CPU per APDU, in-process: the reader `serve` runs (host-tests/reader/reader.ts with
+ * nothing recorded) driven through its USB device by a CCID host driver the way libccid drives it
+ * (IccPowerOn, then one XfrBlock per APDU), every event run as soon as possible (`serve --time-scale
+ * max`). No pcscd, no sockets: what the simulation itself costs.
+ * - short: SELECT MF (00 A4 00 0C 02 3F 00);
+ * - 4 KB each way: ECHO of 4096 bytes (CLA 80 INS EE, extended: 4 KB to the card and 4 KB back);
+ * on `t0-fs` (T=0 at Fd/Dd: the 4 KB goes out in ENVELOPEs and back through GET RESPONSE) and on `t1`
+ * (T=1 at Di 4, IFSC 254). The same with the line's record kept (as `sim` does for its trace and
+ * VCD) shows what recording costs.
  *
- * cpuNsPerVirtualUs: process CPU time (user + system) over virtual time, for the exchange alone; the
- * median of several rounds, as the machine is shared.
- * eventsPerChar: scheduler `at()` calls during the exchange over the characters the line carried.
- *
- * `npx tsx host-tests/bench/sim-bench.ts` prints the table.
+ * CPU is the process's user + system time over a run of APDUs, after a warm-up run; the median of
+ * several runs, as the machine is shared. `npx tsx host-tests/bench/sim-bench.ts` prints the table.
  */
-import { createSimBoard } from '../../hal/sim/board.js';
-import type { CardIo, SimCard } from '../../hal/sim/card.js';
 import { findCard } from '../../hal/sim/cards/registry.js';
-import { createCardSlot } from '../../firmware/iso7816/session/session.js';
-import type { PowerOnResult, TransmitResult } from '../../hal/interfaces/slot.js';
-import { echoApdu as echo } from '../sim/echo-apdu.js';
+import type { VirtualScheduler } from '../../hal/sim/scheduler.js';
+import { CcidHost, type PowerOnReply, type TransmitReply } from '../host-driver/ccid-host.js';
+import { createSimReader } from '../reader/reader.js';
+import { echoApdu } from '../sim/echo-apdu.js';
 
 export interface SimBenchRow {
-  name: string;
-  cpuNsPerVirtualUs: number;
-  eventsPerChar: number;
+  exchange: string;
+  card: string;
+  recording: 'off' | 'on';
+  'CPU µs / APDU': number;
+  'virtual ms / APDU': number;
+  'scheduler events / APDU': number;
 }
 
-function cpuNs(): number {
+const SELECT_MF = Uint8Array.of(0x00, 0xa4, 0x00, 0x0c, 0x02, 0x3f, 0x00);
+const ROUNDS = 5;
+
+function cpuUs(): number {
   const u = process.cpuUsage();
-  return (u.user + u.system) * 1000;
+  return u.user + u.system;
 }
 
-async function run(name: string, card: string, apdus: Uint8Array[], protocol: 0 | 1, rounds: number): Promise<SimBenchRow> {
-  const costs: number[] = [];
-  let events = 0;
-  let chars = 0;
-  for (let round = 0; round < rounds; round++) {
-    const board = createSimBoard({ card: findCard(card)!.create(1) });
-    const scheduler = board.scheduler;
-    const slot = createCardSlot({ contacts: board.contacts, uart: board.uart, scheduler });
-    const until = <T>(get: () => T | null): T => {
-      let value = get();
-      while (value === null) {
-        const next = scheduler.nextTime;
-        if (next === undefined) throw new Error(`${name}: the simulation went idle`);
-        scheduler.runUntil(next);
-        value = get();
-      }
-      return value;
-    };
-    scheduler.runUntil(20e6);
-    let power: PowerOnResult | null = null;
-    slot.powerOn('auto', (r) => (power = r));
-    const p = until(() => power);
-    if (p.error !== null || slot.attributes.protocol !== protocol) throw new Error(`${name}: power-on failed (${p.error})`);
-    scheduler.runUntil(scheduler.now() + 1e6);
-    // Count scheduled events by wrapping this board's scheduler instance (not its class).
-    let scheduled = 0;
-    const at = scheduler.at.bind(scheduler);
-    scheduler.at = (time, callback) => {
-      scheduled++;
-      return at(time, callback);
-    };
-    const firstChar = board.line.events.length;
-    const startNs = scheduler.now();
-    const startCpu = cpuNs();
-    for (const apdu of apdus) {
-      let result: TransmitResult | null = null;
-      slot.transmitApdu(apdu, (x) => (result = x));
-      const res = until(() => result);
-      if (res.error !== null || res.response === null) throw new Error(`${name}: exchange failed (${res.error})`);
-    }
-    costs.push((cpuNs() - startCpu) / ((scheduler.now() - startNs) / 1000));
-    events += scheduled;
-    chars += board.line.events.length - firstChar;
+/** Run events until `done()` (batches of events between looks, as the serve pacer does). */
+function until(scheduler: VirtualScheduler, done: () => boolean): void {
+  while (!done()) {
+    if (scheduler.runUntilIdle(Infinity, 64) && !done()) throw new Error('the simulation went idle');
   }
-  return {
-    name,
-    cpuNsPerVirtualUs: Math.round(costs.sort((a, b) => a - b)[costs.length >> 1] * 10) / 10,
-    eventsPerChar: Math.round((events / chars) * 100) / 100,
+}
+
+interface Measured {
+  cpuUs: number;
+  virtualNs: number;
+  events: number;
+}
+
+function session(card: string, recording: boolean, apdu: Uint8Array, count: number): Measured {
+  const reader = createSimReader({ card: findCard(card)!.create(1), recording });
+  const scheduler = reader.board.scheduler;
+  const host = new CcidHost({ usb: reader.usb.host });
+  const error = host.open();
+  if (error !== null) throw new Error(error);
+  // The card is in the socket from time 0: let the presence switch settle (debounce) first.
+  scheduler.runUntil(20e6);
+  let power: PowerOnReply | null = null;
+  host.powerOn((r) => (power = r));
+  until(scheduler, () => power !== null);
+  if (power!.error !== null) throw new Error(`${card}: power-on failed (${power!.error})`);
+  let events = 0;
+  const at = scheduler.at.bind(scheduler);
+  scheduler.at = (time, callback) => {
+    events++;
+    return at(time, callback);
   };
+  const startNs = scheduler.now();
+  const startCpu = cpuUs();
+  for (let i = 0; i < count; i++) {
+    let reply: TransmitReply | null = null;
+    host.transmit(apdu, (r) => (reply = r));
+    until(scheduler, () => reply !== null);
+    const r = reply as TransmitReply | null;
+    if (r === null || r.error !== null || r.response === null || r.response[r.response.length - 2] !== 0x90) {
+      throw new Error(`${card}: exchange failed (${r?.error})`);
+    }
+  }
+  const cpu = cpuUs() - startCpu;
+  const measured = { cpuUs: cpu / count, virtualNs: (scheduler.now() - startNs) / count, events: events / count };
+  reader.close();
+  return measured;
 }
 
-/** A card that only counts what it receives. */
-class SinkCard implements SimCard {
-  readonly name = 'sink';
-  readonly description = 'counts characters';
-  received = 0;
-  io!: CardIo;
-  attach(io: CardIo): void {
-    this.io = io;
-  }
-  power(): void {}
-  reset(): void {}
-  resetAsserted(): void {}
-  receive(): void {
-    this.received++;
-  }
-  detach(): void {}
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1];
 }
 
-async function runLine(name: string, chars: number, rounds: number): Promise<SimBenchRow> {
-  const costs: number[] = [];
-  let events = 0;
-  let sent = 0;
-  for (let round = 0; round < rounds; round++) {
-    const card = new SinkCard();
-    const board = createSimBoard({ card });
-    const scheduler = board.scheduler;
-    const contacts = new board.contacts({});
-    scheduler.advance(20e6);
-    contacts.setSupply('C');
-    contacts.setClock(4e6);
-    scheduler.advance(1e6);
-    contacts.setReset(1);
-    scheduler.advance(1e6);
-    card.io.setRate(372, 4);
-    card.io.setProtocol(1);
-    let written = 0;
-    const uart = new board.uart({
-      clockHz: 4e6, F: 372, D: 4, convention: 'direct', N: 0, protocol: 1, repetitions: 0,
-      onWritable(n) {
-        for (let i = 0; i < n && written < chars; i++, written++) uart.write(written & 0xff);
-      },
-    });
-    let scheduled = 0;
-    const at = scheduler.at.bind(scheduler);
-    scheduler.at = (time, callback) => {
-      scheduled++;
-      return at(time, callback);
-    };
-    const firstChar = board.line.events.length;
-    const startNs = scheduler.now();
-    const startCpu = cpuNs();
-    scheduler.runUntilIdle();
-    costs.push((cpuNs() - startCpu) / ((scheduler.now() - startNs) / 1000));
-    if (card.received !== chars) throw new Error(`${name}: ${card.received} of ${chars} characters arrived`);
-    events += scheduled;
-    sent += board.line.events.length - firstChar;
-  }
+function row(exchange: string, card: string, recording: boolean, apdu: Uint8Array, count: number): SimBenchRow {
+  session(card, recording, apdu, Math.max(1, count >> 2));
+  const runs = Array.from({ length: ROUNDS }, () => session(card, recording, apdu, count));
   return {
-    name,
-    cpuNsPerVirtualUs: Math.round(costs.sort((a, b) => a - b)[costs.length >> 1] * 10) / 10,
-    eventsPerChar: Math.round((events / sent) * 100) / 100,
+    exchange,
+    card,
+    recording: recording ? 'on' : 'off',
+    'CPU µs / APDU': Math.round(median(runs.map((r) => r.cpuUs)) * 10) / 10,
+    'virtual ms / APDU': Math.round(median(runs.map((r) => r.virtualNs)) / 1e3) / 1e3,
+    'scheduler events / APDU': Math.round(median(runs.map((r) => r.events))),
   };
 }
 
 export async function benchSim(): Promise<SimBenchRow[]> {
-  const t0 = Array.from({ length: 8 }, () => echo(255));
-  const t1 = [echo(4096)];
-  // A warm-up round each, so the JIT has compiled the hot paths before anything is measured.
-  await run('warm-up', 't0-fs', t0, 0, 1);
-  await run('warm-up', 't1', t1, 1, 1);
-  await runLine('warm-up', 4096, 1);
-  return [
-    await run('t0-fs 8 × ECHO 255 (Fd/Dd)', 't0-fs', t0, 0, 9),
-    await run('t1 ECHO 4096 (Di 4)', 't1', t1, 1, 9),
-    await runLine('line only: 4096 chars (Di 4)', 4096, 9),
-  ];
+  const echo = echoApdu(4096);
+  const rows: SimBenchRow[] = [];
+  for (const recording of [false, true]) {
+    for (const card of ['t0-fs', 't1']) {
+      rows.push(row('short APDU (SELECT MF)', card, recording, SELECT_MF, 2000));
+      rows.push(row('4 KB each way (ECHO 4096)', card, recording, echo, 20));
+    }
+  }
+  return rows;
 }
 
-const invokedDirectly = typeof process !== 'undefined' && process.argv[1] !== undefined && /sim-bench\.ts$/.test(process.argv[1]);
-if (invokedDirectly) {
-  benchSim().then((rows) => {
-    console.log('exchange                       CPU ns / virtual µs   events / char');
-    for (const row of rows) {
-      console.log(`${row.name.padEnd(30)} ${row.cpuNsPerVirtualUs.toFixed(1).padStart(20)} ${row.eventsPerChar.toFixed(2).padStart(15)}`);
-    }
-  });
-}
+const invokedDirectly = process.argv[1] !== undefined && /sim-bench\.ts$/.test(process.argv[1]);
+if (invokedDirectly) console.table(await benchSim());

@@ -89,6 +89,12 @@ export interface PcscOptions {
   serveArgs?: readonly string[];
   /** Capture the USB traffic (`serve --pcap`) and the contacts (`--contacts-pcap`). */
   pcap?: boolean;
+  /**
+   * The USB/IP server to start instead of `ccid-reader serve` (command and leading arguments; it gets
+   * `--usbip unix:PATH --control unix:PATH` and must print "control: listening"), e.g. a bench's
+   * stand-in device.
+   */
+  server?: readonly string[];
   /** libccid log level (Info.plist ifdLogLevel bits; 4 = COMM dumps every message). */
   ccidLogLevel?: number;
 }
@@ -157,8 +163,9 @@ export async function startPcsc(options: PcscOptions = {}): Promise<PcscEnv> {
   let pcscd: Managed | null = null;
   const logs = (): string => `--- serve ---\n${serve?.output() ?? ''}\n--- pcscd ---\n${pcscd?.output() ?? ''}`;
   try {
-    serve = startManaged(process.execPath, [
-      ensureCliBuilt(), 'serve',
+    const [command, ...leading] = options.server ?? [process.execPath, ensureCliBuilt(), 'serve'];
+    serve = startManaged(command, [
+      ...leading,
       '--usbip', `unix:${usbipSocket}`, '--control', `unix:${controlSocket}`,
       ...(options.card ? ['--card', options.card] : []), ...(options.pcap ? ['--pcap', pcap, '--contacts-pcap', contactsPcap] : []),
       ...(board === 'sim' ? [] : ['--board', board]),

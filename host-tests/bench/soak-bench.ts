@@ -1,0 +1,175 @@
+/**
+ * Soak: 10⁶ exchanges (XfrBlock SELECT MF on the `t1` card) through USB/IP against `ccid-reader serve
+ * --time-scale max` running with a 64 MB heap limit; the server's resident memory (VmRSS) after
+ * power-on and a warm-up, at the end, and the largest seen. A server that kept anything per
+ * exchange would grow steadily, and with 64 MB of heap it would die long before the end.
+ * The client here speaks USB/IP over the Unix socket itself (no pcscd): the server's own cost is what
+ * is measured, one exchange at a time as libccid does.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createConnection, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { endpointsOf } from '../../hal/sim/usbip/endpoints.js';
+import {
+  NOT_ISO, OP_REQ_IMPORT, URB_HEADER_LENGTH, USBIP_VERSION, decodeReplyHeader, encodeCmdSubmit, type SetupFields,
+} from '../../hal/sim/usbip/protocol.js';
+import { ensureCliBuilt, REPO_ROOT } from '../cli/build.js';
+
+const EXCHANGES = 1_000_000;
+const WARM_UP = 20_000;
+const HEAP_MB = 64;
+/** OP_REP_IMPORT: 8-byte header and the 0x138-byte device record. */
+const IMPORT_REPLY = 8 + 0x138;
+
+/** A USB/IP client of one imported device: one URB at a time, replies in order. */
+class UsbipClient {
+  #buffer: Buffer = Buffer.alloc(0);
+  #seq = 1;
+  #waiting: ((bytes: Buffer) => void) | null = null;
+  #need = 0;
+
+  constructor(private readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+      this.#deliver();
+    });
+  }
+
+  #deliver(): void {
+    if (this.#waiting === null || this.#buffer.length < this.#need) return;
+    const bytes = this.#buffer.subarray(0, this.#need);
+    this.#buffer = this.#buffer.subarray(this.#need);
+    const waiting = this.#waiting;
+    this.#waiting = null;
+    waiting(bytes);
+  }
+
+  #read(length: number): Promise<Buffer> {
+    return new Promise((resolve) => {
+      this.#waiting = resolve;
+      this.#need = length;
+      this.#deliver();
+    });
+  }
+
+  async import(): Promise<void> {
+    const request = Buffer.alloc(40);
+    request.writeUInt16BE(USBIP_VERSION, 0);
+    request.writeUInt16BE(OP_REQ_IMPORT, 2);
+    request.write('1-1', 8);
+    this.socket.write(request);
+    const reply = await this.#read(IMPORT_REPLY);
+    if (reply.readUInt32BE(4) !== 0) throw new Error('import refused');
+  }
+
+  /** One URB; resolves with the IN data (or empty for OUT). */
+  async submit(ep: number, direction: 0 | 1, length: number, data?: Uint8Array, setup?: SetupFields): Promise<Buffer> {
+    const seqnum = this.#seq++;
+    this.socket.write(encodeCmdSubmit({
+      seqnum, devid: 0x10002, direction, ep, transferFlags: 0, transferBufferLength: length, startFrame: 0,
+      numberOfPackets: NOT_ISO, interval: 0, setup: setup ?? { bmRequestType: 0, bRequest: 0, wValue: 0, wIndex: 0, wLength: 0 },
+    }, data));
+    const header = decodeReplyHeader(await this.#read(URB_HEADER_LENGTH));
+    if (header.kind !== 'ret-submit' || header.seqnum !== seqnum) throw new Error(`unexpected reply ${JSON.stringify(header)}`);
+    if (header.status !== 0) throw new Error(`URB failed with status ${header.status}`);
+    return direction === 1 ? Buffer.from(await this.#read(header.actualLength)) : Buffer.alloc(0);
+  }
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return Math.round(kb / 102.4) / 10;
+}
+
+function waitForListening(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('control: listening')) resolve();
+    });
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${output}`)));
+  });
+}
+
+export interface SoakResult {
+  exchanges: number;
+  'heap limit MB': number;
+  seconds: number;
+  'exchanges / s': number;
+  'RSS after warm-up MB': number;
+  'RSS at the end MB': number;
+  'RSS largest MB': number;
+}
+
+export async function benchSoak(exchanges = EXCHANGES): Promise<SoakResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'ccid-soak-'));
+  const usbip = join(dir, 'usbip.sock');
+  const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_MB}`, ensureCliBuilt(), 'serve', '--usbip', `unix:${usbip}`,
+    '--control', `unix:${join(dir, 'control.sock')}`, '--card', 't1', '--time-scale', 'max'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    await waitForListening(child);
+    const socket = createConnection(usbip);
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    socket.setNoDelay(true);
+    const client = new UsbipClient(socket);
+    await client.import();
+    const configuration = await client.submit(0, 1, 255, undefined, { bmRequestType: 0x80, bRequest: 6, wValue: 0x0200, wIndex: 0, wLength: 255 });
+    const endpoints = endpointsOf(configuration);
+    await client.submit(0, 0, 0, undefined, { bmRequestType: 0, bRequest: 9, wValue: 1, wIndex: 0, wLength: 0 });
+    const out = endpoints.addressOf['bulk-out'] & 0x0f;
+    const inEp = endpoints.addressOf['bulk-in'] & 0x0f;
+    let seq = 0;
+    // A final reply (not a time extension, CCID §6.2.6 bmCommandStatus 2) to one command.
+    const exchange = async (message: Uint8Array): Promise<Buffer> => {
+      message[6] = seq++ & 0xff;
+      await client.submit(out, 0, message.length, message);
+      for (;;) {
+        const reply = await client.submit(inEp, 1, 65_546);
+        if (reply[7] >> 6 !== 2) return reply;
+      }
+    };
+    // The card is inserted at start: poll GetSlotStatus until the presence switch has settled, then power on.
+    const powerOn = Uint8Array.of(0x62, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    let atr = await exchange(powerOn);
+    for (let i = 0; i < 100 && (atr[7] & 0x40) !== 0; i++) atr = await exchange(powerOn);
+    if ((atr[7] & 0x40) !== 0) throw new Error('power-on failed');
+    const select = Uint8Array.of(0x6f, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0xa4, 0x00, 0x0c, 0x02, 0x3f, 0x00);
+    const run = async (n: number): Promise<void> => {
+      for (let i = 0; i < n; i++) {
+        const reply = await exchange(select);
+        if (reply[reply.length - 2] !== 0x90 || reply[reply.length - 1] !== 0) throw new Error(`exchange ${i} failed`);
+      }
+    };
+    await run(WARM_UP);
+    const pid = child.pid!;
+    const before = rssMb(pid);
+    let largest = before;
+    const sampler = setInterval(() => (largest = Math.max(largest, rssMb(pid))), 500);
+    const start = performance.now();
+    await run(exchanges);
+    const seconds = (performance.now() - start) / 1000;
+    clearInterval(sampler);
+    const after = rssMb(pid);
+    socket.destroy();
+    return {
+      exchanges,
+      'heap limit MB': HEAP_MB,
+      seconds: Math.round(seconds * 10) / 10,
+      'exchanges / s': Math.round(exchanges / seconds),
+      'RSS after warm-up MB': before,
+      'RSS at the end MB': after,
+      'RSS largest MB': Math.max(largest, after),
+    };
+  } finally {
+    child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && /soak-bench\.ts$/.test(process.argv[1]);
+if (invokedDirectly) console.table([await benchSoak(Number(process.argv[2] ?? EXCHANGES))]);
