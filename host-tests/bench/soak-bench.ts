@@ -78,8 +78,14 @@ class UsbipClient {
   }
 }
 
+/** The process's resident set in MB, or NaN once it is gone. */
 function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return NaN;
+  }
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
   return Math.round(kb / 102.4) / 10;
 }
@@ -98,6 +104,10 @@ function waitForListening(child: ChildProcess): Promise<void> {
 
 export interface SoakResult {
   exchanges: number;
+  /** Exchanges answered before the end, or before the server died. */
+  completed: number;
+  /** How the server ended early (exit code or signal, its last words), or null. */
+  died: string | null;
   'heap limit MB': number;
   seconds: number;
   'exchanges / s': number;
@@ -111,6 +121,10 @@ export async function benchSoak(exchanges = EXCHANGES): Promise<SoakResult> {
   const usbip = join(dir, 'usbip.sock');
   const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_MB}`, ensureCliBuilt(), 'serve', '--usbip', `unix:${usbip}`,
     '--control', `unix:${join(dir, 'control.sock')}`, '--card', 't1', '--time-scale', 'max'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let completed = 0;
+  let output = '';
+  child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-400)));
+  const died = new Promise<string>((resolve) => child.on('exit', (code, signal) => resolve(`exit ${code ?? signal}: ${output.trim().split('\n').pop() ?? ''}`)));
   try {
     await waitForListening(child);
     const socket = createConnection(usbip);
@@ -139,28 +153,37 @@ export async function benchSoak(exchanges = EXCHANGES): Promise<SoakResult> {
     for (let i = 0; i < 100 && (atr[7] & 0x40) !== 0; i++) atr = await exchange(powerOn);
     if ((atr[7] & 0x40) !== 0) throw new Error('power-on failed');
     const select = Uint8Array.of(0x6f, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0xa4, 0x00, 0x0c, 0x02, 0x3f, 0x00);
-    const run = async (n: number): Promise<void> => {
+    const run = async (n: number, count: boolean): Promise<void> => {
       for (let i = 0; i < n; i++) {
         const reply = await exchange(select);
         if (reply[reply.length - 2] !== 0x90 || reply[reply.length - 1] !== 0) throw new Error(`exchange ${i} failed`);
+        if (count) completed++;
       }
     };
-    await run(WARM_UP);
+    await run(WARM_UP, false);
     const pid = child.pid!;
     const before = rssMb(pid);
     let largest = before;
-    const sampler = setInterval(() => (largest = Math.max(largest, rssMb(pid))), 500);
+    let last = before;
+    const sampler = setInterval(() => {
+      const now = rssMb(pid);
+      if (!Number.isNaN(now)) last = now;
+      largest = Math.max(largest, last);
+    }, 500);
     const start = performance.now();
-    await run(exchanges);
+    // A server that dies mid-soak leaves the client waiting: its death ends the run.
+    const ended = await Promise.race([run(exchanges, true).then(() => null), died]);
     const seconds = (performance.now() - start) / 1000;
     clearInterval(sampler);
-    const after = rssMb(pid);
+    const after = ended === null ? rssMb(pid) : last;
     socket.destroy();
     return {
       exchanges,
+      completed,
+      died: ended,
       'heap limit MB': HEAP_MB,
       seconds: Math.round(seconds * 10) / 10,
-      'exchanges / s': Math.round(exchanges / seconds),
+      'exchanges / s': Math.round(completed / seconds),
       'RSS after warm-up MB': before,
       'RSS at the end MB': after,
       'RSS largest MB': Math.max(largest, after),
