@@ -91,7 +91,7 @@ export class MemoryClient {
         this.raw = this.raw.slice(URB_HEADER_LENGTH);
         continue;
       }
-      const dataLength = this.#inbound.has(header.seqnum) ? header.actualLength : 0;
+      const dataLength = this.#inbound.delete(header.seqnum) ? header.actualLength : 0;
       out.push({ ...header, data: this.raw.slice(URB_HEADER_LENGTH, URB_HEADER_LENGTH + dataLength) });
       this.raw = this.raw.slice(URB_HEADER_LENGTH + dataLength);
     }
