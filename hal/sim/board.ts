@@ -43,6 +43,8 @@ export interface SimBoardOptions {
   recordIo?: boolean;
   /** Whether the line keeps its record and character events at all (default true; false for `serve`). */
   recording?: boolean;
+  /** Whether characters may go out in bursts (default true; false runs the single-character reference path). */
+  bursts?: boolean;
   trace?: Trace;
 }
 
@@ -68,7 +70,7 @@ export function createSimBoard(options: SimBoardOptions = {}): SimBoard {
   const seed = (options.seed ?? 1) >>> 0;
   const trace = options.trace ?? silentTrace;
   const scheduler = options.scheduler ?? new VirtualScheduler();
-  const line = new SimLine(scheduler, { recordIo: options.recordIo, recording: options.recording });
+  const line = new SimLine(scheduler, { recordIo: options.recordIo, recording: options.recording, bursts: options.bursts });
   const socket = new SimSocket(line, Object.freeze({
     classes: Object.freeze([...(options.classes ?? ['C', 'B', 'A'])]),
     clocksHz: Object.freeze([...(options.clocksHz ?? [4_000_000])]),

@@ -8,7 +8,8 @@ import type { Scheduler } from '../interfaces/scheduler.js';
 import type { CardIo, CardSendOptions, SimCard } from './card.js';
 import type { SimLine } from './line.js';
 import { LinePort } from './port.js';
-import { etuNs } from './uart.js';
+import { etuTicks } from './uart.js';
+import { TICKS_PER_NS, type VirtualScheduler } from './scheduler.js';
 
 /**
  * How often a card repeats a character the reader rejected, and how many repetitions it asks for
@@ -18,6 +19,7 @@ export const CARD_REPETITIONS = 7;
 
 export class SimCardIo implements CardIo {
   readonly scheduler: Scheduler;
+  readonly #clock: VirtualScheduler;
   readonly #line: SimLine;
   readonly #voltage: () => VoltageClass | null;
   readonly #port: LinePort;
@@ -30,6 +32,7 @@ export class SimCardIo implements CardIo {
 
   constructor(line: SimLine, card: SimCard, voltage: () => VoltageClass | null) {
     this.scheduler = line.scheduler;
+    this.#clock = line.scheduler;
     this.#line = line;
     this.#voltage = voltage;
     this.#port = new LinePort(line, 'card', {
@@ -68,7 +71,7 @@ export class SimCardIo implements CardIo {
     if (!(F > 0 && D > 0)) return;
     this.#F = F;
     this.#D = D;
-    this.#port.etuNs = this.#etu();
+    this.#port.etu = this.#etu();
   }
 
   setConvention(convention: Convention): void {
@@ -87,15 +90,15 @@ export class SimCardIo implements CardIo {
     // A card without clock or power, or held in reset, cannot drive I/O.
     if (!this.#active || !Number.isFinite(etu)) return;
     const bad = options?.badParity ? (options.badParityTimes ?? Infinity) : 0;
-    this.#port.send(byte, { etuNs: etu, convention: this.#convention, delayEtu: options?.delayEtu ?? 0, badParity: bad });
+    this.#port.send(byte, etu, this.#convention, options?.delayEtu ?? 0, bad);
   }
 
   after(etu: number, callback: () => void): number {
-    return this.#timer(etu * this.#etu(), callback);
+    return this.#timer(Math.ceil(etu * this.#etu()), callback);
   }
 
   afterCycles(cycles: number, callback: () => void): number {
-    return this.#timer((cycles * 1e9) / this.#line.clockHz, callback);
+    return this.#timer(Math.ceil((cycles * 1e9 * TICKS_PER_NS) / this.#line.clockHz), callback);
   }
 
   cancel(handle: number): void {
@@ -122,7 +125,7 @@ export class SimCardIo implements CardIo {
       this.setConvention('direct');
       this.setProtocol(0);
     }
-    this.#port.etuNs = this.#etu();
+    this.#port.etu = this.#etu();
     this.#port.listening = active;
     this.#active = active;
   }
@@ -133,16 +136,17 @@ export class SimCardIo implements CardIo {
     this.#port.close();
   }
 
+  /** The card's etu in ticks (Infinity while CLK is stopped). */
   #etu(): number {
     const hz = this.#line.clockHz;
-    return hz > 0 ? etuNs(this.#F, this.#D, hz) : Infinity;
+    return hz > 0 ? etuTicks(this.#F, this.#D, hz) : Infinity;
   }
 
-  #timer(delayNs: number, callback: () => void): number {
+  /** A card timer `delay` ticks from now; a fraction of a tick (etu × a fraction, cycles) is rounded up. */
+  #timer(delay: number, callback: () => void): number {
     // A stopped clock never lets a card timer expire.
-    const time = Number.isFinite(delayNs) ? this.scheduler.now() + Math.max(0, delayNs) : Infinity;
-    if (time === Infinity) return -1;
-    const handle = this.scheduler.at(time, () => {
+    if (!Number.isFinite(delay)) return -1;
+    const handle = this.#clock.atTicks(this.#clock.ticks + Math.max(0, delay), () => {
       this.#timers.delete(handle);
       callback();
     });

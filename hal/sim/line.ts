@@ -1,17 +1,21 @@
 /**
  * The simulated contact side of the socket: VCC, CLK, RST and the open-drain I/O line (ISO 7816-3
- * §5, §7.1: I/O is pulled high; whoever drives it low wins). It records every level change with its
- * virtual time, and every character as an event, for tests, traces and VCD files.
+ * §5, §7.1: I/O is pulled high; whoever drives it low wins). It can record every level change with
+ * its virtual time, and every character as an event, for tests, traces and VCD files.
+ *
+ * Time is the scheduler's exact clock: whole picoseconds ("ticks", hal/sim/scheduler.ts). What the
+ * line records for others (`record`, `events`) is in nanoseconds.
  *
  * Cost: a character's bit edges are not scheduler events. A sender hands the line the whole frame
  * (`plan`) at its leading edge; the line applies the planned edges lazily, in the (time, sequence)
  * order their events would have had (their sequence numbers are reserved), whenever anything looks
  * at the line (`io`, `levelAt`, `record`, another drive). Only a falling edge that a listener
- * waiting for a start bit must hear at its exact time becomes an event. The result, record and
- * callbacks included, is the same as driving every edge from its own event.
+ * waiting for a start bit must hear at its exact time becomes an event. A sender in a burst
+ * (port.ts) does not even drive its leading edges: it hands the line each character's frame after
+ * the fact (`burstFrame`), and the line works out the levels from the frames only when someone looks.
+ * The result, record and callbacks included, is the same as driving every edge from its own event.
  * No Node APIs.
  */
-import type { Scheduler } from '../interfaces/scheduler.js';
 import type { Convention } from '../interfaces/card-uart.js';
 import type { VirtualScheduler } from './scheduler.js';
 
@@ -59,6 +63,16 @@ export interface LineListener {
   readonly awaitingStart: boolean;
   /** The I/O level changed (already recorded). Called synchronously, inside the simulator core. */
   ioChanged(level: 0 | 1): void;
+  /** The epoch moved (scheduler `onRebase`): subtract `deltaTicks` from every time kept in ticks. */
+  rebase?(deltaTicks: number): void;
+}
+
+/** A sender that hands the line its frames after the fact (port.ts bursts): the line asks it to catch up before looking. */
+export interface BurstSource {
+  /** Hand the line every frame whose leading edge has happened by now. */
+  catchUp(): void;
+  /** Someone drives or plans I/O during the burst: it becomes single characters first. */
+  cut(): void;
 }
 
 /**
@@ -66,6 +80,9 @@ export interface LineListener {
  * 2·HISTORY edges are kept (levelAt before them answers 1).
  */
 const HISTORY = 256;
+/** Frames of a burst kept for the history before they are applied: enough for HISTORY edges. */
+const BURST_FRAMES = 64;
+
 /**
  * One driver of I/O: its current level and the frame it has planned. Edge i of the plan is at
  * `start + ks[i]·etu`, has sequence number `seq0 + i`, and releases I/O for even i (the first one
@@ -102,14 +119,13 @@ const TRANSITIONS: readonly (readonly number[])[] = Object.freeze(Array.from({ l
 }));
 
 export class SimLine {
-  readonly scheduler: Scheduler;
-  /** Every character put on I/O (test and trace backdoor). */
+  readonly scheduler: VirtualScheduler;
+  /** Every character put on I/O (test and trace backdoor; empty unless `recording`). */
   readonly events: LineCharacter[] = [];
 
-  readonly #scheduler: VirtualScheduler;
   readonly #record: LineChange[] = [];
   /**
-   * I/O changes not yet in #record, in order (the record's changes objects are only made when
+   * I/O changes not yet in #record, in order, in ns (the record's change objects are only made when
    * someone reads it); a VCC, CLK or RST change moves them there first, to keep the order.
    */
   #ioTimes = new Float64Array(1024);
@@ -147,6 +163,24 @@ export class SimLine {
   #vcc = 0;
   #clk = 0;
   #rst: 0 | 1 = 0;
+  /**
+   * The sender in a burst, its driver, and the frames it has handed over but the line has not
+   * applied yet (a ring: start ticks, etu ticks, frame).
+   */
+  #burst: BurstSource | null = null;
+  #burstDriver: Driver | undefined;
+  /**
+   * Frames of bursts not applied yet, oldest first: they stay here after their burst (whole frames,
+   * released) until someone looks at the line, which is rarely: most characters never get their
+   * edges worked out.
+   */
+  #burstDrivers: (Driver | undefined)[] = new Array<Driver | undefined>(BURST_FRAMES).fill(undefined);
+  #burstStart = new Float64Array(BURST_FRAMES);
+  #burstSeq = new Float64Array(BURST_FRAMES);
+  #burstEtu = new Float64Array(BURST_FRAMES);
+  #burstFrame = new Uint16Array(BURST_FRAMES);
+  #burstHead = 0;
+  #burstCount = 0;
 
   /**
    * Whether I/O changes go into `record` (VCC, CLK and RST changes do unless `recording` is off).
@@ -158,12 +192,18 @@ export class SimLine {
    * `serve`, whose memory must not grow with traffic; the line works the same either way.
    */
   readonly recording: boolean;
+  /**
+   * Whether senders may go into bursts (port.ts; default true). Off, every character takes the
+   * single-character path: the reference the tests hold bursts to.
+   */
+  readonly bursts: boolean;
 
-  constructor(scheduler: VirtualScheduler, options: { recordIo?: boolean; recording?: boolean } = {}) {
+  constructor(scheduler: VirtualScheduler, options: { recordIo?: boolean; recording?: boolean; bursts?: boolean } = {}) {
     this.scheduler = scheduler;
-    this.#scheduler = scheduler;
+    this.bursts = options.bursts ?? true;
     this.recording = options.recording ?? true;
     this.recordIo = this.recording && (options.recordIo ?? true);
+    scheduler.onRebase((delta) => this.#rebase(delta));
   }
 
   /** Every level change (test and trace backdoor); planned edges appear once their time has come. */
@@ -217,6 +257,11 @@ export class SimLine {
     this.#push({ timeNs: this.scheduler.now(), signal: 'rst', value: level });
   }
 
+  /** The listeners, in the order they started listening. */
+  get listeners(): readonly LineListener[] {
+    return this.#listeners;
+  }
+
   listen(listener: LineListener): void {
     if (!this.#listeners.includes(listener)) this.#listeners = [...this.#listeners, listener];
     this.watch();
@@ -229,6 +274,7 @@ export class SimLine {
 
   /** `driver` pulls I/O low (0) or releases it (1) now. Open drain: low wins. */
   drive(driver: object, level: 0 | 1): void {
+    this.#burst?.cut();
     this.#settle();
     const d = this.#driver(driver);
     const low = level === 0;
@@ -237,7 +283,7 @@ export class SimLine {
       this.#lows += low ? 1 : -1;
       const io: 0 | 1 = this.#lows > 0 ? 0 : 1;
       if (io !== this.#io) {
-        this.#change(this.scheduler.now(), io);
+        this.#change(this.scheduler.ticks, io);
         for (const listener of this.#listeners) listener.ioChanged(io);
       }
     }
@@ -246,29 +292,84 @@ export class SimLine {
 
   /**
    * `driver` will set I/O to the levels of bits 1…9 of `frame` (bit k = level k etu after
-   * `startNs`), then release it at 10 etu: the rest of a character whose leading edge it has just
-   * driven. Each level change takes the sequence number its own scheduler event would have had.
+   * `start`, in ticks), then release it at 10 etu: the rest of a character whose leading edge it has
+   * just driven. Each level change takes the sequence number its own scheduler event would have had.
    */
-  plan(driver: object, startNs: number, etuNs: number, frame: number): void {
+  plan(driver: object, start: number, etu: number, frame: number): void {
+    this.#burst?.cut();
     this.#settle();
-    const d = this.#driver(driver);
+    this.#plan(this.#driver(driver), start, etu, frame, this.scheduler.reserve(TRANSITIONS[(frame >> 1) & 0x1ff].length));
+    this.watch();
+  }
+
+  #plan(d: Driver, start: number, etu: number, frame: number, seq0: number): void {
     const ks = TRANSITIONS[(frame >> 1) & 0x1ff];
     if (d.next >= d.count) this.#planned.push(d);
     const last = this.#historyCount - 1;
     const alone = d.low && this.#lows === 1 && this.#planned.length === 1;
-    this.#clean = alone && last >= 0 && this.#historyTime[last] === startNs && this.#historyLevel[last] === 0 ? d : undefined;
-    d.start = startNs;
-    d.etu = etuNs;
+    this.#clean = alone && last >= 0 && this.#historyTime[last] === start && this.#historyLevel[last] === 0 ? d : undefined;
+    d.start = start;
+    d.etu = etu;
     d.frame = frame;
     d.ks = ks;
-    d.seq0 = this.#scheduler.reserve(ks.length);
+    d.seq0 = seq0;
     d.count = ks.length;
     d.next = 0;
-    this.watch();
+  }
+
+  /** Nothing drives I/O, nothing is planned or pending on it: a burst may start. */
+  quiet(): boolean {
+    // Frames of earlier bursts are whole and released: they do not count, and need not be applied.
+    if (this.#planned.length > 0) this.#settle();
+    return this.#lows === 0 && this.#planned.length === 0 && this.#burst === null && this.#wake === undefined;
+  }
+
+  /**
+   * A sender in a burst (port.ts): nothing else drives I/O, and `source` hands over, in order, the
+   * frames whose leading edges have happened (`burstFrame`) whenever the line asks (`catchUp`).
+   */
+  beginBurst(source: BurstSource, driver: object): void {
+    this.#burst = source;
+    this.#burstDriver = this.#driver(driver);
+  }
+
+  /**
+   * The frame of a burst character whose leading edge was at `start` (ticks, ≤ now); its edges take
+   * sequence numbers reserved now, as when it was planned (`plan`).
+   */
+  burstFrame(start: number, etu: number, frame: number): void {
+    if (this.#burstCount === BURST_FRAMES) {
+      if (this.recordIo) this.#applyBurstFrames();
+      else {
+        // Nobody has looked for a while and nothing is recorded: the oldest frame is older than
+        // the history keeps, and its edges are never worked out.
+        this.#burstHead = (this.#burstHead + 1) % BURST_FRAMES;
+        this.#burstCount--;
+      }
+    }
+    const i = (this.#burstHead + this.#burstCount++) % BURST_FRAMES;
+    this.#burstDrivers[i] = this.#burstDriver;
+    this.#burstSeq[i] = this.scheduler.reserve(TRANSITIONS[(frame >> 1) & 0x1ff].length);
+    this.#burstStart[i] = start;
+    this.#burstEtu[i] = etu;
+    this.#burstFrame[i] = frame;
+  }
+
+  /**
+   * The burst is over. Its frames wait, whole, for someone to look; but when the burst becomes
+   * single characters again (`cut`), a character may be on the line: its frame becomes a plan now.
+   */
+  endBurst(cut: boolean): void {
+    if (this.#burst === null) return;
+    this.#burst = null;
+    if (!cut) return;
+    this.#applyBurstFrames();
+    this.#settle();
   }
 
   /** Drop the edges `driver` planned that have not happened yet (its character is cut). */
   abandon(driver: object): void {
+    this.#burst?.cut();
     this.#settle();
     const d = this.#drivers.get(driver);
     if (d === undefined || d.next >= d.count) return;
@@ -290,76 +391,77 @@ export class SimLine {
     for (let i = 0; i < listeners.length && !wanted; i++) wanted = listeners[i].awaitingStart;
     const found = wanted && this.#nextFall();
     if (found && this.#wake !== undefined && this.#foundTime === this.#wakeTime && this.#foundSeq === this.#wakeSeq) return;
-    if (this.#wake !== undefined) this.#scheduler.cancel(this.#wake);
+    if (this.#wake !== undefined) this.scheduler.cancel(this.#wake);
     this.#wake = undefined;
     if (!found) return;
     this.#wakeTime = this.#foundTime;
     this.#wakeSeq = this.#foundSeq;
-    this.#wake = this.#scheduler.atReserved(this.#wakeTime, this.#wakeSeq, () => {
+    const wakeUp = (): void => {
       this.#wake = undefined;
       this.#settle();
       if (this.#io === 0 && this.#changeTime === this.#wakeTime && this.#changeSeq === this.#wakeSeq) {
         for (const listener of this.#listeners) listener.ioChanged(0);
       }
       this.watch();
-    });
+    };
+    this.#wake = this.scheduler.atReserved(this.#wakeTime, this.#wakeSeq, wakeUp);
   }
 
   /** I/O level at `timeNs` (a past time within the recent history, or now). */
   levelAt(timeNs: number): 0 | 1 {
     this.#settle();
-    const lo = this.#after(timeNs);
+    const lo = this.#after(this.scheduler.toTicks(timeNs));
     return lo === 0 ? 1 : (this.#historyLevel[lo - 1] as 0 | 1);
   }
 
   /**
-   * A receiver's samples of one frame: the levels at `startNs + (k + 0.5)·etuNs` for k = 0…9 (as
+   * A receiver's samples of one frame: the levels at `start + (k + 0.5)·etu` for k = 0…9 (as
    * `levelAt` gives them), bit k of the result. One pass over the history instead of ten searches.
    */
-  sampleFrame(startNs: number, etuNs: number): number {
+  sampleFrame(start: number, etu: number): number {
     this.#settle();
     // The usual case: the frame of the last plan, sampled at its own rate from its own leading edge.
-    // Its edges are at start + k·etu and the samples 0.5 etu later (far more than the spacing of
-    // doubles at any virtual time), so each sample reads bit k of the frame.
+    // Its edges are at start + k·etu and the samples 0.5 etu later, so each sample reads bit k.
     const d = this.#clean;
-    if (d !== undefined && d.next === d.count && d.start === startNs && d.etu === etuNs) return d.frame & 0x3ff;
+    if (d !== undefined && d.next === d.count && d.start === start && d.etu === etu) return d.frame & 0x3ff;
     const times = this.#historyTime;
     const levels = this.#historyLevel;
     const n = this.#historyCount;
     // The frame is recent: scan back from the newest edge rather than search the whole history.
-    const first = startNs + 0.5 * etuNs;
+    const first = start + 0.5 * etu;
     let i = n;
     while (i > 0 && times[i - 1] > first) i--;
     let frame = 0;
     for (let k = 0; k < 10; k++) {
-      const t = startNs + (k + 0.5) * etuNs;
+      const t = start + (k + 0.5) * etu;
       while (i < n && times[i] <= t) i++;
       frame |= (i === 0 ? 1 : levels[i - 1]) << k;
     }
     return frame;
   }
 
-  /** Index of the first history entry later than `timeNs`. */
-  #after(timeNs: number): number {
+  /** Index of the first history entry later than `time` (ticks). */
+  #after(time: number): number {
     const times = this.#historyTime;
     let lo = 0;
     let hi = this.#historyCount;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (times[mid] <= timeNs) lo = mid + 1;
+      if (times[mid] <= time) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
-  /** A character's leading edge: recorded, and remembered for turnaround timing. */
-  character(event: LineCharacter): void {
-    if (this.recording) this.events.push(event);
-    this.#lastEdge[event.from] = event.timeNs;
+  /** A character's leading edge at `time` (ticks), by `side`: remembered for turnaround timing, recorded if asked. */
+  character(side: LineSide, time: number, event: LineCharacter | null): void {
+    this.#lastEdge[side] = time;
+    if (event !== null && this.recording) this.events.push(event);
   }
 
-  /** Leading edge of the last character sent by `side` (-Infinity if none). */
+  /** Leading edge of the last character sent by `side`, in ticks (-Infinity if none). */
   lastEdge(side: LineSide): number {
+    this.#burst?.catchUp();
     return this.#lastEdge[side];
   }
 
@@ -383,12 +485,38 @@ export class SimLine {
     return best;
   }
 
+  /**
+   * Apply the burst frames handed over: each leading edge, and its frame's edges planned, as if
+   * driven and planned at their times (the caller's #settle applies those due by now).
+   */
+  #applyBurstFrames(): void {
+    while (this.#burstCount > 0) {
+      const i = this.#burstHead;
+      this.#burstHead = (i + 1) % BURST_FRAMES;
+      this.#burstCount--;
+      const d = this.#burstDrivers[i]!;
+      this.#burstDrivers[i] = undefined;
+      const start = this.#burstStart[i];
+      // Whatever was planned before (the previous frame) has happened by this leading edge.
+      this.#settleTo(start, Infinity);
+      d.low = true;
+      this.#lows++;
+      this.#change(start, 0);
+      this.#plan(d, start, this.#burstEtu[i], this.#burstFrame[i], this.#burstSeq[i]);
+    }
+  }
+
   /** Apply, in order, every planned edge whose event would have run by now. */
   #settle(): void {
+    this.#burst?.catchUp();
+    if (this.#burstCount > 0) this.#applyBurstFrames();
+    this.#settleTo(this.scheduler.ticks, this.scheduler.runningSeq);
+  }
+
+  /** Apply, in order, every planned edge (time, seq) up to (now, running). */
+  #settleTo(now: number, running: number): void {
     const planned = this.#planned;
     if (planned.length === 0) return;
-    const now = this.#scheduler.now();
-    const running = this.#scheduler.runningSeq;
     if (planned.length === 1) {
       this.#settleOne(planned[0], now, running);
       return;
@@ -446,7 +574,7 @@ export class SimLine {
       const io = low ? 0 : 1;
       changed = k;
       if (recordIo) {
-        ioTimes[ioCount] = time;
+        ioTimes[ioCount] = this.scheduler.toNs(time);
         ioLevels[ioCount++] = io;
       }
       historyTime[historyCount] = time;
@@ -463,7 +591,10 @@ export class SimLine {
       this.#changeSeq = seq0 + changed;
     }
     d.next = k;
-    if (k >= count) this.#planned.length = 0;
+    if (k >= count) {
+      const at = this.#planned.indexOf(d);
+      if (at >= 0) this.#planned.splice(at, 1);
+    }
     this.#ioCount = ioCount;
     this.#historyCount = historyCount;
     if (low !== d.low) this.#lows += low ? 1 : -1;
@@ -510,18 +641,18 @@ export class SimLine {
     }
   }
 
-  #change(timeNs: number, io: 0 | 1): void {
+  #change(time: number, io: 0 | 1): void {
     this.#io = io;
     this.#clean = undefined;
     if (this.recordIo) {
       const n = this.#ioCount;
       if (n === this.#ioTimes.length) this.#growIo(1);
-      this.#ioTimes[n] = timeNs;
+      this.#ioTimes[n] = this.scheduler.toNs(time);
       this.#ioLevels[n] = io;
       this.#ioCount = n + 1;
     }
     let n = this.#historyCount;
-    this.#historyTime[n] = timeNs;
+    this.#historyTime[n] = time;
     this.#historyLevel[n] = io;
     if (++n > 2 * HISTORY) {
       this.#historyTime.copyWithin(0, HISTORY, n);
@@ -553,9 +684,23 @@ export class SimLine {
     this.#flushIo();
     if (this.recording) this.#record.push(change);
   }
+
+  /** The epoch moved: every time kept in ticks moves back by `delta`. */
+  #rebase(delta: number): void {
+    const n = this.#historyCount;
+    for (let i = 0; i < n; i++) this.#historyTime[i] -= delta;
+    for (let i = 0; i < this.#burstCount; i++) this.#burstStart[(this.#burstHead + i) % BURST_FRAMES] -= delta;
+    for (const d of this.#drivers.values()) d.start -= delta;
+    this.#changeTime -= delta;
+    this.#wakeTime -= delta;
+    this.#foundTime -= delta;
+    this.#lastEdge.reader -= delta;
+    this.#lastEdge.card -= delta;
+    for (const listener of this.#listeners) listener.rebase?.(delta);
+  }
 }
 
-/** Time of planned edge i, computed as its own scheduler event's time was: start + k·etu. */
+/** Time of planned edge i, as its own scheduler event's time was: start + k·etu. */
 function edgeTime(d: Driver, i: number): number {
   return d.start + d.ks[i] * d.etu;
 }

@@ -4,14 +4,29 @@
  * middle of each of its own bit times, so a sender and a receiver that disagree on the rate or the
  * convention corrupt characters the way real hardware does. In T=0 mode it also does the error
  * signal and character repetition (§7.3). Shared by the reader's UART and the card's CardIo.
+ * Times are the scheduler's exact ticks (picoseconds); a fraction of an etu (10.25, 10.5) is rounded
+ * up to the next tick.
  *
  * A character costs a few scheduler events, not one per bit: the leading edge, the sender's end
  * (10 etu, or its error-signal sample at 11 etu in T=0) and the receiver's decision (10.25 etu).
  * The frame's other edges are planned on the line at the leading edge (`SimLine.plan`), and the
  * receiver samples them from the line's history when it decides.
+ *
+ * A burst costs one event per character. When this side starts a character that the other side
+ * will certainly read as sent (the line otherwise quiet, the other side waiting for a start bit at
+ * the same etu and convention, no wrong parity asked for), the characters queued behind it go out
+ * as a burst: only the receiver's decisions are events; everything else this side and the
+ * receiver would have done at a leading edge or at a character's end (`sending`, `leadingEdge`,
+ * `sent`, the line's levels) is done after the fact, in order, with the times it would have had,
+ * whenever anything looks at either side or at the line (`catchUp`). Anything that would change
+ * what the burst assumes (the receiver sends, a flush, a reset, a new rate, convention or protocol)
+ * first turns the burst back into single characters with their pending events, at the point it has
+ * reached (`#unburst`). What either side, the line and the record show is the same as without
+ * bursts; only the order of events at the very same picosecond can differ (what a burst does after
+ * the fact comes after the events scheduled for that picosecond).
  */
 import type { Convention } from '../interfaces/card-uart.js';
-import type { LineListener, LineSide, SimLine, LineCharacter } from './line.js';
+import type { BurstSource, LineCharacter, LineListener, LineSide, SimLine } from './line.js';
 
 /** §7.3: the receiver pulls I/O low from 10.5 etu for 1 to 2 etu; 1.5 etu sits in the middle. */
 const ERROR_SIGNAL_START = 10.5;
@@ -23,25 +38,46 @@ const REPEAT_AT = 13;
 /** The receiver checks the stop condition (line released) a quarter etu into the guard time. */
 const STOP_SAMPLE = 10.25;
 
+/** `etus` etu in ticks: exact for whole etu, a fraction rounded up to the next tick. */
+function span(etus: number, etu: number): number {
+  return Math.ceil(etus * etu);
+}
+
 export interface PortHooks {
   /** A character arrived (decoded in the receiver's convention). */
   received(byte: number, parityOk: boolean): void;
   /** A start bit that was not one, or a missing stop condition. */
   framing(): void;
-  /** The leading edge of an incoming start bit was seen. */
-  leadingEdge(timeNs: number): void;
-  /** A character this side sent is starting on the line; `last` when nothing else is queued. */
-  sending(timeNs: number, last: boolean): void;
+  /** The leading edge of an incoming start bit was seen (ticks). */
+  leadingEdge(time: number): void;
+  /** A character this side sent is starting on the line (ticks); `last` when nothing else is queued. */
+  sending(time: number, last: boolean): void;
   /** A character this side sent was rejected by more error signals than `repetitions` allows. */
   sendFailed(byte: number): void;
   /** A queued character has left the queue for good (sent, or given up). */
   sent(): void;
+  /**
+   * Whether the owner wants `sent` at the very end of a character (a burst then keeps an event
+   * there): `last` when nothing is queued behind it.
+   */
+  wantsSent?(last: boolean): boolean;
+  /** The epoch moved: subtract `delta` from the times the owner keeps in ticks. */
+  rebase?(delta: number): void;
+  /**
+   * False while the owner's reactions to a leading edge must come at its very time (a receive
+   * deadline shorter than the burst's after-the-fact delay): no burst then (see `recheck`).
+   */
+  burstable?(): boolean;
 }
+
+/** A burst does what happens at a leading edge at most 11 etu late: deadlines from 12 etu on are always armed in time. */
+export const BURST_SAFE_ETU = 12;
 
 /** Send parameters captured when the character is queued (a rate change applies to later ones). */
 interface Outgoing {
   byte: number;
-  etuNs: number;
+  /** Etu in ticks. */
+  etu: number;
   convention: Convention;
   /** Transmissions still to send with wrong parity. */
   badParity: number;
@@ -67,12 +103,17 @@ class OutgoingQueue {
       const grown: Outgoing[] = [];
       for (let i = 0; i < this.length; i++) grown.push(slots[(this.#head + i) % slots.length]);
       for (let i = this.length; i < 2 * this.length + 4; i++) {
-        grown.push({ byte: 0, etuNs: 0, convention: 'direct', badParity: 0, delayEtu: 0, queuedAt: NaN });
+        grown.push({ byte: 0, etu: 0, convention: 'direct', badParity: 0, delayEtu: 0, queuedAt: NaN });
       }
       this.#slots = grown;
       this.#head = 0;
     }
     return this.#slots[(this.#head + this.length++) % this.#slots.length];
+  }
+
+  /** The record `i` places behind the first. */
+  at(i: number): Outgoing {
+    return this.#slots[(this.#head + i) % this.#slots.length];
   }
 
   shift(): void {
@@ -84,23 +125,54 @@ class OutgoingQueue {
   truncate(n: number): void {
     if (n < this.length) this.length = n;
   }
+
+  /** Every queued record's times moved back by `delta` (epoch move). */
+  rebase(delta: number): void {
+    for (let i = 0; i < this.length; i++) this.#slots[(this.#head + i) % this.#slots.length].queuedAt -= delta;
+  }
 }
 
-export interface SendParameters {
-  etuNs: number;
+/** Where a burst is, on the sending side. */
+type BurstPhase =
+  /** The next character's leading edge (at `start`) has not happened yet. */
+  | 'before-start'
+  /** The character that started at `start` is on the line until `end`. */
+  | 'on-line'
+  /** Nothing more to send in this burst; the receiver's last decision may still be pending. */
+  | 'over';
+
+/** A burst, kept by its sender (all times in ticks). */
+interface Burst {
+  receiver: LinePort;
+  etu: number;
   convention: Convention;
-  delayEtu?: number;
-  badParity?: number;
+  phase: BurstPhase;
+  /** The current (or next) character: its leading edge, its end for the sender, its byte and frame. */
+  start: number;
+  end: number;
+  byte: number;
+  frame: number;
+  event: LineCharacter | undefined;
+  /** The character after the current one, when known before the current one ends (T=0). */
+  next: boolean;
+  nextStart: number;
+  nextByte: number;
+  nextFrame: number;
+  /** The receiver's pending decision: the character it is for, when, and its event. */
+  rxStart: number;
+  rxByte: number;
+  rxAt: number;
+  rxTimer: number | undefined;
+  /** In T=0 with nothing queued behind: an event at the sender's end, to learn whether the burst goes on. */
+  endTimer: number | undefined;
 }
 
-export class LinePort implements LineListener {
+export class LinePort implements LineListener, BurstSource {
   readonly side: LineSide;
   readonly line: SimLine;
-  /** Receive rate and convention (the sender's are captured per character). */
-  etuNs: number;
-  convention: Convention | 'detect';
-  /** 0: T=0 error signal and repetition (when `repetitions` > 0); 1: none. */
-  protocol: 0 | 1 = 0;
+  #etu: number;
+  #convention: Convention | 'detect';
+  #protocol: 0 | 1 = 0;
   repetitions: number;
   /** Minimum etu between the leading edges of two characters this side sends. */
   guardEtu = 12;
@@ -132,6 +204,10 @@ export class LinePort implements LineListener {
   #signalTimer: number | undefined;
   #releaseTimer: number | undefined;
   #closed = false;
+  /** This side's burst as the sender, and the sender whose burst this side receives. */
+  #burst: Burst | null = null;
+  #receivingFrom: LinePort | null = null;
+  #catchingUp = false;
   // Timer callbacks made once: nothing is allocated per character (STYLE lesson 11).
   readonly #onStart = (): void => {
     this.#startTimer = undefined;
@@ -163,15 +239,47 @@ export class LinePort implements LineListener {
     this.#errorBusy = false;
     this.line.watch();
   };
+  readonly #onBurstDecision = (): void => this.#burstDecision();
+  readonly #onBurstEndEvent = (): void => this.#burstEndEvent();
 
-  constructor(line: SimLine, side: LineSide, hooks: PortHooks, etuNs: number, convention: Convention | 'detect', repetitions: number) {
+  constructor(line: SimLine, side: LineSide, hooks: PortHooks, etu: number, convention: Convention | 'detect', repetitions: number) {
     this.line = line;
     this.side = side;
     this.#hooks = hooks;
-    this.etuNs = etuNs;
-    this.convention = convention;
+    this.#etu = etu;
+    this.#convention = convention;
     this.repetitions = repetitions;
     line.listen(this);
+  }
+
+  /** Receive rate in ticks (the sender's is captured per character). */
+  get etu(): number {
+    return this.#etu;
+  }
+  set etu(etu: number) {
+    if (etu === this.#etu) return;
+    this.#unburst();
+    this.#etu = etu;
+  }
+
+  /** Receive convention ('detect' until TS chooses). */
+  get convention(): Convention | 'detect' {
+    return this.#convention;
+  }
+  set convention(convention: Convention | 'detect') {
+    if (convention === this.#convention) return;
+    this.#unburst();
+    this.#convention = convention;
+  }
+
+  /** 0: T=0 error signal and repetition (when `repetitions` > 0); 1: none. */
+  get protocol(): 0 | 1 {
+    return this.#protocol;
+  }
+  set protocol(protocol: 0 | 1) {
+    if (protocol === this.#protocol) return;
+    this.#unburst();
+    this.#protocol = protocol;
   }
 
   /** Whether incoming characters are sampled at all (a card without power or in reset is deaf). */
@@ -179,6 +287,7 @@ export class LinePort implements LineListener {
     return this.#listening;
   }
   set listening(on: boolean) {
+    if (on !== this.#listening) this.#unburst();
     this.#listening = on;
     this.line.watch();
   }
@@ -188,29 +297,41 @@ export class LinePort implements LineListener {
   }
 
   get queued(): number {
+    this.catchUp();
     return this.#queue.length;
   }
 
   /** True while a character of this side is on the line or waits in the queue. */
   get busy(): boolean {
+    this.catchUp();
     return this.#txBusy || this.#queue.length > 0;
   }
 
-  send(byte: number, p: SendParameters): void {
+  /**
+   * Queue one character: sent at `etu` ticks per bit in `convention`, at least `delayEtu` after the
+   * previous leading edge (or after now when idle), its first `badParity` transmissions with wrong
+   * parity. Positional arguments: this runs for every character, and allocates nothing.
+   */
+  send(byte: number, etu: number, convention: Convention, delayEtu = 0, badParity = 0): void {
     if (this.#closed) return;
+    // A side that starts sending while the other side's burst comes in: single characters again.
+    if (this.#receivingFrom !== null) this.#unburst();
+    this.catchUp();
     const idle = !this.#txBusy && this.#queue.length === 0;
     const c = this.#queue.push();
     c.byte = byte & 0xff;
-    c.etuNs = p.etuNs;
-    c.convention = p.convention;
-    c.badParity = p.badParity ?? 0;
-    c.delayEtu = p.delayEtu ?? 0;
-    c.queuedAt = idle ? this.line.scheduler.now() : NaN;
+    c.etu = etu;
+    c.convention = convention;
+    c.badParity = badParity;
+    c.delayEtu = delayEtu;
+    c.queuedAt = idle ? this.line.scheduler.ticks : NaN;
+    if (this.#burst !== null) this.#planEnd(this.#burst);
     this.#pump();
   }
 
   /** Drop characters not yet started (the one on the line, if any, finishes). */
   dropQueue(): void {
+    this.#unburst();
     if (this.#startTimer !== undefined) {
       this.line.scheduler.cancel(this.#startTimer);
       this.#startTimer = undefined;
@@ -222,6 +343,7 @@ export class LinePort implements LineListener {
 
   /** Stop at once: abandon the character on the line, release I/O, forget timers and the queue. */
   reset(): void {
+    this.#unburst();
     const scheduler = this.line.scheduler;
     for (const t of [this.#startTimer, this.#txTimer, this.#rxTimer, this.#signalTimer, this.#releaseTimer]) {
       if (t !== undefined) scheduler.cancel(t);
@@ -245,60 +367,88 @@ export class LinePort implements LineListener {
 
   ioChanged(level: 0 | 1): void {
     if (level !== 0 || !this.#listening || this.#txBusy || this.#rxBusy || this.#errorBusy) return;
-    const now = this.line.scheduler.now();
+    const now = this.line.scheduler.ticks;
     this.#rxBusy = true;
     this.#rxStart = now;
-    this.#rxEtu = this.etuNs;
+    this.#rxEtu = this.#etu;
     this.#hooks.leadingEdge(now);
-    this.#rxTimer = this.line.scheduler.at(now + STOP_SAMPLE * this.#rxEtu, this.#onEvaluate);
+    this.#rxTimer = this.line.scheduler.atTicks(now + span(STOP_SAMPLE, this.#rxEtu), this.#onEvaluate);
+  }
+
+  rebase(delta: number): void {
+    this.#rxStart -= delta;
+    this.#lastOwnEdge -= delta;
+    this.#txStart -= delta;
+    this.#queue.rebase(delta);
+    const b = this.#burst;
+    if (b !== null) {
+      b.start -= delta;
+      b.end -= delta;
+      b.nextStart -= delta;
+      b.rxStart -= delta;
+      b.rxAt -= delta;
+    }
+    this.#hooks.rebase?.(delta);
   }
 
   #pump(): void {
     if (this.#txBusy || this.#queue.length === 0 || this.#closed) return;
-    const next = this.#queue.first;
-    const etu = next.etuNs;
-    const now = this.line.scheduler.now();
+    this.#txBusy = true;
+    // The character stays first in the queue until it is done: #onStart sends #queue.first.
+    this.#startTimer = this.line.scheduler.atTicks(this.#startOf(this.#queue.first, this.line.scheduler.ticks), this.#onStart);
+  }
+
+  /** When the queued character `next` may start, at `now` at the earliest (§7.2 guard and turnaround times). */
+  #startOf(next: Outgoing, now: number): number {
+    const etu = next.etu;
     const other: LineSide = this.side === 'reader' ? 'card' : 'reader';
     let start = Math.max(now, this.#lastOwnEdge + this.guardEtu * etu, this.line.lastEdge(other) + this.turnaroundEtu * etu);
     const ref = Number.isNaN(next.queuedAt) ? this.#lastOwnEdge : next.queuedAt;
-    start = Math.max(start, ref + next.delayEtu * etu);
-    this.#txBusy = true;
-    // The character stays first in the queue until it is done: #onStart sends #queue.first.
-    this.#startTimer = this.line.scheduler.at(start, this.#onStart);
+    start = Math.max(start, ref + span(next.delayEtu, etu));
+    return start;
   }
 
   #transmit(c: Outgoing, repeated: boolean): void {
-    const now = this.line.scheduler.now();
+    const now = this.line.scheduler.ticks;
     const bad = c.badParity > 0;
     if (bad) c.badParity--;
-    const event: LineCharacter = {
-      timeNs: now, from: this.side, byte: c.byte, parityOk: !bad, repeated,
-      convention: c.convention, etuNs: c.etuNs, errorSignalled: false,
-    };
-    this.line.character(event);
+    const f = frame(c.byte, c.convention, bad);
+    if (!repeated && !bad && this.#beginBurst(c, now, f)) return;
+    const event = this.#event(now, c, !bad, repeated);
+    this.line.character(this.side, now, event ?? null);
     this.#lastOwnEdge = now;
     this.#hooks.sending(now, this.#queue.length === 1);
     this.line.drive(this, 0);
-    this.line.plan(this, now, c.etuNs, frame(c.byte, c.convention, bad));
+    this.line.plan(this, now, c.etu, f);
     this.#txChar = c;
     this.#txEvent = event;
     this.#txStart = now;
     const scheduler = this.line.scheduler;
-    if (this.protocol === 0 && this.repetitions > 0) {
-      this.#txTimer = scheduler.at(now + ERROR_SAMPLE * c.etuNs, this.#onErrorSample);
+    if (this.#protocol === 0 && this.repetitions > 0) {
+      this.#txTimer = scheduler.atTicks(now + ERROR_SAMPLE * c.etu, this.#onErrorSample);
     } else {
-      this.#txTimer = scheduler.at(now + 10 * c.etuNs, this.#onEnd);
+      this.#txTimer = scheduler.atTicks(now + 10 * c.etu, this.#onEnd);
     }
+  }
+
+  /** The record of a transmission, when the line keeps one. */
+  #event(time: number, c: Outgoing, parityOk: boolean, repeated: boolean): LineCharacter | undefined {
+    if (!this.line.recording) return undefined;
+    const scheduler = this.line.scheduler;
+    return {
+      timeNs: scheduler.toNs(time), from: this.side, byte: c.byte, parityOk, repeated,
+      convention: c.convention, etuNs: c.etu / 1000, errorSignalled: false,
+    };
   }
 
   #checkErrorSignal(): void {
     if (this.line.io === 0) {
       const c = this.#txChar!;
-      this.#txEvent!.errorSignalled = true;
+      if (this.#txEvent !== undefined) this.#txEvent.errorSignalled = true;
       const attempts = this.#attempts + 1;
       if (attempts <= this.repetitions) {
         this.#attempts = attempts;
-        this.#txTimer = this.line.scheduler.at(this.#txStart + REPEAT_AT * c.etuNs, this.#onRepeat);
+        this.#txTimer = this.line.scheduler.atTicks(this.#txStart + REPEAT_AT * c.etu, this.#onRepeat);
         return;
       }
       this.#hooks.sendFailed(c.byte);
@@ -306,12 +456,17 @@ export class LinePort implements LineListener {
     this.#done();
   }
 
-  #done(): void {
+  /** The character on the line has left the queue for good. */
+  #finishChar(): void {
     this.#txChar = this.#txEvent = undefined;
     this.#attempts = 0;
-    this.#txBusy = false;
     this.#queue.shift();
     this.#hooks.sent();
+  }
+
+  #done(): void {
+    this.#finishChar();
+    this.#txBusy = false;
     this.#pump();
     this.line.watch();
   }
@@ -329,25 +484,275 @@ export class LinePort implements LineListener {
     }
     const raw = (levels >> 1) & 0xff;
     const parityLevel = (levels >> 9) & 1;
-    let convention = this.convention;
+    let convention = this.#convention;
     if (convention === 'detect') {
       // §8.1 TS: inverse convention's TS read in direct convention is 0x03 with a parity error.
       convention = raw === 0x03 && parityLevel === 1 ? 'inverse' : 'direct';
-      this.convention = convention;
+      this.#convention = convention;
     }
     const byte = convention === 'direct' ? raw : inverse(raw);
     // Even parity (§7.1): the parity bit's level is the one the byte's own frame has.
     const parityOk = parityLevel === (((convention === 'direct' ? DIRECT_FRAMES : INVERSE_FRAMES)[byte] >> 9) & 1);
-    if (!parityOk && this.protocol === 0 && this.#consecutiveErrors < this.repetitions) {
+    if (!parityOk && this.#protocol === 0 && this.#consecutiveErrors < this.repetitions) {
       this.#consecutiveErrors++;
       this.#errorBusy = true;
-      this.#signalTimer = line.scheduler.at(start + ERROR_SIGNAL_START * etu, this.#onSignal);
-      this.#releaseTimer = line.scheduler.at(start + ERROR_SIGNAL_END * etu, this.#onRelease);
+      this.#signalTimer = line.scheduler.atTicks(start + span(ERROR_SIGNAL_START, etu), this.#onSignal);
+      this.#releaseTimer = line.scheduler.atTicks(start + ERROR_SIGNAL_END * etu, this.#onRelease);
       return;
     }
     this.#consecutiveErrors = 0;
     this.#hooks.received(byte, parityOk);
     line.watch();
+  }
+
+  // ---- bursts ----
+
+  /** The other listener, when it is a port that will read `c` exactly as sent, the line otherwise quiet. */
+  #burstReceiver(c: Outgoing): LinePort | null {
+    if (!this.line.bursts) return null;
+    const listeners = this.line.listeners;
+    if (listeners.length !== 2) return null;
+    const r = listeners[0] === this ? listeners[1] : listeners[0];
+    if (!(r instanceof LinePort) || r === this || !r.awaitingStart || r.#queue.length > 0 || r.#burst !== null) return null;
+    if (this.#hooks.burstable?.() === false || r.#hooks.burstable?.() === false) return null;
+    if (r.#etu !== c.etu || r.#convention !== c.convention || !this.line.quiet()) return null;
+    return r;
+  }
+
+  /** At the leading edge of `c` (now): start a burst with it if the receiver will read it as sent. */
+  #beginBurst(c: Outgoing, now: number, f: number): boolean {
+    const r = this.#burstReceiver(c);
+    if (r === null) return false;
+    const etu = c.etu;
+    const event = this.#event(now, c, true, false);
+    const b: Burst = {
+      receiver: r, etu, convention: c.convention, phase: 'on-line',
+      start: now, end: now + this.#endEtu() * etu, byte: c.byte, frame: f, event,
+      next: false, nextStart: 0, nextByte: 0, nextFrame: 0,
+      rxStart: now, rxByte: c.byte, rxAt: now + span(STOP_SAMPLE, etu), rxTimer: undefined, endTimer: undefined,
+    };
+    this.#burst = b;
+    r.#receivingFrom = this;
+    this.line.beginBurst(this, this);
+    // This leading edge is now: what this side and the receiver do at it is done at once.
+    this.line.character(this.side, now, event ?? null);
+    this.#lastOwnEdge = now;
+    this.#txStart = now;
+    this.line.burstFrame(now, etu, f);
+    r.#rxBusy = true;
+    b.rxTimer = this.line.scheduler.atTicks(b.rxAt, this.#onBurstDecision);
+    this.#planEnd(b);
+    this.#hooks.sending(now, this.#queue.length === 1);
+    r.#hooks.leadingEdge(now);
+    return true;
+  }
+
+  /** When the sender is done with a character: the error-signal sample in T=0 with repetition, else 10 etu. */
+  #endEtu(): number {
+    return this.#protocol === 0 && this.repetitions > 0 ? ERROR_SAMPLE : 10;
+  }
+
+  /**
+   * Do, in order, what this side's burst (or the burst this side receives) would have done by now:
+   * leading edges (the sender's `sending`, the receiver's `leadingEdge`, the line's frame) and
+   * characters' ends (`sent`, and the next character of the burst, or single characters again).
+   * What falls on this very tick waits while an event runs (it comes after the events scheduled
+   * for it).
+   */
+  catchUp(): void {
+    this.#catchUp(false);
+  }
+
+  /** catchUp; `own`: called from one of the burst's own events, which are where their tick's actions happen. */
+  #catchUp(own: boolean): void {
+    const sender = this.#receivingFrom ?? this;
+    const b = sender.#burst;
+    if (b === null || sender.#catchingUp) return;
+    const scheduler = this.line.scheduler;
+    const now = scheduler.ticks;
+    // The usual case, asked at every write and every look: nothing due yet.
+    if (now < (b.phase === 'before-start' ? b.start : b.phase === 'on-line' ? b.end : Infinity)) return;
+    sender.#catchingUp = true;
+    const between = own || scheduler.runningSeq === Infinity;
+    for (;;) {
+      if (b.phase === 'before-start' && (b.start < now || (b.start === now && between))) sender.#burstStart(b);
+      else if (b.phase === 'on-line' && (b.end < now || (b.end === now && between))) sender.#burstEnd(b);
+      else break;
+    }
+    sender.#catchingUp = false;
+  }
+
+  /** The leading edge of the burst's next character, after the fact. */
+  #burstStart(b: Burst): void {
+    const c = this.#queue.first;
+    const start = b.start;
+    b.phase = 'on-line';
+    b.end = start + this.#endEtu() * b.etu;
+    b.event = this.#event(start, c, true, false);
+    this.line.character(this.side, start, b.event ?? null);
+    this.#lastOwnEdge = start;
+    this.#txStart = start;
+    this.line.burstFrame(start, b.etu, b.frame);
+    const r = b.receiver;
+    r.#rxBusy = true;
+    this.#hooks.sending(start, this.#queue.length === 1);
+    r.#hooks.leadingEdge(start);
+  }
+
+  /** The end of the burst's character for its sender, after the fact: the next one, or single characters again. */
+  #burstEnd(b: Burst): void {
+    this.#finishChar();
+    if (b.next) {
+      b.next = false;
+      b.phase = 'before-start';
+      b.start = b.nextStart;
+      b.byte = b.nextByte;
+      b.frame = b.nextFrame;
+    } else if (this.#follows(b, 0)) {
+      b.phase = 'before-start';
+      b.start = this.#startOf(this.#queue.first, b.end);
+      b.byte = this.#queue.first.byte;
+      b.frame = frame(b.byte, b.convention, false);
+    } else {
+      // Nothing more for the burst: what is queued goes out as single characters (#needsEnd made
+      // sure this runs at the very end when something is queued).
+      b.phase = 'over';
+      this.#txBusy = false;
+      this.#pump();
+    }
+  }
+
+  /** Whether the queued character at `index` can go on in the burst `b` (same rate and convention, right parity, receiver unchanged). */
+  #follows(b: Burst, index: number): boolean {
+    if (this.#queue.length <= index) return false;
+    const next = this.#queue.at(index);
+    const r = b.receiver;
+    return next.badParity === 0 && next.etu === b.etu && next.convention === b.convention &&
+      r.#etu === b.etu && r.#convention === b.convention && r.#listening && r.#queue.length === 0;
+  }
+
+  /**
+   * Whether the burst character at queue `index` needs an event at its end: the character behind it
+   * cannot follow in the burst (single characters take over exactly there), or the owner wants
+   * `sent` on time.
+   */
+  #needsEnd(b: Burst, index: number): boolean {
+    const behind = index + 1;
+    if (this.#queue.length > behind && !this.#follows(b, behind)) return true;
+    return this.#hooks.wantsSent?.(this.#queue.length === behind) === true;
+  }
+
+  /** Keep an event at the end of the first burst character that needs one (one at a time; the next is planned when it fires). */
+  #planEnd(b: Burst): void {
+    if (b.endTimer !== undefined || b.phase === 'over') return;
+    const endTicks = this.#endEtu() * b.etu;
+    if (this.#needsEnd(b, 0)) b.endTimer = this.line.scheduler.atTicks(b.phase === 'on-line' ? b.end : b.start + endTicks, this.#onBurstEndEvent);
+    else if (b.next && this.#needsEnd(b, 1)) b.endTimer = this.line.scheduler.atTicks(b.nextStart + endTicks, this.#onBurstEndEvent);
+  }
+
+  /** BurstSource: the line is being driven by someone: single characters again. */
+  cut(): void {
+    this.#unburst();
+  }
+
+  /** The owner's `burstable` may have turned false: a burst this side is in becomes single characters. */
+  recheck(): void {
+    const sender = this.#receivingFrom ?? this;
+    const b = sender.#burst;
+    if (b !== null && (sender.#hooks.burstable?.() === false || b.receiver.#hooks.burstable?.() === false)) this.#unburst();
+  }
+
+  /** The receiver's decision on the burst character starting at `start`, scheduled. */
+  #awaitDecision(b: Burst, start: number, byte: number): void {
+    b.rxStart = start;
+    b.rxByte = byte;
+    b.rxAt = start + span(STOP_SAMPLE, b.etu);
+    b.rxTimer = this.line.scheduler.atTicks(b.rxAt, this.#onBurstDecision);
+    this.#planEnd(b);
+  }
+
+  #finishBurst(b: Burst): void {
+    this.#burst = null;
+    b.receiver.#receivingFrom = null;
+    this.line.endBurst(false);
+  }
+
+  /**
+   * The receiver's decision on a burst character (the burst's one event per character). In T=0
+   * the sender's end (11 etu) is still to come: the next character is foreseen from the queue now,
+   * or, with nothing queued behind yet, an event at that end decides whether the burst goes on.
+   */
+  #burstDecision(): void {
+    const b = this.#burst!;
+    b.rxTimer = undefined;
+    this.#catchUp(true);
+    const r = b.receiver;
+    const byte = b.rxByte;
+    r.#rxBusy = false;
+    r.#consecutiveErrors = 0;
+    if (b.phase === 'before-start') this.#awaitDecision(b, b.start, b.byte);
+    else if (b.phase === 'over') {
+      if (b.endTimer === undefined) this.#finishBurst(b);
+    } else if (this.#follows(b, 1)) {
+      const next = this.#queue.at(1);
+      b.next = true;
+      // This side's last leading edge is the current character's: the next one's start is known.
+      b.nextStart = this.#startOf(next, b.end);
+      b.nextByte = next.byte;
+      b.nextFrame = frame(next.byte, next.convention, false);
+      this.#awaitDecision(b, b.nextStart, b.nextByte);
+    } else if (b.endTimer === undefined) b.endTimer = this.line.scheduler.atTicks(b.end, this.#onBurstEndEvent);
+    r.#hooks.received(byte, true);
+    this.line.watch();
+  }
+
+  /** The event at a burst character's end (see #burstDecision and #needsEnd). */
+  #burstEndEvent(): void {
+    const b = this.#burst!;
+    b.endTimer = undefined;
+    this.#catchUp(true);
+    if (b.rxTimer !== undefined) this.#planEnd(b);
+    else if (b.phase === 'over') this.#finishBurst(b);
+    else this.#awaitDecision(b, b.start, b.byte);
+  }
+
+  /**
+   * Turn the burst this side sends or receives back into single characters, where it has got to:
+   * the character on the line gets its sender's end event and the receiver's decision event, a
+   * character not started yet its start event.
+   */
+  #unburst(): void {
+    const sender = this.#receivingFrom ?? this;
+    const b = sender.#burst;
+    if (b === null) return;
+    sender.catchUp();
+    const scheduler = this.line.scheduler;
+    const r = b.receiver;
+    if (b.rxTimer !== undefined) {
+      scheduler.cancel(b.rxTimer);
+      b.rxTimer = undefined;
+      if (r.#rxBusy) {
+        // The receiver has seen the leading edge: its decision becomes its own event.
+        r.#rxStart = b.rxStart;
+        r.#rxEtu = b.etu;
+        r.#rxTimer = scheduler.atTicks(b.rxAt, r.#onEvaluate);
+      }
+    }
+    if (b.endTimer !== undefined) {
+      scheduler.cancel(b.endTimer);
+      b.endTimer = undefined;
+    }
+    sender.#burst = null;
+    r.#receivingFrom = null;
+    if (b.phase === 'on-line') {
+      sender.#txChar = sender.#queue.first;
+      sender.#txEvent = b.event;
+      sender.#txStart = b.start;
+      sender.#txTimer = scheduler.atTicks(b.end, sender.#endEtu() === ERROR_SAMPLE ? sender.#onErrorSample : sender.#onEnd);
+    } else if (b.phase === 'before-start') {
+      sender.#startTimer = scheduler.atTicks(b.start, sender.#onStart);
+    }
+    this.line.endBurst(true);
   }
 }
 
@@ -395,4 +800,3 @@ function inverse(raw: number): number {
   for (let i = 0; i < 8; i++) if (((raw >> i) & 1) === 0) byte |= 0x80 >> i;
   return byte;
 }
-

@@ -2,14 +2,16 @@
  * The reader's card UART on the simulated line (`SimCardUart implements CardUart`): characters go
  * out and come in bit by bit through a LinePort, callbacks reach the firmware asynchronously through
  * the scheduler (STYLE lesson 14), and the receive deadlines of `setDeadlines` are kept in etu. The
- * block level (T=1 blocks, T=0 TPDUs) is block-transfer.ts on top of the same characters.
+ * block level (T=1 blocks, T=0 TPDUs) is block-transfer.ts on top of the same characters. Times are
+ * the scheduler's exact ticks (picoseconds).
  */
 import type {
   BlockEnd, CardCharError, CardUart, CardUartCapabilities, CardUartOptions, Convention,
 } from '../interfaces/card-uart.js';
 import type { SimLine } from './line.js';
-import { LinePort } from './port.js';
+import { BURST_SAFE_ETU, LinePort } from './port.js';
 import { BlockTransfer } from './block-transfer.js';
+import { TICKS_PER_NS } from './scheduler.js';
 
 /** Receive and transmit buffer sizes: room for a whole T=1 block (3 + 254 + 2) with margin. */
 export const UART_BUFFER = 300;
@@ -19,16 +21,24 @@ export function etuNs(F: number, D: number, clockHz: number): number {
   return (F * 1e9) / (D * clockHz);
 }
 
+/** The same etu in ticks (picoseconds), rounded to the nearest: every time counted in etu is a whole number of ticks. */
+export function etuTicks(F: number, D: number, clockHz: number): number {
+  return Math.round((F * 1e9 * TICKS_PER_NS) / (D * clockHz));
+}
+
 export class SimCardUart implements CardUart {
   readonly #line: SimLine;
   readonly #options: CardUartOptions;
   readonly #port: LinePort;
   readonly #transfer: BlockTransfer;
+  /** Etu in ticks. */
   readonly #etu: number;
   #rx: number[] = [];
   #closed = false;
   #readablePosted = false;
   #writablePosted = false;
+  /** A write filled the transmit buffer: onWritable is owed as soon as there is room. */
+  #full = false;
   #firstEtu = 0;
   #nextEtu = 0;
   /**
@@ -46,11 +56,27 @@ export class SimCardUart implements CardUart {
     held.length = 0;
     if (this.#firstEtu > 0 || this.#nextEtu > 0) this.setDeadlines(this.#firstEtu, this.#nextEtu);
   };
-  #deadline: number | undefined;
+  /**
+   * The receive deadline (ticks; NaN when disarmed) and the one event that watches it. Every
+   * character moves the deadline; the event is only moved when the deadline comes earlier: when
+   * it fires at an older time it just waits for the new one.
+   */
+  #deadlineAt = NaN;
+  #deadlineTimer: number | undefined;
+  #timerAt = NaN;
   #lastEdge = -Infinity;
   // Callbacks made once: nothing is allocated per character (STYLE lesson 11).
   readonly #onDeadline = (): void => {
-    this.#deadline = undefined;
+    this.#deadlineTimer = undefined;
+    // A burst of characters on the port may have moved the deadline after the fact.
+    this.#port.catchUp();
+    const at = this.#deadlineAt;
+    if (Number.isNaN(at)) return;
+    if (at > this.#line.scheduler.ticks) {
+      this.#watchDeadline(at);
+      return;
+    }
+    this.#deadlineAt = NaN;
     this.#firstEtu = this.#nextEtu = 0;
     if (this.#closed) return;
     this.#transfer.interrupted(true);
@@ -85,14 +111,21 @@ export class SimCardUart implements CardUart {
     const baud = (D * clockHz) / F;
     if (capabilities && baud > capabilities.maxBaud) throw new RangeError(`CardUart: ${baud} bit/s is above the UART's ${capabilities.maxBaud}`);
     const actual = capabilities?.closestBaud?.(baud) ?? baud;
-    this.#etu = actual > 0 ? 1e9 / actual : etuNs(F, D, clockHz);
+    this.#etu = capabilities?.closestBaud && actual > 0 ? Math.round((1e9 * TICKS_PER_NS) / actual) : etuTicks(F, D, clockHz);
     this.#port = new LinePort(line, 'reader', {
       received: (byte, parityOk) => this.#received(byte, parityOk),
       framing: () => this.#error('framing'),
       leadingEdge: (t) => this.#incomingEdge(t),
       sending: (t, last) => this.#sending(t, last),
       sendFailed: () => this.#error('parity'),
-      sent: () => this.#postWritable(),
+      sent: () => this.#sent(),
+      wantsSent: (last) => this.#options.onWritable !== undefined && (this.#full || last),
+      burstable: () => (this.#firstEtu === 0 || this.#firstEtu >= BURST_SAFE_ETU) && (this.#nextEtu === 0 || this.#nextEtu >= BURST_SAFE_ETU),
+      rebase: (delta) => {
+        this.#lastEdge -= delta;
+        this.#deadlineAt -= delta;
+        this.#timerAt -= delta;
+      },
     }, this.#etu, options.convention, repetitions);
     this.#port.protocol = protocol;
     // §7.2: 12 etu + N etu between leading edges; N = 255 means the minimum, 11 etu in T=1.
@@ -108,7 +141,7 @@ export class SimCardUart implements CardUart {
       },
       deadlines: (first, next) => this.setDeadlines(first, next),
       ended: () => this.#postReadable(),
-      waiting: () => this.#line.scheduler.at(this.#line.scheduler.now(), this.#onWaiting),
+      waiting: () => this.#line.scheduler.atTicks(this.#line.scheduler.ticks, this.#onWaiting),
     }, options.edc ?? 'lrc');
     if (options.onWritable) this.#postWritable();
   }
@@ -129,7 +162,8 @@ export class SimCardUart implements CardUart {
     if (this.#closed) throw new Error('CardUart: closed');
     if (this.#port.queued >= UART_BUFFER) throw new Error('CardUart: transmit buffer full');
     const convention = this.#port.convention === 'detect' ? 'direct' : this.#port.convention;
-    this.#port.send(byte, { etuNs: this.#etu, convention });
+    this.#port.send(byte, this.#etu, convention);
+    if (this.#port.queued >= UART_BUFFER) this.#full = true;
   }
 
   writeBlock(block: Uint8Array, length: number, addEdc: boolean, waitEtu: number, characterEtu: number): void {
@@ -152,14 +186,16 @@ export class SimCardUart implements CardUart {
 
   setDeadlines(firstEtu: number, nextEtu: number): void {
     if (this.#closed) return;
+    this.#port.catchUp();
     this.#cancelDeadline();
     this.#firstEtu = firstEtu > 0 ? firstEtu : 0;
     this.#nextEtu = nextEtu > 0 ? nextEtu : 0;
+    this.#port.recheck();
     if (this.#firstEtu === 0 && this.#nextEtu === 0) return;
     if (this.#port.busy || this.#held.length > 0) return; // armed when the last queued character starts (#sending)
     // Counted from the last leading edge on the line; if that would already have expired, the line
     // has been idle and the deadline counts from this call.
-    const now = this.#line.scheduler.now();
+    const now = this.#line.scheduler.ticks;
     let ref = this.#lastEdge;
     if (ref + this.#firstEtu * this.#etu <= now) ref = now;
     this.#armAt(ref + this.#firstEtu * this.#etu);
@@ -216,11 +252,11 @@ export class SimCardUart implements CardUart {
   #sendBlockByte(byte: number): void {
     if (this.#held.length === 0) {
       const bgtEnd = this.#line.lastEdge('card') + this.#port.turnaroundEtu * this.#etu;
-      if (this.#options.protocol === 0 || this.#port.busy || bgtEnd <= this.#line.scheduler.now()) {
+      if (this.#options.protocol === 0 || this.#port.busy || bgtEnd <= this.#line.scheduler.ticks) {
         this.write(byte);
         return;
       }
-      this.#release = this.#line.scheduler.at(bgtEnd, this.#onRelease);
+      this.#release = this.#line.scheduler.atTicks(bgtEnd, this.#onRelease);
     }
     this.#held.push(byte);
   }
@@ -235,13 +271,16 @@ export class SimCardUart implements CardUart {
     if (this.#release !== undefined) {
       // §11.2: BGT counts from this character now.
       this.#line.scheduler.cancel(this.#release);
-      this.#release = this.#line.scheduler.at(t + this.#port.turnaroundEtu * this.#etu, this.#onRelease);
+      this.#release = this.#line.scheduler.atTicks(t + this.#port.turnaroundEtu * this.#etu, this.#onRelease);
     }
     this.#lastEdge = t;
     if (this.#firstEtu === 0 && this.#nextEtu === 0) return;
-    this.#cancelDeadline();
+    // Moving the deadline later keeps its event (it waits on when it fires): no heap work per character.
     if (this.#nextEtu > 0) this.#armAt(t + this.#nextEtu * this.#etu);
-    else this.#firstEtu = 0; // the first-character deadline is met and nothing follows it
+    else {
+      this.#cancelDeadline();
+      this.#firstEtu = 0; // the first-character deadline is met and nothing follows it
+    }
   }
 
   #sending(t: number, last: boolean): void {
@@ -251,16 +290,25 @@ export class SimCardUart implements CardUart {
   }
 
   #armAt(time: number): void {
-    this.#deadline = this.#line.scheduler.at(time, this.#onDeadline);
+    this.#deadlineAt = time;
+    if (this.#deadlineTimer === undefined || this.#timerAt > time) this.#watchDeadline(time);
   }
 
+  #watchDeadline(time: number): void {
+    if (this.#deadlineTimer !== undefined) this.#line.scheduler.cancel(this.#deadlineTimer);
+    this.#timerAt = time;
+    this.#deadlineTimer = this.#line.scheduler.atTicks(time, this.#onDeadline);
+  }
+
+  /** Disarm: the watching event goes too (a dead one would still pull the clock forward when run until idle). */
   #cancelDeadline(): void {
-    if (this.#deadline !== undefined) this.#line.scheduler.cancel(this.#deadline);
-    this.#deadline = undefined;
+    this.#deadlineAt = NaN;
+    if (this.#deadlineTimer !== undefined) this.#line.scheduler.cancel(this.#deadlineTimer);
+    this.#deadlineTimer = undefined;
   }
 
   #post(fn: () => void): void {
-    this.#line.scheduler.at(this.#line.scheduler.now(), () => {
+    this.#line.scheduler.atTicks(this.#line.scheduler.ticks, () => {
       if (!this.#closed) fn();
     });
   }
@@ -268,12 +316,23 @@ export class SimCardUart implements CardUart {
   #postReadable(): void {
     if (this.#readablePosted || !this.#options.onReadable) return;
     this.#readablePosted = true;
-    this.#line.scheduler.at(this.#line.scheduler.now(), this.#onReadable);
+    this.#line.scheduler.atTicks(this.#line.scheduler.ticks, this.#onReadable);
+  }
+
+  /**
+   * A character left the transmit queue. Like a UART's transmit-empty interrupt, onWritable comes
+   * when the queue has emptied, or as soon as there is room again after a write filled it.
+   */
+  #sent(): void {
+    if (this.#full || this.#port.queued === 0) {
+      this.#full = false;
+      this.#postWritable();
+    }
   }
 
   #postWritable(): void {
     if (this.#writablePosted || !this.#options.onWritable) return;
     this.#writablePosted = true;
-    this.#line.scheduler.at(this.#line.scheduler.now(), this.#onWritable);
+    this.#line.scheduler.atTicks(this.#line.scheduler.ticks, this.#onWritable);
   }
 }

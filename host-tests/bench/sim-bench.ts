@@ -60,11 +60,17 @@ function session(card: string, recording: boolean, apdu: Uint8Array, count: numb
   host.powerOn((r) => (power = r));
   until(scheduler, () => power !== null);
   if (power!.error !== null) throw new Error(`${card}: power-on failed (${power!.error})`);
+  // Count scheduled events by wrapping this scheduler instance's two ways in (not its class).
   let events = 0;
   const at = scheduler.at.bind(scheduler);
+  const atTicks = scheduler.atTicks.bind(scheduler);
   scheduler.at = (time, callback) => {
     events++;
     return at(time, callback);
+  };
+  scheduler.atTicks = (time, callback) => {
+    events++;
+    return atTicks(time, callback);
   };
   const startNs = scheduler.now();
   const startCpu = cpuUs();

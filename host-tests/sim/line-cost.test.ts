@@ -1,14 +1,19 @@
 import test from 'ava';
 import { ProbeCard, rig, ETU, ioEdges } from './helpers.js';
 
-/** Counts the scheduler events a run schedules, by wrapping this board's scheduler instance. */
+/** Counts the scheduler events a run schedules, in ns or in ticks, by wrapping this board's scheduler instance. */
 function countEvents(r: ReturnType<typeof rig>): () => number {
   const scheduler = r.board.scheduler;
   const at = scheduler.at.bind(scheduler);
+  const atTicks = scheduler.atTicks.bind(scheduler);
   let n = 0;
   scheduler.at = (time, callback) => {
     n++;
     return at(time, callback);
+  };
+  scheduler.atTicks = (time, callback) => {
+    n++;
+    return atTicks(time, callback);
   };
   return () => n;
 }

@@ -97,8 +97,9 @@ test('scheduler: reserved sequence numbers keep an event computed later in the p
     t.is(s.runningSeq, seq + 2);
   });
   // Scheduled last, but with the reserved numbers: they run between the two.
-  s.atReserved(10, seq + 1, () => seen.push('reserved 2'));
-  s.atReserved(10, seq, () => {
+  // atReserved takes ticks (the line's unit): 10 ns.
+  s.atReserved(s.toTicks(10), seq + 1, () => seen.push('reserved 2'));
+  s.atReserved(s.toTicks(10), seq, () => {
     seen.push('reserved 1');
     t.is(s.runningSeq, seq);
   });

@@ -1,0 +1,164 @@
+/**
+ * Bursts (hal/sim/port.ts): characters that go out one scheduler event each must give exactly what
+ * the single-character path gives (the path the golden line traces pin against the original
+ * bit-by-bit line). Oracle: the same scenario with bursts switched off. Random scenarios mix what
+ * breaks a burst: the other side sending, flushes, resets, new rates, conventions and protocols,
+ * wrong parity, deadlines, rates that do not match.
+ */
+import test from 'ava';
+import fc from 'fast-check';
+import type { CardCharError } from '../../hal/interfaces/card-uart.js';
+import { VirtualScheduler } from '../../hal/sim/scheduler.js';
+import { ETU, ProbeCard, rig } from './helpers.js';
+
+type Step =
+  | { kind: 'write'; bytes: number[] }
+  | { kind: 'send'; bytes: number[]; bad: number; delay: number }
+  | { kind: 'advance'; etu: number }
+  | { kind: 'idle' }
+  | { kind: 'flush' }
+  | { kind: 'silence' }
+  | { kind: 'deadlines'; first: number; next: number }
+  | { kind: 'reset'; etu: number }
+  | { kind: 'rate'; D: number }
+  | { kind: 'protocol'; protocol: 0 | 1 }
+  | { kind: 'convention'; inverse: boolean };
+
+const bytes = fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 12 });
+const step: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 4, arbitrary: bytes.map((b) => ({ kind: 'write' as const, bytes: b })) },
+  { weight: 4, arbitrary: fc.record({ bytes, bad: fc.constantFrom(0, 0, 0, 1, 2), delay: fc.constantFrom(0, 0, 0, 5, 30) }).map((s) => ({ kind: 'send' as const, ...s })) },
+  { weight: 3, arbitrary: fc.integer({ min: 1, max: 60 }).map((etu) => ({ kind: 'advance' as const, etu })) },
+  { weight: 3, arbitrary: fc.constant({ kind: 'idle' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'flush' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'silence' as const }) },
+  { weight: 1, arbitrary: fc.record({ first: fc.integer({ min: 0, max: 40 }), next: fc.integer({ min: 0, max: 25 }) }).map((d) => ({ kind: 'deadlines' as const, ...d })) },
+  { weight: 1, arbitrary: fc.integer({ min: 1, max: 30 }).map((etu) => ({ kind: 'reset' as const, etu })) },
+  { weight: 1, arbitrary: fc.constantFrom(1, 1, 2).map((D) => ({ kind: 'rate' as const, D })) },
+  { weight: 1, arbitrary: fc.constantFrom<0 | 1>(0, 1).map((protocol) => ({ kind: 'protocol' as const, protocol })) },
+  { weight: 1, arbitrary: fc.boolean().map((inverse) => ({ kind: 'convention' as const, inverse })) },
+);
+
+interface Setup {
+  protocol: 0 | 1;
+  N: number;
+  repetitions: number;
+}
+const setup: fc.Arbitrary<Setup> = fc.record({
+  protocol: fc.constantFrom<0 | 1>(0, 1),
+  N: fc.constantFrom(0, 0, 2, 255),
+  repetitions: fc.constantFrom(0, 3),
+});
+
+/** Everything observable: what each side received or reported, with exact times, and the line's events and record. */
+function play(s: Setup, steps: readonly Step[], bursts: boolean): string[] {
+  const card = new ProbeCard();
+  const scheduler = new VirtualScheduler();
+  const log: string[] = [];
+  const r = rig(card, {
+    protocol: s.protocol, N: s.N, repetitions: s.protocol === 1 ? 0 : s.repetitions,
+    onReadable() {
+      for (let x = r.uart.read(); x !== undefined; x = r.uart.read()) log.push(`${scheduler.exactPs} reader ${x}`);
+    },
+    onError(e: CardCharError) {
+      log.push(`${scheduler.exactPs} reader error ${e}`);
+    },
+    onWritable(n: number) {
+      log.push(`${scheduler.exactPs} writable ${n}`);
+    },
+  }, { scheduler, bursts });
+  const receive = card.receive.bind(card);
+  card.receive = (byte, parityOk) => {
+    log.push(`${scheduler.exactPs} card ${byte} ${parityOk}`);
+    receive(byte, parityOk);
+  };
+  card.io.setProtocol(s.protocol);
+  for (const st of steps) {
+    switch (st.kind) {
+      case 'write':
+        for (const b of st.bytes) if (r.uart.writable > 0) r.uart.write(b);
+        break;
+      case 'send':
+        st.bytes.forEach((b, i) => card.io.send(b, { badParity: i === 0 && st.bad > 0, badParityTimes: st.bad, delayEtu: i === 0 ? st.delay : 0 }));
+        break;
+      case 'advance':
+        scheduler.advance(st.etu * ETU);
+        break;
+      case 'idle':
+        scheduler.runUntilIdle(scheduler.now() + 1e9);
+        break;
+      case 'flush':
+        r.uart.flush();
+        break;
+      case 'silence':
+        (card.io as unknown as { silence(): void }).silence();
+        break;
+      case 'deadlines':
+        r.uart.setDeadlines(st.first, st.next);
+        break;
+      case 'reset':
+        r.contacts.setReset(0);
+        scheduler.advance(st.etu * ETU);
+        r.contacts.setReset(1);
+        card.io.setProtocol(s.protocol);
+        break;
+      case 'rate':
+        card.io.setRate(372, st.D);
+        break;
+      case 'protocol':
+        card.io.setProtocol(st.protocol);
+        break;
+      case 'convention':
+        card.io.setConvention(st.inverse ? 'inverse' : 'direct');
+        break;
+    }
+  }
+  scheduler.runUntilIdle(scheduler.now() + 1e9);
+  log.push(`${scheduler.exactPs} end`);
+  for (const e of r.board.line.events) log.push(`event ${e.timeNs} ${e.from} ${e.byte} ${e.parityOk} ${e.repeated} ${e.errorSignalled}`);
+  for (const c of r.board.line.record) log.push(`record ${c.timeNs} ${c.signal} ${c.value}`);
+  return log;
+}
+
+test('bursts give exactly what single characters give: random exchanges, flushes, resets, rate, convention and protocol changes', (t) => {
+  fc.assert(
+    fc.property(setup, fc.array(step, { minLength: 1, maxLength: 25 }), (s, steps) => {
+      const reference = play(s, steps, false);
+      const withBursts = play(s, steps, true);
+      const at = withBursts.findIndex((line, i) => line !== reference[i]);
+      if (at >= 0 || withBursts.length !== reference.length) {
+        throw new Error(`differs at ${at}: burst ${withBursts[at]} / single ${reference[at]}`);
+      }
+    }),
+    { numRuns: 300 },
+  );
+  t.pass();
+});
+
+test('a burst is one scheduler event per character; its edges are still all there when recorded', (t) => {
+  const count = (bursts: boolean): { events: number; edges: number } => {
+    const card = new ProbeCard();
+    const scheduler = new VirtualScheduler();
+    const r = rig(card, { protocol: 1, repetitions: 0 }, { scheduler, bursts });
+    card.io.setProtocol(1);
+    scheduler.runUntilIdle();
+    let events = 0;
+    const atTicks = scheduler.atTicks.bind(scheduler);
+    scheduler.atTicks = (time, callback) => {
+      events++;
+      return atTicks(time, callback);
+    };
+    const from = scheduler.now();
+    for (let i = 0; i < 200; i++) r.uart.write(0x55);
+    scheduler.runUntilIdle();
+    t.is(card.received.length, 200);
+    return { events, edges: r.board.line.record.filter((c) => c.signal === 'io' && c.timeNs >= from).length };
+  };
+  const single = count(false);
+  const burst = count(true);
+  t.true(burst.events <= 200 + 4, `${burst.events} events for 200 characters in a burst`);
+  t.true(single.events >= 2 * 200, `${single.events} events for 200 single characters`);
+  // 0x55 toggles I/O at every bit time: 10 edges after each leading one.
+  t.is(burst.edges, 200 * 10);
+  t.is(single.edges, 200 * 10);
+});
