@@ -17,7 +17,7 @@
  * No Node APIs.
  */
 import type { Convention } from '../interfaces/card-uart.js';
-import type { VirtualScheduler } from './scheduler.js';
+import { TICKS_PER_NS, type VirtualScheduler } from './scheduler.js';
 
 export type LineSignal = 'vcc' | 'clk' | 'rst' | 'io';
 
@@ -292,10 +292,16 @@ export class SimLine {
 
   /**
    * `driver` will set I/O to the levels of bits 1…9 of `frame` (bit k = level k etu after
-   * `start`, in ticks), then release it at 10 etu: the rest of a character whose leading edge it has
-   * just driven. Each level change takes the sequence number its own scheduler event would have had.
+   * `startNs`), then release it at 10 etu: the rest of a character whose leading edge it has just
+   * driven. Each level change takes the sequence number its own scheduler event would have had.
+   * Times in ns, rounded to the tick; the ports (port.ts) use `planTicks`.
    */
-  plan(driver: object, start: number, etu: number, frame: number): void {
+  plan(driver: object, startNs: number, etuNs: number, frame: number): void {
+    this.planTicks(driver, this.scheduler.toTicks(startNs), Math.round(etuNs * TICKS_PER_NS), frame);
+  }
+
+  /** `plan` in ticks. */
+  planTicks(driver: object, start: number, etu: number, frame: number): void {
     this.#burst?.cut();
     this.#settle();
     this.#plan(this.#driver(driver), start, etu, frame, this.scheduler.reserve(TRANSITIONS[(frame >> 1) & 0x1ff].length));
@@ -415,10 +421,16 @@ export class SimLine {
   }
 
   /**
-   * A receiver's samples of one frame: the levels at `start + (k + 0.5)·etu` for k = 0…9 (as
-   * `levelAt` gives them), bit k of the result. One pass over the history instead of ten searches.
+   * A receiver's samples of one frame: the levels at `startNs + (k + 0.5)·etuNs` for k = 0…9 (as
+   * `levelAt` gives them), bit k of the result. Times in ns, rounded to the tick as `plan` rounds
+   * them; the ports use `sampleFrameTicks`.
    */
-  sampleFrame(start: number, etu: number): number {
+  sampleFrame(startNs: number, etuNs: number): number {
+    return this.sampleFrameTicks(this.scheduler.toTicks(startNs), Math.round(etuNs * TICKS_PER_NS));
+  }
+
+  /** `sampleFrame` in ticks. One pass over the history instead of ten searches. */
+  sampleFrameTicks(start: number, etu: number): number {
     this.#settle();
     // The usual case: the frame of the last plan, sampled at its own rate from its own leading edge.
     // Its edges are at start + k·etu and the samples 0.5 etu later, so each sample reads bit k.
@@ -453,8 +465,13 @@ export class SimLine {
     return lo;
   }
 
-  /** A character's leading edge at `time` (ticks), by `side`: remembered for turnaround timing, recorded if asked. */
-  character(side: LineSide, time: number, event: LineCharacter | null): void {
+  /** A character put on I/O now (its leading edge at `event.timeNs`): remembered for turnaround timing, recorded if asked. */
+  character(event: LineCharacter): void {
+    this.mark(event.from, this.scheduler.toTicks(event.timeNs), event);
+  }
+
+  /** `character` for the ports: the leading edge at `time` (ticks) by `side`, and its record when the line keeps one. */
+  mark(side: LineSide, time: number, event: LineCharacter | null): void {
     this.#lastEdge[side] = time;
     if (event !== null && this.recording) this.events.push(event);
   }

@@ -415,11 +415,11 @@ export class LinePort implements LineListener, BurstSource {
     const f = frame(c.byte, c.convention, bad);
     if (!repeated && !bad && this.#beginBurst(c, now, f)) return;
     const event = this.#event(now, c, !bad, repeated);
-    this.line.character(this.side, now, event ?? null);
+    this.line.mark(this.side, now, event ?? null);
     this.#lastOwnEdge = now;
     this.#hooks.sending(now, this.#queue.length === 1);
     this.line.drive(this, 0);
-    this.line.plan(this, now, c.etu, f);
+    this.line.planTicks(this, now, c.etu, f);
     this.#txChar = c;
     this.#txEvent = event;
     this.#txStart = now;
@@ -476,7 +476,7 @@ export class LinePort implements LineListener, BurstSource {
     const etu = this.#rxEtu;
     const start = this.#rxStart;
     const line = this.line;
-    const levels = line.sampleFrame(start, etu);
+    const levels = line.sampleFrameTicks(start, etu);
     if ((levels & 1) !== 0 || line.io !== 1) {
       this.#hooks.framing();
       line.watch();
@@ -535,7 +535,7 @@ export class LinePort implements LineListener, BurstSource {
     r.#receivingFrom = this;
     this.line.beginBurst(this, this);
     // This leading edge is now: what this side and the receiver do at it is done at once.
-    this.line.character(this.side, now, event ?? null);
+    this.line.mark(this.side, now, event ?? null);
     this.#lastOwnEdge = now;
     this.#txStart = now;
     this.line.burstFrame(now, etu, f);
@@ -589,7 +589,7 @@ export class LinePort implements LineListener, BurstSource {
     b.phase = 'on-line';
     b.end = start + this.#endEtu() * b.etu;
     b.event = this.#event(start, c, true, false);
-    this.line.character(this.side, start, b.event ?? null);
+    this.line.mark(this.side, start, b.event ?? null);
     this.#lastOwnEdge = start;
     this.#txStart = start;
     this.line.burstFrame(start, b.etu, b.frame);

@@ -121,6 +121,7 @@ function play(s: Setup, steps: readonly Step[], bursts: boolean): string[] {
 }
 
 test('bursts give exactly what single characters give: random exchanges, flushes, resets, rate, convention and protocol changes', (t) => {
+  t.timeout(180_000, '300 random scenarios, each run twice');
   fc.assert(
     fc.property(setup, fc.array(step, { minLength: 1, maxLength: 25 }), (s, steps) => {
       const reference = play(s, steps, false);

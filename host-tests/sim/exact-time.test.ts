@@ -8,7 +8,7 @@ import test from 'ava';
 import { createSimBoard } from '../../hal/sim/board.js';
 import { findCard } from '../../hal/sim/cards/registry.js';
 import { REBASE_ABOVE_TICKS, VirtualScheduler } from '../../hal/sim/scheduler.js';
-import { createCardSlot } from '../../firmware/iso7816/session.js';
+import { createCardSlot } from '../../firmware/iso7816/session/session.js';
 import type { PowerOnResult, TransmitResult } from '../../hal/interfaces/slot.js';
 import { ProbeCard, rig } from './helpers.js';
 import { echoApdu } from './echo-apdu.js';

@@ -30,6 +30,7 @@ function exchange(client: MemoryClient, out: number, inEp: number, command: Uint
 }
 
 test('serve keeps nothing per exchange: the heap after 2N SELECTs through USB/IP is the heap after N', (t) => {
+  t.timeout(120_000, 'thousands of exchanges through USB/IP, twice per card');
   for (const card of ['t0-fs', 't1']) {
     const reader = serveReader({ card: findCard(card)!.create(1) });
     const endpoints = endpointsOf(reader.usb.descriptors.configuration);
