@@ -8,6 +8,7 @@
 import test from 'ava';
 import type { SimLine } from '../../hal/sim/line.js';
 import { LinePort } from '../../hal/sim/port.js';
+import { TICKS_PER_NS } from '../../hal/sim/scheduler.js';
 import { XS_QUEUE_LENGTH } from '../../hal/sim/esp32s3/tasks.js';
 import { lineRig } from './rig.js';
 
@@ -74,13 +75,13 @@ test('a card answering while the reader transmits (T=1): the collision is a fram
   const line = rig.socket.line;
   const rogue = new LinePort(line, 'card', {
     received() {}, framing() {}, leadingEdge() {}, sending() {}, sendFailed() {}, sent() {},
-  }, ETU, 'direct', 0);
+  }, ETU * TICKS_PER_NS, 'direct', 0);
   rogue.protocol = 1;
   rogue.turnaroundEtu = 0;
   rogue.listening = false;
   for (let i = 0; i < 8; i++) probe.uart.write(0x40 + i);
   rig.board.scheduler.advance(25 * ETU);
-  rogue.send(0x00, { etuNs: ETU, convention: 'direct' });
+  rogue.send(0x00, ETU * TICKS_PER_NS, 'direct');
   rig.board.scheduler.advance(150 * ETU);
   t.true(probe.errors.includes('framing'), probe.errors.join());
   t.is(probe.uart.writable, 511, 'every character left the ring');
