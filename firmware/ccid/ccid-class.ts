@@ -92,6 +92,15 @@ export class CcidClass<Extra extends object = object> {
     for (const engine of this.#engines) engine.reset();
   }
 
+  /**
+   * CCID Rev 1.1 §6.2.6: a time extension now for each slot's card command in progress. For a
+   * reader whose own clock can fall behind its host's (a simulation slower than real time, a
+   * starved CPU): its own time extensions (time-extension.ts) come in its time, these in the host's.
+   */
+  extendPending(): void {
+    for (const engine of this.#engines) engine.extendNow();
+  }
+
   #dispatch(bytes: Uint8Array): void {
     if (this.#trace.mask & TraceCategory.CCID) this.#trace.log(TraceCategory.CCID, 'bulk OUT', bytes);
     const message = decodePcToRdr(bytes);

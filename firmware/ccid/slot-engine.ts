@@ -47,6 +47,7 @@ export class SlotEngine {
   readonly #cycle: SlotCycle;
   readonly #replies: SlotReplies;
   readonly #xfr: XfrBlock;
+  readonly #extensions: TimeExtensions;
   readonly #protocolData = new Uint8Array(7);
 
   #lastSeq = 0;
@@ -82,6 +83,7 @@ export class SlotEngine {
     });
     this.#replies = replies;
     this.#cycle = cycle;
+    this.#extensions = extensions;
     this.#xfr = new XfrBlock(slot, cycle, replies, extensions, description.exchangeLevel, description.maxMessageLength - HEADER_LENGTH, description.maxApduLength);
     this.#classGetResponse = description.bClassGetResponse;
     this.#classEnvelope = description.bClassEnvelope;
@@ -91,6 +93,14 @@ export class SlotEngine {
 
   get present(): boolean {
     return this.#slot.present;
+  }
+
+  /**
+   * A time extension now for the card command in progress, if it takes one and its answer is not
+   * queued yet: the reader's clock is not the host's, and the host's has run on (CcidClass.extendPending).
+   */
+  extendNow(): void {
+    if (!this.#queue.holdsReply(this.#index)) this.#extensions.extend(1);
   }
 
   /** One decoded message addressed to this slot. */

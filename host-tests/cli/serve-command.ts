@@ -16,6 +16,7 @@ import { createSimReader, type SimReader, type SimReaderOptions } from '../reade
 import { createReader, isReaderBoard, prepareReaderBoard, READER_BOARDS, type HostReader, type ReaderBoardName } from '../reader/boards.js';
 import { boardWithSlots } from '../reader/board-names.js';
 import { loadCard } from './card-file.js';
+import { EXTENSION_PERIOD_MAX_NS } from '../../firmware/ccid/time-extension.js';
 import { fileProblem } from './file-problem.js';
 import type { UsbipExport } from '../../hal/sim/usbip/connection.js';
 import { endpointsOf } from '../../hal/sim/usbip/endpoints.js';
@@ -275,6 +276,13 @@ export async function run(argv: string[]): Promise<number> {
   }
   const exported: UsbipExport = { info: deviceInfoOf(reader.usb.descriptors), host, endpoints, importer: null };
   const pacer = paceInRealTime(scheduler, args.timeScale, (error) => log(`simulator: ${error instanceof Error ? error.stack ?? error.message : String(error)}`));
+  // CCID §6.2.6 in the host's time as well as the reader's: however slowly virtual time runs (a slow
+  // time scale, a starved CPU), a host waiting on a card command hears that it goes on.
+  const extensions = setInterval(() => {
+    reader.extendPending?.();
+    pacer.kick();
+  }, EXTENSION_PERIOD_MAX_NS / 1e6);
+  extensions.unref();
   const listeners: Listener[] = [];
   try {
     listeners.push(await listenUsbip(args.usbip, { exported, onActivity: pacer.kick, log }));
@@ -295,6 +303,7 @@ export async function run(argv: string[]): Promise<number> {
   } catch (error) {
     log(`ccid-reader serve: ${error instanceof Error ? error.message : String(error)}`);
     for (const l of listeners) await l.close();
+    clearInterval(extensions);
     pacer.stop();
     for (const f of files) f.close();
     return 1;
@@ -304,6 +313,7 @@ export async function run(argv: string[]): Promise<number> {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  clearInterval(extensions);
   pacer.stop();
   for (const l of listeners) await l.close();
   reader.close();

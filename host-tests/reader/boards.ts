@@ -34,6 +34,8 @@ export interface HostReader {
   readonly slot: Slot;
   readonly slots: readonly Slot[];
   readonly usb: { readonly host: SimUsbHost; readonly descriptors: UsbDescriptorSet; readonly configured: boolean };
+  /** CCID §6.2.6 time extensions now for the card commands in progress (CcidClass.extendPending), where the reader offers them. */
+  extendPending?(): void;
   close(): void;
 }
 

@@ -46,6 +46,8 @@ export interface SimReader {
   readonly ccid: CcidClass;
   readonly usb: SimUsbDevice;
   readonly config: ReaderConfig;
+  /** CCID §6.2.6 time extensions now for the card commands in progress (CcidClass.extendPending). */
+  extendPending(): void;
   close(): void;
 }
 
@@ -84,6 +86,7 @@ export function createSimReader(options: SimReaderOptions = {}): SimReader {
     ccid,
     usb: ccid.usb as SimUsbDevice,
     config,
+    extendPending: () => ccid.extendPending(),
     close: () => ccid.close(),
   };
 }
