@@ -21,7 +21,7 @@ import type {
 import { TraceCategory } from '../common/trace.js';
 import type { Trace } from '../interfaces/trace.js';
 import type { CardUartLine, CardUartPins } from './board.js';
-import { cardUartCapabilities, errorSignalWanted, framing, MAX_BAUD } from './card-line.js';
+import { cardUartCapabilities, errorSignalWanted, framing, MAX_BAUD, uartBaud } from './card-line.js';
 
 /** card-uart.c counts deadline etu in 32 bits; longer ones (none in ISO 7816-3) are clamped. */
 const MAX_DEADLINE_ETU = 0xffff_ffff;
@@ -123,7 +123,7 @@ export class Esp32CardUart implements CardUart {
     checkInteger('repetitions', repetitions, 0, 7);
     if (protocol !== 0 && protocol !== 1) throw new RangeError('invalid protocol');
     const baud = (D * clockHz) / F;
-    if (baud > MAX_BAUD) throw new RangeError('rate above the UART limit');
+    if (baud > MAX_BAUD * (1 + 1e-9)) throw new RangeError('rate above the UART limit');
     const etuNs = (F * 1e9) / (D * clockHz);
     const { stopBits, extraGuardEtu } = framing(N, protocol);
     const errorSignal = errorSignalWanted(protocol, repetitions);
@@ -134,7 +134,7 @@ export class Esp32CardUart implements CardUart {
     this.#trace = trace;
     this.#etuNs = etuNs;
     this.#port = new CardUartPort(
-      line.port, line.data, Math.round(baud), etuNs, stopBits, extraGuardEtu, protocol, repetitions, errorSignal,
+      line.port, line.data, uartBaud(baud), etuNs, stopBits, extraGuardEtu, protocol, repetitions, errorSignal,
       CONVENTION_CODE[convention], EDC_CODE[edc], (readable, writable, errors) => this.#deliver(readable, writable, errors),
     );
   }

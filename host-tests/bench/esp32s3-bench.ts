@@ -6,7 +6,11 @@
  * - T=0 error signal (ISO 7816-3 §7.3, host-tests/esp32s3/error-signal.ts): per interrupt latency,
  *   the highest negotiated rate at which the reader's error signal starts at 10.5 ± 0.2 etu and
  *   lasts 1–2 etu (above it the driver sends none and says so), and the highest at which its
- *   repetition after the card's error signal comes no earlier than 13 etu.
+ *   repetition after the card's error signal comes no earlier than 13 etu;
+ * - throughput: ECHO of 4 KB each way against the wire minimum (host-tests/bench/echo-throughput.ts),
+ *   per interrupt latency: T=1 at 860.2 kbit/s (t1-fast: Fi 372 / Di 64 at 5 MHz), T=0 at 13.4 kbit/s
+ *   (t0-5mhz: the fastest rate whose error signal holds at 10 µs) and at 312.5 kbit/s (t0-pps-fast,
+ *   where the error signal is off past 2 µs).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +21,7 @@ import { runSimSession } from '../cli/sim-session.js';
 import { BOARD_RATES, etuNsOf, measureReaderSignal, measureRepetition, type Rate } from '../esp32s3/error-signal.js';
 import { prepareReaderBoard, type ReaderBoardName } from '../reader/boards.js';
 import { createEsp32s3Reader } from '../reader/esp32s3-reader.js';
+import { esp32s3Echo } from '../esp32s3/echo.js';
 
 const LATENCIES_US = [2, 5, 10, 20];
 const APDUS = 20;
@@ -86,5 +91,15 @@ export async function benchEsp32s3(): Promise<unknown> {
       repetitionDelayEtu: repetition === null ? null : Math.round(repetition.delay * 100) / 100,
     });
   }
-  return { ...build, cpu, errorSignal };
+  const throughput = [];
+  for (const latencyUs of [2, 10]) {
+    for (const card of ['t1-fast', 't0-5mhz', 't0-pps-fast']) {
+      const row = await esp32s3Echo(card, latencyUs * 1000, 4096);
+      throughput.push({
+        latencyUs, card, T: row.protocol, 'kbit/s': row.kbitPerS, characters: row.characters,
+        'virtual µs': row.virtualUs, 'wire minimum µs': row.idealUs ?? row.lineUs, ratio: row.idealRatio ?? row.lineRatio,
+      });
+    }
+  }
+  return { ...build, cpu, errorSignal, throughput };
 }

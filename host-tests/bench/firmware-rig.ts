@@ -548,7 +548,7 @@ class WireCardIo implements CardIo {
 const CONTACTS: CardContactsCapabilities = Object.freeze({
   classes: Object.freeze(['C', 'B', 'A'] as VoltageClass[]),
   // The ESP32-S3 boards' card clocks (boards/esp32s3-devkitc).
-  clocksHz: Object.freeze([4_000_000, 5_000_000]),
+  clocksHz: Object.freeze([4_000_000, 5_000_000, 10_000_000, 20_000_000]),
   clockStop: true,
 });
 

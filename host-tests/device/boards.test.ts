@@ -4,14 +4,10 @@
  * the platform modules and checked with the same readerBoard() the firmware runs at start-up.
  */
 import test, { type ExecutionContext } from 'ava';
-import { build, type Plugin } from 'esbuild';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { cardSockets, readerBoard, type CardSocketBoard, type ReaderBoard } from '../../hal/moddable/board.js';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const boards = readdirSync(join(root, 'boards')).filter((name) => name.startsWith('esp32s3')).sort();
+import { esp32s3Boards as boards, loadProvider, root } from './providers.js';
 
 /** GPIOs a card role must not take on an ESP32-S3 module (ESP32-S3 datasheet, DevKitC-1 guide). */
 const RESERVED = new Set([
@@ -22,35 +18,6 @@ const RESERVED = new Set([
   33, 34, 35, 36, 37, // octal flash / PSRAM
   38, 48, // DevKitC RGB LED (v1.1 / v1.0)
 ]);
-
-/** Stand-ins for the modules the provider imports on the device: constructors that only exist. */
-const platformStubs: Plugin = {
-  name: 'platform-stubs',
-  setup(b) {
-    b.onResolve({ filter: /^(embedded:|hal\/moddable\/)/ }, (args) => ({ path: args.path, namespace: 'stub' }));
-    b.onLoad({ filter: /.*/, namespace: 'stub' }, (args) => {
-      const statics = 'static Input = 0; static InputPullUp = 1; static InputPullDown = 2; static Output = 8; static Rising = 1; static Falling = 2;';
-      const contents: Record<string, string> = {
-        'embedded:io/digital': `export default class Digital { ${statics} }`,
-        'embedded:io/pwm': 'export default class PWM {}',
-        'hal/moddable/card-uart': 'export class Esp32CardUart {}',
-        'hal/moddable/usb-device': 'export class Esp32UsbDevice {}',
-      };
-      if (!(args.path in contents)) throw new Error(`provider imports ${args.path}`);
-      return { contents: contents[args.path], loader: 'js' };
-    });
-  },
-};
-
-async function loadProvider(board: string): Promise<Record<string, unknown>> {
-  const result = await build({
-    entryPoints: [join(root, 'boards', board, 'host/provider.js')],
-    bundle: true, write: false, format: 'esm', platform: 'neutral', plugins: [platformStubs], logLevel: 'silent',
-  });
-  const code = result.outputFiles[0].text;
-  const module = await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`);
-  return module.default as Record<string, unknown>;
-}
 
 function socketPins(card: CardSocketBoard): number[] {
   const pins = [card.uart.data, card.clock.pin, card.reset.pin, card.supply.pin, card.detect.pin];

@@ -16,10 +16,12 @@ test('§7.1 etu: at 4 MHz the UART divider hits F/D exactly enough (< 0.01 %) fo
   }
 });
 
-test('the advertised UART limit refuses rates whose characters are shorter than the per-character interrupt', (t) => {
+test('the advertised UART limit is the ISO 7816-3 maximum at 5 MHz, Fi 372 / Di 64 (860.2 kbit/s); nothing above it', (t) => {
   t.is(cardUartCapabilities.maxBaud, MAX_BAUD);
-  t.true((64 * 5_000_000) / 512 > MAX_BAUD);
-  t.true((16 * 5_000_000) / 372 < MAX_BAUD);
+  t.is(MAX_BAUD, (64 * 5_000_000) / 372);
+  t.true((64 * 20_000_000) / 2048 < MAX_BAUD);
+  t.true((64 * 20_000_000) / 1860 < MAX_BAUD);
+  t.true((64 * 10_000_000) / 372 > MAX_BAUD);
 });
 
 test('§8.3 TC1 framing: 12 + N etu with 8E2; N = 255 is 12 etu in T=0 and 11 etu (8E1) in T=1', (t) => {

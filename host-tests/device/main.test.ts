@@ -166,7 +166,7 @@ test.serial('with a card in the socket, PC_to_RDR_IccPowerOn activates it (VCC, 
   t.is(pins.get(7), 0, 'CMDVCCN low: VCC on');
   t.is(pins.get(5), 'clock');
   t.is(pins.get(6), 1, 'RST high');
-  t.deepEqual(uart!.args.slice(0, 4), [1, 4, 10753, 93000]);
+  t.deepEqual(uart!.args.slice(0, 4), [1, 4, 10752, 93000]);
   console.log(JSON.stringify(bulkReplies()), JSON.stringify(uart!.tx), JSON.stringify([...(globalThis as any).__pins]));
   const dataBlock = bulkReplies().find((bytes) => bytes[0] === 0x80);
   t.truthy(dataBlock, 'RDR_to_PC_DataBlock');

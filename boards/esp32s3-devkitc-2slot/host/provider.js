@@ -25,7 +25,7 @@ const pins = Object.freeze([
 function socket(port, p) {
 	return Object.freeze({
 		uart: Object.freeze({ io: Esp32CardUart, port, data: p.io }),
-		clock: Object.freeze({ io: PWM, stop: Digital, pin: p.clock, hz: Object.freeze([4_000_000, 5_000_000]) }),
+		clock: Object.freeze({ io: PWM, stop: Digital, pin: p.clock, hz: Object.freeze([4_000_000, 5_000_000, 10_000_000, 20_000_000]) }),
 		clockStop: true,
 		reset: Object.freeze({ io: Digital, pin: p.reset, active: 1 }),
 		supply: Object.freeze({ io: Digital, pin: p.supply, active: 0 }),

@@ -26,7 +26,7 @@ const device = Object.freeze({
 	name: "esp32s3-devkitc (TDA8035)",
 	card: Object.freeze({
 		uart: Object.freeze({ io: Esp32CardUart, port: 1, data: pin.cardIO }),
-		clock: Object.freeze({ io: PWM, stop: Digital, pin: pin.cardClock, hz: Object.freeze([4_000_000, 5_000_000]) }),
+		clock: Object.freeze({ io: PWM, stop: Digital, pin: pin.cardClock, hz: Object.freeze([4_000_000, 5_000_000, 10_000_000, 20_000_000]) }),
 		clockStop: true,
 		reset: Object.freeze({ io: Digital, pin: pin.cardReset, active: 1 }),
 		supply: Object.freeze({ io: Digital, pin: pin.cardSupply, active: 0 }),
