@@ -222,6 +222,11 @@ void IRAM_ATTR cardUartFeed(CardUart uart)
 		uart_ll_write_txfifo(uart->hw, &uart->tx[uart->txTail & (kTxSize - 1)], 1);
 		uart->txTail++;
 	}
+	if (uart->echoTail != uart->txTail) {
+		/* A TX_DONE of an earlier character is stale now that more are in the FIFO. */
+		uart_ll_clr_intsts_mask(uart->hw, UART_INTR_TX_DONE);
+		uart_ll_ena_intr_mask(uart->hw, UART_INTR_TX_DONE);
+	}
 	if (uart->txTail != uart->txHead)
 		uart_ll_ena_intr_mask(uart->hw, UART_INTR_TXFIFO_EMPTY);
 	else
@@ -343,6 +348,18 @@ static void IRAM_ATTR receiveEcho(CardUart uart, uint8_t byte, uint32_t status, 
 	cardUartPost(uart, 0);
 }
 
+/* T=1: the transmitter is done, so the echo of every character it sent is in (the receiver stores a
+ * character at its stop bit, before the transmitter ends it). One that is missing was lost in a
+ * collision with the card (two characters heard as one): the ring must not wait for it for ever. */
+static void IRAM_ATTR echoesLost(CardUart uart)
+{
+	if (uart->echoTail == uart->txTail)
+		return;
+	uart->echoTail = uart->txTail;
+	uart->freed = 1;
+	cardUartPost(uart, kErrorFraming);
+}
+
 static void IRAM_ATTR uartInterrupt(void *refcon)
 {
 	CardUart uart = refcon;
@@ -368,6 +385,10 @@ static void IRAM_ATTR uartInterrupt(void *refcon)
 			receiveCharacter(uart, byte, status, now);
 	}
 
+	if ((status & UART_INTR_TX_DONE) && (1 == uart->protocol)) {
+		uart_ll_disable_intr_mask(uart->hw, UART_INTR_TX_DONE);
+		echoesLost(uart);
+	}
 	if (status & UART_INTR_TXFIFO_EMPTY)
 		cardUartFeed(uart);
 

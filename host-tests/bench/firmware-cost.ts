@@ -10,23 +10,9 @@
 import { fileURLToPath } from 'node:url';
 import { bundleForXs } from '../xs/bundle.js';
 import { startXsWorker, type XsWorker } from '../xs/worker.js';
+import { COST_CASES, type CostCase } from './cost-cases.js';
 
-export interface CostCase {
-  name: string;
-  card: string;
-  prepare: string[];
-  apdu: string;
-}
-
-/** The simulated cards' ECHO (CLA 80 INS EE, fs-applet.ts): 4096 bytes out, the same back; extended Lc and Le. */
-const ECHO_4K = `80EE000000${'1000'}${'A5'.repeat(4096)}1000`;
-
-export const COST_CASES: readonly CostCase[] = [
-  { name: 'T=0 short: READ BINARY 16', card: 't0-fs', prepare: ['00A4000C020001'], apdu: '00B0000010' },
-  { name: 'T=1 short: READ BINARY 16', card: 't1', prepare: ['00A4000C020001'], apdu: '00B0000010' },
-  { name: 'T=1 extended: ECHO 4096 bytes each way', card: 't1', prepare: [], apdu: ECHO_4K },
-  { name: 'T=0 extended: ECHO 4096 bytes each way (ENVELOPE, GET RESPONSE)', card: 't0-fs', prepare: [], apdu: ECHO_4K },
-];
+export { COST_CASES, type CostCase } from './cost-cases.js';
 
 const SAMPLES = 3;
 const BATCH = 20;
