@@ -61,11 +61,12 @@ export function buildStandin(): Promise<string> {
  * A copy of Debian's libccid bundle, made to list the reader the way the README tells users to:
  * `ccid-reader host-setup --apply` on it. Returns the driver library's path.
  */
-async function privateBundle(dropDir: string): Promise<string> {
+async function privateBundle(dropDir: string, hostSetup: boolean): Promise<string> {
   const bundle = join(dropDir, 'ifd-ccid.bundle');
   // Debian's Info.plist is a symlink to /etc/libccid_Info.plist: copy the file it points to, or the
   // edit would go into the system's own list.
   cpSync(LIBCCID_BUNDLE, bundle, { recursive: true, dereference: true });
+  if (!hostSetup) return join(bundle, 'Contents', 'Linux', 'libccid.so');
   const setup = await runCli(['host-setup', '--board', boardFolder(board), '--bundle', bundle, '--apply']);
   if (setup.code !== 0) throw new Error(`host-setup --apply failed:\n${setup.stdout}${setup.stderr}`);
   return join(bundle, 'Contents', 'Linux', 'libccid.so');
@@ -97,6 +98,11 @@ export interface PcscOptions {
   server?: readonly string[];
   /** libccid log level (Info.plist ifdLogLevel bits; 4 = COMM dumps every message). */
   ccidLogLevel?: number;
+  /**
+   * false: Debian's bundle as installed, without `host-setup --apply`, and startPcsc returns without
+   * waiting for the reader to be listed (to show that an unlisted ID is not opened).
+   */
+  hostSetup?: boolean;
 }
 
 export interface PcscEnv {
@@ -147,7 +153,8 @@ export async function startPcsc(options: PcscOptions = {}): Promise<PcscEnv> {
   const controlSocket = join(dir, 'control.sock');
   const pcap = join(dir, 'usb.pcap');
   const contactsPcap = join(dir, 'contacts.pcap');
-  const libccid = await privateBundle(join(dir, 'drivers'));
+  const hostSetup = options.hostSetup ?? true;
+  const libccid = await privateBundle(join(dir, 'drivers'), hostSetup);
   const confDir = join(dir, 'reader.conf.d');
   mkdirSync(confDir);
   writeFileSync(join(confDir, 'ccid-reader-sim'),
@@ -198,7 +205,7 @@ export async function startPcsc(options: PcscOptions = {}): Promise<PcscEnv> {
     const runIn = (command: string, args: readonly string[], timeoutMs = 30_000, input?: string): Promise<RunResult> =>
       run('nsenter', [...enter, command, ...args], { timeoutMs, input });
     const deadline = Date.now() + 30_000;
-    for (;;) {
+    while (hostSetup) {
       const listed = await runIn(PYTHON, ['-c', 'from smartcard.System import readers\nprint([str(r) for r in readers()])'], 10_000);
       if (listed.stdout.includes(READER_NAME)) break;
       if (Date.now() > deadline || pcscd.child.exitCode !== null) throw new Error(`reader never listed: ${listed.stdout}${listed.stderr}\n${logs()}`);
