@@ -1,5 +1,5 @@
 /**
- * The simulated board as board data (STYLE lesson 3): a provider-shaped object whose `card` entry
+ * The simulated board as board data: a provider-shaped object whose `card` entry
  * holds the IO constructors the firmware instantiates, plus the virtual clock, and the simulator's
  * backdoor (`sim`) for the host CLI and tests.
  *

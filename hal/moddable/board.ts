@@ -1,7 +1,7 @@
 /**
  * What an ESP32-S3 reader board provides, as the firmware reads it from `embedded:provider/builtin`
  * (the board's host/provider.js). Boards are data: every role names its pins and the IO constructor
- * that drives them (STYLE 3). The IO shapes below are the part of ECMA-419 this HAL uses, written
+ * that drives them. The IO shapes below are the part of ECMA-419 this HAL uses, written
  * structurally so the HAL depends on behaviour, not on one SDK's declaration files.
  */
 import type { VoltageClass } from '../interfaces/card-contacts.js';
@@ -60,7 +60,7 @@ export interface CardUartPins {
   readonly data: number;
 }
 
-/** The board's I/O line, paired with its IO constructor (STYLE 3). */
+/** The board's I/O line, paired with its IO constructor. */
 export interface CardUartLine extends CardUartPins {
   readonly io: CardUartBase;
 }

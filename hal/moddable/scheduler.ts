@@ -3,7 +3,7 @@
  * one one-shot esp_timer (both in the native half, scheduler.c), delivered on the XS task. The timer
  * resolves a microsecond: Moddable's Timer counts whole milliseconds, which made every wait of the
  * session shorter than a millisecond (T=1's BGT, clock-stop delays) last one or two. Everything
- * finer than the task's latency is the card UART's, in etu (STYLE 8). Callbacks run from the timer's
+ * finer than the task's latency is the card UART's, in etu. Callbacks run from the timer's
  * delivery, never inside `at()`.
  */
 import type { Scheduler, TimerHandle } from '../interfaces/scheduler.js';

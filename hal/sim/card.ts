@@ -70,7 +70,7 @@ export interface SimCard {
   detach(): void;
 }
 
-/** Everything a scripted card run can report (DESIGN.md "Scripted cards"). */
+/** Everything a scripted card run can report (the scripted-card format, hal/sim/cards/scripted.ts). */
 export interface ScriptStatus {
   completed: boolean;
   failedStep: number | null;

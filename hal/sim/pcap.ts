@@ -1,6 +1,6 @@
 /**
- * Capture writers that Wireshark / tshark decode independently (host-stacks.md, "Wireshark / tshark
- * 4.0 as an independent decoder"): pure byte producers into a caller's sink; the Node file sink is in
+ * Capture writers that Wireshark / tshark (4.0) decode independently: pure byte producers into a
+ * caller's sink; the Node file sink is in
  * pcap-file.ts. Classic pcap (microsecond timestamps, little-endian headers).
  *
  * - USB: LINKTYPE_USB_LINUX_MMAPPED (220), the 64-byte usbmon header; each URB is an 'S' record and a

@@ -208,7 +208,7 @@ export class LinePort implements LineListener, BurstSource {
   #burst: Burst | null = null;
   #receivingFrom: LinePort | null = null;
   #catchingUp = false;
-  // Timer callbacks made once: nothing is allocated per character (STYLE lesson 11).
+  // Timer callbacks made once: nothing is allocated per character.
   readonly #onStart = (): void => {
     this.#startTimer = undefined;
     this.#transmit(this.#queue.first, false);

@@ -1,5 +1,5 @@
 /**
- * Virtual time for the simulator (STYLE lesson 9): the Scheduler interface plus the test/driver
+ * Virtual time for the simulator: the Scheduler interface plus the test/driver
  * controls `advance`, `runUntil` and `runUntilIdle`. Events run in (time, insertion sequence) order,
  * so equal times keep the order in which they were scheduled and every run is reproducible.
  *
@@ -61,7 +61,7 @@ export class VirtualScheduler implements Scheduler {
   #running = Infinity;
   /** Binary min-heap on (time, seq). Cancelled entries stay in the heap with a null callback. */
   #heap: Entry[] = [];
-  /** Entries that ran or were dropped, for reuse: no allocation per event (STYLE lesson 11). */
+  /** Entries that ran or were dropped, for reuse: no allocation per event. */
   #free: Entry[] = [];
   /**
    * Pending entries by handle (= seq), for `cancel`: a direct-mapped table on the low bits of the

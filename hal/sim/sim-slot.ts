@@ -1,5 +1,5 @@
 /**
- * A simulated slot (STYLE lesson 4): the whole ISO 7816-3 stack replaced at the Slot seam, in
+ * A simulated slot: the whole ISO 7816-3 stack replaced at the Slot seam, in
  * virtual time, for CCID tests. The real interface plus a test backdoor (`insert`, `remove`,
  * `fault`, scripted replies and delays, counters). Every callback comes from the scheduler, never
  * inside the call that caused it. No Node APIs: CCID scenarios run it inside XS.

@@ -1,7 +1,7 @@
 /**
  * The reader's card UART on the simulated line (`SimCardUart implements CardUart`): characters go
  * out and come in bit by bit through a LinePort, callbacks reach the firmware asynchronously through
- * the scheduler (STYLE lesson 14), and the receive deadlines of `setDeadlines` are kept in etu. The
+ * the scheduler, and the receive deadlines of `setDeadlines` are kept in etu. The
  * block level (T=1 blocks, T=0 TPDUs) is block-transfer.ts on top of the same characters. Times are
  * the scheduler's exact ticks (picoseconds).
  */
@@ -65,7 +65,7 @@ export class SimCardUart implements CardUart {
   #deadlineTimer: number | undefined;
   #timerAt = NaN;
   #lastEdge = -Infinity;
-  // Callbacks made once: nothing is allocated per character (STYLE lesson 11).
+  // Callbacks made once: nothing is allocated per character.
   readonly #onDeadline = (): void => {
     this.#deadlineTimer = undefined;
     // A burst of characters on the port may have moved the deadline after the fact.

@@ -21,7 +21,7 @@ async function runCaptured(args: string[]): Promise<{ code: number; stdout: stri
   }
 }
 
-test('DESIGN.md `ccid-reader atr --json HEX` (spawned): the contract object; colons and lower case accepted [pcsc-tools L7929]', async (t) => {
+test('`ccid-reader atr --json HEX` (spawned): the contract object; colons and lower case accepted [pcsc-tools L7929]', async (t) => {
   const r = await spawnCli(['atr', '--json', '3b:90:96:91:81:b1:fe:55:1f:c7:d4']);
   t.is(r.code, 0, r.stderr);
   t.deepEqual(JSON.parse(r.stdout), {
@@ -32,7 +32,7 @@ test('DESIGN.md `ccid-reader atr --json HEX` (spawned): the contract object; col
   });
 });
 
-test('DESIGN.md `ccid-reader atr --json -` (spawned): one object per non-blank line, a non-hex line gets {input, error} and exit 1', async (t) => {
+test('`ccid-reader atr --json -` (spawned): one object per non-blank line, a non-hex line gets {input, error} and exit 1', async (t) => {
   const r = await spawnCli(['atr', '--json', '-'], '3B 02 14 50\n\n  \nnot hex\n3F 65 25 00 24 09 6B 90 00\n12 34\n3B 02 1\n3B 02 14 50 11\n');
   t.is(r.code, 1);
   t.regex(r.stderr, /stdin line 4: not hex: 'n' at character 1/);

@@ -12,7 +12,7 @@ for (const v of GOLDEN) {
   });
 }
 
-test('DESIGN.md contract: atr --json fields in the contract order', (t) => {
+test('ccid-reader atr --json contract: the fields in the contract order', (t) => {
   t.deepEqual(Object.keys(json('3B 00')), [
     'atr', 'convention', 'protocols', 'defaultProtocol', 'fiIndex', 'diIndex', 'fi', 'di', 'fmaxHz', 'n', 'wi',
     'specificMode', 't1', 'classes', 'clockStop', 'historical', 'tck', 'errors',

@@ -95,7 +95,7 @@ export const GOLDEN: readonly Golden[] = [
   },
   {
     name: 'TA3 after TD2 T=15 is the class indicator, not IFSC (§8.2.3 note on 3B 80 81 1F C7)',
-    source: 'docs/reference/iso7816-3.md example (3B 80 81 1F C7 D9); TCK checked by hand',
+    source: 'constructed from ISO/IEC 7816-3 §8.2 (TD1 T=1, TD2 T=15 with TA3): 3B 80 81 1F C7 D9; TCK checked by hand',
     hex: '3B 80 81 1F C7 D9',
     expected: {
       ...defaults('3B 80 81 1F C7 D9'), protocols: [1], defaultProtocol: 1, t1: T1_DEFAULTS,

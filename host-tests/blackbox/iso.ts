@@ -1,4 +1,4 @@
-// Black-box helpers written from ISO/IEC 7816-3 (via /work/shared/reference/iso7816-3.md), independent
+// Black-box helpers written from ISO/IEC 7816-3, independent
 // of the firmware: hex, ATR TCK (§8.2.5), T=1 blocks with LRC or CRC (§11.3, §11.4.4), PPS (§9.2).
 
 export type Bytes = number[];
@@ -40,7 +40,7 @@ export function lrc(bytes: Bytes): number {
 }
 
 /**
- * §11.4.4 CRC, as reference/iso7816-3.md describes libccid's (src/openct/checksum.c): reflected CCITT
+ * §11.4.4 CRC, as libccid computes it (src/openct/checksum.c): reflected CCITT
  * CRC-16, polynomial x^16 + x^12 + x^5 + 1 taken LSB first (0x8408), register preset to 0xFFFF, no
  * final XOR; the register's high byte is sent first. Written bit by bit here (not from a table);
  * iso.test.ts checks it against the catalogue check value of this parameter set (CRC-16/MCRF4XX:

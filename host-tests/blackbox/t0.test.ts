@@ -66,7 +66,7 @@ test('ISO 7816-3 §7.3 T=0: a character that keeps its parity error → bounded 
   await checkApdu(t, t0Parity, 0);
 });
 
-test('Scripted card contract (DESIGN.md) with ISO 7816-3 §12.2.3 P3 = Le: a wrong expectation fails the script at step 2', async (t) => {
+test('Scripted card contract with ISO 7816-3 §12.2.3 P3 = Le: a wrong expectation fails the script at step 2', async (t) => {
   const r = await checkApdu(t, t0WrongExpectation, 0);
   await checkApdu(t, t0WrongExpectation, 1);
   t.is(r.script?.completed, false);

@@ -30,6 +30,7 @@ test('ISO 7816-3 §11.6.3.2 rule 7.1 T=1: bad LRC from the card → R-block with
   (t) => checkApdu(t, t1Errors, 1).then(() => {}));
 test('ISO 7816-3 §11.6.3 T=1: card R-block naming the reader\'s last I-block → that I-block is retransmitted',
   (t) => checkApdu(t, t1Errors, 2).then(() => {}));
+// §11.3.2.2 keeps ee = 01 for EDC and parity errors: a BWT timeout is "other error", ee = 10.
 test('ISO 7816-3 §11.6.3.2 rule 7.1 T=1: no block within BWT → R-block (other error), then the card\'s block is delivered', async (t) => {
   const r = await checkApdu(t, t1Errors, 3);
   t.true(durationUs(r, 3) >= T1_BWT_ETU * ETU_US, `duration ${durationUs(r, 3)} µs < BWT`);
@@ -71,6 +72,9 @@ test('ISO 7816-3 §8.2.5: T=1 ATR with a wrong TCK is rejected: no protocol, the
   t.is(r.script?.failedStep ?? null, null, 'the card never received a block');
 });
 
+// Rule 7.2: after an R-block the reader resends that R-block unchanged (ee = 00), not a new one with
+// the EDC bit (rule 7.1 is for an invalid block after an I-block); libccid's proto-t1.c does the same.
+// Both ask for the block with the same N(S), so either recovers; the script expects rule 7.2.
 test('ISO 7816-3 §11.6.3.2 rule 7.2 T=1: bad LRC on a chained block after the reader\'s R-block → that R-block resent, chain delivered intact',
   (t) => checkApdu(t, t1Recovery, 0).then(() => {}));
 test('ISO 7816-3 §11.6.3 T=1 chaining from the reader (260-byte TPDU, IFSC 254): card R-block with error → same link retransmitted',
@@ -90,6 +94,9 @@ test('ISO 7816-3 §8.2.5: T=1 offered but TCK absent → the ATR is incomplete: 
   t.is(r.atr, null, 'no ATR accepted');
   t.is(r.protocol, null);
 });
+// Rule 6.3: S(RESYNCH) puts N(S), N(R), IFSC and IFSD back to their initial values, so the reader
+// announces IFSD 254 again with S(IFS request) before it sends the APDU again as I(0) (libccid
+// resends the I-block at once and keeps IFSD 32; both conform).
 test('ISO 7816-3 §11.6.3.2 rule 6 T=1: answered S(RESYNCH) → N(S) back to 0, the APDU is sent again and delivered; the next APDU continues', async (t) => {
   await checkApdu(t, t1Recovery, 4);
   await checkApdu(t, t1Recovery, 5);

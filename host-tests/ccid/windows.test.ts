@@ -1,5 +1,5 @@
 /**
- * What the Windows in-box usbccid driver relies on (reference/host-stacks.md, ccid.md): both class
+ * What the Windows in-box usbccid driver relies on (CCID Rev 1.1 §5.3 class requests, §6.2.6): both class
  * requests answered with exactly the advertised counts and never held up by a busy slot, the lists
  * consistent with the class descriptor's clock and rate fields, and time extensions only ever of
  * the pending command's own reply type.

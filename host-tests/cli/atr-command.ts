@@ -1,5 +1,5 @@
 /**
- * `ccid-reader atr [--json] HEX|-` (DESIGN.md): analyse ATRs with the firmware's own decoder.
+ * `ccid-reader atr [--json] HEX|-`: analyse ATRs with the firmware's own decoder.
  * `--json` prints the contract object, one per line; otherwise a readable analysis per ATR.
  * HEX is read by hal/sim/hex.ts, like every HEX a user gives. Exit 0 when every input was hex (ATR
  * errors are results, not failures), 1 when some input line was not, 2 for usage errors. With

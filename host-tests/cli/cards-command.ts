@@ -1,6 +1,6 @@
 /**
  * `ccid-reader cards`: the built-in simulated cards, one line each, the name (usable with `--card`
- * and the control socket's `insert`) first, then a short description (DESIGN.md "The host command").
+ * and the control socket's `insert`) first, then a short description (the `ccid-reader` command's contract).
  */
 import { builtInCards } from '../../hal/sim/cards/registry.js';
 

@@ -1,6 +1,6 @@
 /**
- * `ccid-reader host-setup [--board NAME|DIR] [--bundle PATH] [--apply|--undo]` (DESIGN.md "The host
- * command"): what a stock pcscd + libccid host needs to open the board — its idVendor:idProduct in
+ * `ccid-reader host-setup [--board NAME|DIR] [--bundle PATH] [--apply|--undo]`: what a stock
+ * pcscd + libccid host needs to open the board — its idVendor:idProduct in
  * the reader list of libccid's Info.plist (libccid-plist.ts). Without an option it shows the state
  * and the entries to add; `--apply` adds them (idempotent, the original kept as a backup the first
  * time); `--undo` takes them out again and, when the list is back to the backup, drops the backup.

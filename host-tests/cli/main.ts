@@ -1,5 +1,5 @@
 /**
- * `ccid-reader`: the host command (DESIGN.md "The host command"). Each subcommand lives in its own
+ * `ccid-reader`: the host command (the `ccid-reader` command's contract). Each subcommand lives in its own
  * module, loaded only when asked for, so `atr` does not pay for the simulator or the USB/IP server;
  * bin.ts is the process entry point (exit status, closed pipes), build.ts bundles it to JavaScript.
  */

@@ -1,6 +1,6 @@
 /**
  * `ccid-reader serve`: the simulated reader as a USB device over the Linux USB/IP protocol, for the
- * real PC/SC stack (DESIGN.md "The host command"). The simulator runs in virtual time paced by the
+ * real PC/SC stack (the `ccid-reader` command's contract). The simulator runs in virtual time paced by the
  * wall clock (hal/sim/usbip/realtime.ts): events run as soon as they are due, never later, so the
  * host's real-time timeouts behave as with hardware. Test control (insert, remove, status) is a
  * separate text socket, never the USB/IP stream.

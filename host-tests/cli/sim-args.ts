@@ -1,5 +1,5 @@
 /**
- * Command-line parsing for `ccid-reader sim` (DESIGN.md "The host command"). Usage errors are values,
+ * Command-line parsing for `ccid-reader sim` (the `ccid-reader` command's contract). Usage errors are values,
  * so the command can print them with the usage text and exit 2.
  */
 import { parseHex } from '../../hal/sim/hex.js';

@@ -7,7 +7,7 @@ import { captured } from './capture.js';
 import { runCli, type CliResult } from './run-cli.js';
 import { run as runSim } from './sim-command.js';
 
-/** The `sim --json` contract of DESIGN.md, keys in order. */
+/** The `sim --json` contract, keys in order. */
 const TOP_KEYS = ['card', 'atr', 'protocol', 'fi', 'di', 'clockHz', 'exchanges', 'script'];
 const EXCHANGE_KEYS = ['command', 'response', 'error', 'startUs', 'endUs'];
 const HEX = /^(?:[0-9A-F]{2})+$/;

@@ -1,5 +1,5 @@
 /**
- * `ccid-reader sim` (DESIGN.md "The host command"): one session of the firmware on the simulated
+ * `ccid-reader sim` (the `ccid-reader` command's contract): one session of the firmware on the simulated
  * board with a simulated card, driven through the full CCID path, printed as a readable trace or as
  * one JSON object; optionally the contact waveform (VCD) and the USB capture (pcap).
  */

@@ -1,5 +1,5 @@
 /**
- * What one `ccid-reader sim` run found out, and its `--json` form (DESIGN.md: field names and order
+ * What one `ccid-reader sim` run found out, and its `--json` form (the contract: field names and order
  * are a contract).
  */
 import type { ScriptStatus } from '../../hal/sim/card.js';

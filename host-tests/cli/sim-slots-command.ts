@@ -1,5 +1,5 @@
 /**
- * `ccid-reader sim --slots N` with N > 1 (DESIGN.md: `--slots N`, `--card` repeated slot by slot):
+ * `ccid-reader sim --slots N` with N > 1 (`--slots N`, `--card` repeated slot by slot):
  * every slot runs its session at the same time (sim-slots.ts). The readable form lists each slot's
  * card, then the power-ons and exchanges of all slots in the order they completed; `--json` keeps the
  * one-slot object for slot 0 and adds `"slots"`: every slot's object, in slot order.

@@ -1,5 +1,5 @@
 /**
- * `ccid-reader sim --board` and `serve --board` (DESIGN.md "The host command"): the options, and the
+ * `ccid-reader sim --board` and `serve --board` (the `ccid-reader` command's contract): the options, and the
  * virtual ESP32-S3 boards behind them — one session run through the real command on the esp32s3 board
  * gives the answers the sim board gives (a different composition and different drivers: the sim
  * board is the oracle of the CLI's wiring), with the contact waveform and the USB capture written;
@@ -30,7 +30,7 @@ test('sim --board: sim by default; an ESP32-S3 board has the slots it is wired w
 });
 
 test('serve --board: the ESP32-S3 boards run the device firmware, which offers the extended level only', (t) => {
-  const serve = (...args: string[]) => parseServeArgs(['--usbip', 'unix:/tmp/u', ...args]);
+  const serve = (...args: string[]) => parseServeArgs(['--usbip', 'unix:/run/ccid/u', ...args]);
   t.like(serve(), { board: 'sim', slots: 1 });
   t.like(serve('--board', 'esp32s3-2slot'), { board: 'esp32s3-2slot', slots: 2 });
   t.like(serve('--board', 'esp32s3', '--level', 'extended'), { board: 'esp32s3', level: 'extended-apdu' });

@@ -47,7 +47,8 @@ function enumerate(usb: SimUsbHost): CcidClassDescriptor | string {
   if (device.status !== 'ok' || device.data.length !== 18) return 'device descriptor not served';
   // Enumeration order of USB 2.0 §9.1.2: the address first, then the configuration.
   if (usb.control({ bmRequestType: 0x00, bRequest: 5, wValue: 1, wIndex: 0, wLength: 0 }).status !== 'ok') return 'SET_ADDRESS stalled';
-  // Windows and libusb read the whole configuration set with wLength 255 (ccid.md).
+  // Windows and libusb read the whole configuration set with wLength 255, as Osmocom's CCID
+  // conformance suite does too: the whole set must fit in it.
   const config = usb.control({ bmRequestType: 0x80, bRequest: 6, wValue: 0x0200, wIndex: 0, wLength: 255 });
   if (config.status !== 'ok') return 'configuration descriptor not served';
   const descriptor = findClassDescriptor(config.data);

@@ -26,19 +26,19 @@ test('the extractor sees the imports it must judge (type-only, multi-line, platf
   for (const e of edges) if (e.kind === 'repo') t.true(files.some((f) => stripExtension(f) === e.to), `${show(e)}: no such module`);
 });
 
-test('DESIGN import rule: hal/ never imports firmware/, boards/ or host-tests/ (no upward arrow)', (t) => {
+test('import rule: hal/ never imports firmware/, boards/ or host-tests/ (no upward arrow)', (t) => {
   const upward = edges.filter((e) => under(e.from, 'hal') && e.kind === 'repo' && !under(e.to, 'hal'));
   t.deepEqual(upward.map(show), []);
 });
 
-test('DESIGN import rule: hal/interfaces imports only hal/interfaces; hal/common only those two', (t) => {
+test('import rule: hal/interfaces imports only hal/interfaces; hal/common only those two', (t) => {
   const out = edges.filter((e) => under(e.from, 'hal/interfaces') && !(e.kind === 'repo' && under(e.to, 'hal/interfaces')));
   t.deepEqual(out.map(show), []);
   const common = edges.filter((e) => under(e.from, 'hal/common') && !(e.kind === 'repo' && (under(e.to, 'hal/interfaces') || under(e.to, 'hal/common'))));
   t.deepEqual(common.map(show), []);
 });
 
-test('STYLE: hal/interfaces holds types only (no value a module could run)', (t) => {
+test('hal/interfaces holds types only (no value a module could run)', (t) => {
   const VALUE = /^export\s+(?:default\s+)?(?:declare\s+)?(?:const|let|var|function|async|class|abstract|enum)\b|^export\s*\{(?!\s*type\b)[^}]*\}\s*(?:from|;|$)/m;
   const modules = files.filter((f) => under(f, 'hal/interfaces'));
   t.true(modules.length >= 5);
@@ -49,7 +49,7 @@ test('STYLE: hal/interfaces holds types only (no value a module could run)', (t)
   }
 });
 
-test('DESIGN import rule: firmware/ imports only firmware/, hal/interfaces and hal/common (main.ts also hal/moddable and platform modules)', (t) => {
+test('import rule: firmware/ imports only firmware/, hal/interfaces and hal/common (main.ts also hal/moddable and platform modules)', (t) => {
   const bad = edges.filter((e) => {
     if (!under(e.from, 'firmware')) return false;
     if (e.kind === 'repo' && (under(e.to, 'firmware') || under(e.to, 'hal/interfaces') || under(e.to, 'hal/common'))) return false;
@@ -59,7 +59,7 @@ test('DESIGN import rule: firmware/ imports only firmware/, hal/interfaces and h
   t.deepEqual(bad.map(show), []);
 });
 
-test('DESIGN import rule: firmware/, hal/common and hal/interfaces use nothing from Node (no Node module, no npm package, no Node types)', (t) => {
+test('import rule: firmware/, hal/common and hal/interfaces use nothing from Node (no Node module, no npm package, no Node types)', (t) => {
   const portable = (e: Edge) => under(e.from, 'firmware') || under(e.from, 'hal/interfaces') || under(e.from, 'hal/common');
   t.deepEqual(edges.filter((e) => portable(e) && (e.kind === 'node' || e.kind === 'npm')).map(show), []);
   // Node's globals (Buffer, process, setTimeout…) fail the device type-check, which sees no Node types.
@@ -72,7 +72,7 @@ test('DESIGN import rule: firmware/, hal/common and hal/interfaces use nothing f
   t.deepEqual([...device.include].sort(), ['firmware/**/*.ts', 'hal/common/**/*.ts', 'hal/interfaces/**/*.ts']);
 });
 
-test('DESIGN import rule: only firmware/main.ts, boards/* and hal/moddable/* import platform modules (and hal/moddable)', (t) => {
+test('import rule: only firmware/main.ts, boards/* and hal/moddable/* import platform modules (and hal/moddable)', (t) => {
   const bad = edges.filter((e) => {
     const importsPlatform = e.kind === 'platform' || (e.kind === 'repo' && under(e.to, 'hal/moddable'));
     if (!importsPlatform) return false;
@@ -83,13 +83,13 @@ test('DESIGN import rule: only firmware/main.ts, boards/* and hal/moddable/* imp
   t.deepEqual(bad.map(show), []);
 });
 
-test('DESIGN import rule: only host-tests/, boards/sim and hal/sim itself import hal/sim', (t) => {
+test('import rule: only host-tests/, boards/sim and hal/sim itself import hal/sim', (t) => {
   const bad = edges.filter((e) => e.kind === 'repo' && under(e.to, 'hal/sim')
     && !(under(e.from, 'host-tests') || under(e.from, 'boards/sim') || under(e.from, 'hal/sim')));
   t.deepEqual(bad.map(show), []);
 });
 
-test('DESIGN import rule: the device boards never import the simulator, and the simulator no platform module', (t) => {
+test('import rule: the device boards never import the simulator, and the simulator no platform module', (t) => {
   const bad = edges.filter((e) => (under(e.from, 'boards') && !under(e.from, 'boards/sim') && e.kind === 'repo' && under(e.to, 'hal/sim'))
     || (under(e.from, 'hal/sim') && e.kind === 'platform'));
   t.deepEqual(bad.map(show), []);

@@ -1,6 +1,6 @@
 /**
- * T=0 APDU → TPDU mapping (ISO/IEC 7816-3 §10, §12.2) against scripted cards (DESIGN.md "Scripted
- * cards"): each step states what the reader must send next, so a wrong TPDU fails the script at that
+ * T=0 APDU → TPDU mapping (ISO/IEC 7816-3 §10, §12.2) against scripted cards (hal/sim/cards/scripted.ts):
+ * each step states what the reader must send next, so a wrong TPDU fails the script at that
  * step. Runs under Node (ava) and in XS.
  */
 import { parseScriptedCard, type ScriptedCard } from '../../hal/sim/cards/scripted.js';

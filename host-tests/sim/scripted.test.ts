@@ -27,7 +27,7 @@ const T0_SCRIPT = {
   ],
 };
 
-test('scripted card (DESIGN.md): T=0 steps: header, data after INS, NULL and waitEtu, mute until reset', (t) => {
+test('scripted card: T=0 steps: header, data after INS, NULL and waitEtu, mute until reset', (t) => {
   const c = card(T0_SCRIPT);
   const r = powered(c);
   t.is(hx(r.bytes), '3B021450');

@@ -1,5 +1,5 @@
 /**
- * `ccid-reader serve --slots N` (DESIGN.md "Common to sim and serve"): the options, and the control
+ * `ccid-reader serve --slots N` (the options common to sim and serve): the options, and the control
  * lines with an optional slot number first, answered on a reader of several slots.
  */
 import test from 'ava';
@@ -8,11 +8,11 @@ import { findCard } from '../../hal/sim/cards/registry.js';
 import { createSimReader } from '../reader/reader.js';
 
 test('serve --slots N: 1–8 slots, --card repeated slot by slot, no more cards than slots', (t) => {
-  t.like(parseServeArgs(['--usbip', 'unix:/tmp/u', '--slots', '2', '--card', 'usim', '--card', 't1']), { slots: 2, cards: ['usim', 't1'], card: 'usim' });
-  t.like(parseServeArgs(['--usbip', 'unix:/tmp/u', '--slots=8']), { slots: 8, cards: [], card: null });
-  t.like(parseServeArgs(['--usbip', 'unix:/tmp/u']), { slots: 1, cards: [] });
+  t.like(parseServeArgs(['--usbip', 'unix:/run/ccid/u', '--slots', '2', '--card', 'usim', '--card', 't1']), { slots: 2, cards: ['usim', 't1'], card: 'usim' });
+  t.like(parseServeArgs(['--usbip', 'unix:/run/ccid/u', '--slots=8']), { slots: 8, cards: [], card: null });
+  t.like(parseServeArgs(['--usbip', 'unix:/run/ccid/u']), { slots: 1, cards: [] });
   for (const bad of [['--slots', '0'], ['--slots', '9'], ['--slots', '1.5'], ['--slots', 'two'], ['--card', 'usim', '--card', 't1']]) {
-    const parsed = parseServeArgs(['--usbip', 'unix:/tmp/u', ...bad]);
+    const parsed = parseServeArgs(['--usbip', 'unix:/run/ccid/u', ...bad]);
     t.true(typeof parsed === 'object' && 'error' in parsed, bad.join(' '));
   }
 });

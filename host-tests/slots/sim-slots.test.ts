@@ -1,5 +1,5 @@
 /**
- * `ccid-reader sim --slots N` (DESIGN.md "Common to sim and serve"): every slot runs its session at
+ * `ccid-reader sim --slots N` (the options common to sim and serve): every slot runs its session at
  * the same time through one reader; the options; the JSON form (slot 0's object, plus "slots").
  */
 import test from 'ava';

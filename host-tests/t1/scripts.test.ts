@@ -1,5 +1,5 @@
 /**
- * T=1 scripted cards (DESIGN.md "Scripted cards", host-tests/t1/scripts/*.json) through the whole
+ * T=1 scripted cards (hal/sim/cards/scripted.ts; host-tests/t1/scripts/*.json) through the whole
  * reader: each script is the exact block sequence ISO/IEC 7816-3 §11.6 asks of the reader, so a
  * reader that sends anything else fails the script at that step. Block bytes worked out by hand
  * (PCB per §11.3.2.2, LRC per §11.4.4); the ATR is the Yubikey 4's from smartcard_list.txt.

@@ -1,6 +1,6 @@
 /**
- * What a Linux kernel sends after `usbip attach` (host-stacks.md, "USB/IP as the simulator's wire
- * protocol"), played against the real reader through the USB/IP connection: device descriptor (64
+ * What a Linux kernel sends after `usbip attach` (its USB/IP client, then the USB 2.0 §9.1.2
+ * enumeration), played against the real reader through the USB/IP connection: device descriptor (64
  * then 18 bytes), DEVICE_QUALIFIER (stalled: full-speed only), configuration (9 bytes, then whole),
  * strings, SET_CONFIGURATION, CLEAR_FEATURE(HALT), then a first CCID command on the bulk pipes.
  */

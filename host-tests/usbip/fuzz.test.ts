@@ -1,5 +1,5 @@
 /**
- * "Never throws" for the server with the real reader behind it (STYLE lesson 13): random but
+ * "Never throws" for the server with the real reader behind it: random but
  * well-framed URBs — any control request, any bulk OUT bytes, IN URBs of any size, unlinks of
  * anything — reach the CCID class through the USB/IP connection; nothing throws and every URB is
  * answered at most once.

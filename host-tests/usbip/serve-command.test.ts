@@ -10,11 +10,11 @@ import { REPO_ROOT, runCli } from '../cli/run-cli.js';
 import { startManaged } from '../interop/processes.js';
 
 test('serve options: --usbip required, levels, time scale, bad values are usage errors', (t) => {
-  t.like(parseServeArgs(['--usbip', 'unix:/tmp/u', '--level', 'tpdu', '--time-scale=2.5']), { level: 'tpdu', timeScale: 2.5, card: null, control: null });
-  t.like(parseServeArgs(['--usbip', 'unix:/tmp/u', '--time-scale', 'max']), { timeScale: 'max' });
-  t.regex((parseServeArgs(['--usbip', 'unix:/tmp/u', '--time-scale', '1e9']) as { error: string }).error, /^--time-scale: 1e9 is above 1000: .*use 'max'/);
-  t.like(parseServeArgs(['--usbip', 'tcp:127.0.0.1:3240', '--card', 't1', '--control', 'unix:/tmp/c', '--pcap', 'x.pcap']),
-    { card: 't1', control: { kind: 'unix', path: '/tmp/c' }, pcap: 'x.pcap', level: 'extended-apdu' });
+  t.like(parseServeArgs(['--usbip', 'unix:/run/ccid/u', '--level', 'tpdu', '--time-scale=2.5']), { level: 'tpdu', timeScale: 2.5, card: null, control: null });
+  t.like(parseServeArgs(['--usbip', 'unix:/run/ccid/u', '--time-scale', 'max']), { timeScale: 'max' });
+  t.regex((parseServeArgs(['--usbip', 'unix:/run/ccid/u', '--time-scale', '1e9']) as { error: string }).error, /^--time-scale: 1e9 is above 1000: .*use 'max'/);
+  t.like(parseServeArgs(['--usbip', 'tcp:127.0.0.1:3240', '--card', 't1', '--control', 'unix:/run/ccid/c', '--pcap', 'x.pcap']),
+    { card: 't1', control: { kind: 'unix', path: '/run/ccid/c' }, pcap: 'x.pcap', level: 'extended-apdu' });
   t.is(parseServeArgs(['--help']), 'help');
   for (const bad of [[], ['--usbip'], ['--usbip', 'nowhere'], ['--usbip', 'unix:/u', '--level', 'char'], ['--usbip', 'unix:/u', '--time-scale', '0'], ['--usbip', 'unix:/u', '--bogus', '1']]) {
     t.true(typeof parseServeArgs(bad) === 'object' && 'error' in (parseServeArgs(bad) as object), bad.join(' '));
@@ -22,10 +22,10 @@ test('serve options: --usbip required, levels, time scale, bad values are usage 
 });
 
 test('serve: a bad option or an unknown card exits 2 with the usage', async (t) => {
-  const bad = await runCli(['serve', '--usbip', 'unix:/tmp/x', '--level', 'char']);
+  const bad = await runCli(['serve', '--usbip', 'unix:/run/ccid/x', '--level', 'char']);
   t.is(bad.code, 2);
   t.regex(bad.stderr, /usage: ccid-reader serve/);
-  const card = await runCli(['serve', '--usbip', 'unix:/tmp/x', '--card', 'no-such-card']);
+  const card = await runCli(['serve', '--usbip', 'unix:/run/ccid/x', '--card', 'no-such-card']);
   t.is(card.code, 2);
   t.regex(card.stderr, /no built-in card 'no-such-card'/);
 });

@@ -8,10 +8,10 @@ import { createEchoDevice } from './echo-device.js';
 import { exportOf } from './memory-client.js';
 
 test('listen addresses: unix:PATH and tcp:HOST:PORT; anything else is an error', (t) => {
-  t.deepEqual(parseListenAddress('unix:/tmp/x.sock'), { kind: 'unix', path: '/tmp/x.sock' });
+  t.deepEqual(parseListenAddress('unix:/run/ccid/x.sock'), { kind: 'unix', path: '/run/ccid/x.sock' });
   t.deepEqual(parseListenAddress('tcp:0.0.0.0:3240'), { kind: 'tcp', host: '0.0.0.0', port: 3240 });
   t.deepEqual(parseListenAddress('tcp:[::1]:3240'), { kind: 'tcp', host: '::1', port: 3240 });
-  for (const bad of ['unix:', 'tcp:host', 'tcp:host:99999', 'udp:x:1', '/tmp/x']) t.throws(() => parseListenAddress(bad));
+  for (const bad of ['unix:', 'tcp:host', 'tcp:host:99999', 'udp:x:1', '/run/ccid/x']) t.throws(() => parseListenAddress(bad));
 });
 
 test('TCP: OP_REQ_DEVLIST over a socket, as `usbip list -r` sends it', async (t) => {

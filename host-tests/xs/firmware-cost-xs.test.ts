@@ -4,7 +4,7 @@ import { COST_CASES, startRigWorker } from '../bench/firmware-cost.js';
 // The firmware alone (CCID class → slot → session → T=0 / T=1, firmware-rig.ts) over many APDUs in
 // XS: every response checked byte by byte against the recording, every byte the firmware writes to
 // the card checked against it, and the live heap after GC flat once the first batch has run
-// (STYLE 11: nothing the firmware allocates per APDU lives on).
+// (nothing the firmware allocates per APDU lives on).
 for (const c of [COST_CASES[0], COST_CASES[1], COST_CASES[2]]) {
   test(`firmware heap does not grow over many APDUs: ${c.name}`, async (t) => {
     // Longer than ava's 10 s: hundreds of APDUs through the firmware in the XS engine, on a shared machine.

@@ -1,7 +1,7 @@
 /**
  * Answer-to-Reset decoding, ISO/IEC 7816-3:2006 §8.2: TS, T0, interface bytes TAi/TBi/TCi/TDi,
  * historical bytes, TCK. Total: any byte string gives an AtrInfo, problems are error codes (the
- * `ccid-reader atr` contract of DESIGN.md), never exceptions.
+ * `ccid-reader atr` contract), never exceptions.
  */
 import type { VoltageClass } from '../../../hal/interfaces/card-contacts.js';
 import { TS_DIRECT, TS_INVERSE } from './framing.js';

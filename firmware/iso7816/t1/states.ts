@@ -1,5 +1,5 @@
 /**
- * The T=1 link's two explicit tables (STYLE 10).
+ * The T=1 link's two explicit tables.
  *
  * Line states: who holds the I/O line and what the link waits for. 'closed' is reachable from
  * everywhere (close(), handled once by the link), so it is not repeated per state.

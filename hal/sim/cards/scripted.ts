@@ -1,5 +1,5 @@
 /**
- * Scripted cards (DESIGN.md "Scripted cards"): the card answers reset with the script's ATR, handles
+ * Scripted cards: the card answers reset with the script's ATR, handles
  * PPS as the script says, then checks each transmission of the reader against the next step's
  * `expect` and plays its `reply`. Framing of one transmission:
  * - T=1 (ISO 7816-3 §11.3): one block, NAD PCB LEN INF EDC, with LRC or CRC as the ATR announces.

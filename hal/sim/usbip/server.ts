@@ -8,7 +8,7 @@ import { UsbipConnection, type UsbipExport } from './connection.js';
 
 export type ListenAddress = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
 
-/** `unix:PATH` or `tcp:HOST:PORT` (DESIGN.md, `ccid-reader serve`). Throws on anything else. */
+/** `unix:PATH` or `tcp:HOST:PORT` (`ccid-reader serve --usbip`). Throws on anything else. */
 export function parseListenAddress(text: string): ListenAddress {
   if (text.startsWith('unix:') && text.length > 5) return { kind: 'unix', path: text.slice(5) };
   const tcp = /^tcp:(.+):(\d{1,5})$/.exec(text);

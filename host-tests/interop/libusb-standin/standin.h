@@ -1,6 +1,6 @@
 /*
  * A libusb-1.0 stand-in for running libccid against the simulated reader on a machine with no USB
- * bus (host-stacks.md, "Running pcscd + libccid against a simulated reader"). Our own code: only the
+ * bus. Our own code: only the
  * public libusb-1.0 ABI is reproduced (struct layouts and constants libccid was compiled against),
  * and every URB is forwarded over the Linux USB/IP protocol to `ccid-reader serve`.
  */
