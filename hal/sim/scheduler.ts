@@ -34,13 +34,13 @@ export const REBASE_ABOVE_TICKS = 2 ** 50;
 const REBASE_STEP_TICKS = 1_000_000;
 /** Beyond this many ticks ahead (2^52), a target is reached through the exact epoch (runUntil). */
 const FAR_TICKS = 2 ** 52;
-/** Size of the handle table (a power of two). */
-const SLOTS = 4096;
 
 interface Entry {
   time: number;
   seq: number;
   callback: (() => void) | null;
+  /** Where the live entry sits in the handle table. */
+  slot: number;
 }
 
 export interface VirtualSchedulerOptions {
@@ -64,12 +64,11 @@ export class VirtualScheduler implements Scheduler {
   /** Entries that ran or were dropped, for reuse: no allocation per event. */
   #free: Entry[] = [];
   /**
-   * Pending entries by handle (= seq), for `cancel`: a direct-mapped table on the low bits of the
-   * handle, and a Map for the few a newer handle pushed out of their slot (timers that stay pending
-   * while thousands of others come and go). No Map traffic per event in the usual case.
+   * The live entries by handle (their sequence number), for `cancel`: open addressing with linear
+   * probing, at most half full, grown by doubling. Nothing is allocated per event, however long a
+   * timer stays pending while others come and go (a Map would take heap per entry in XS).
    */
-  readonly #slots: (Entry | undefined)[] = new Array<Entry | undefined>(SLOTS).fill(undefined);
-  readonly #overflow = new Map<number, Entry>();
+  #table: (Entry | null)[] = new Array<Entry | null>(16).fill(null);
   #liveCount = 0;
   #rebaseListeners: ((deltaTicks: number) => void)[] = [];
 
@@ -181,13 +180,21 @@ export class VirtualScheduler implements Scheduler {
     // A time in the past (or NaN) means "as soon as possible": never before now.
     const time = ticks > this.#now ? ticks : this.#now;
     let entry = this.#free.pop();
-    if (entry === undefined) entry = { time, seq, callback };
+    if (entry === undefined) entry = { time, seq, callback, slot: 0 };
     else {
       entry.time = time;
       entry.seq = seq;
       entry.callback = callback;
     }
-    this.#remember(entry);
+    // Into the handle table (written out here: this runs for every event).
+    if (2 * (this.#liveCount + 1) > this.#table.length) this.#grow();
+    const table = this.#table;
+    const mask = table.length - 1;
+    let slot = seq & mask;
+    while (table[slot] !== null) slot = (slot + 1) & mask;
+    table[slot] = entry;
+    entry.slot = slot;
+    this.#liveCount++;
     // Sift up with a hole, the (time, seq) order written out: this runs for every event, and in XS
     // a call costs more than the comparison.
     const heap = this.#heap;
@@ -205,36 +212,64 @@ export class VirtualScheduler implements Scheduler {
   }
 
   cancel(handle: TimerHandle): void {
-    const entry = this.#find(handle);
-    if (entry === undefined) return;
-    entry.callback = null;
-    this.#forget(entry);
+    const index = this.#find(handle);
+    if (index < 0) return;
+    this.#table[index]!.callback = null;
+    this.#remove(index);
     // Cancelled entries wait in the heap until they reach the top. Deadlines re-armed at every
     // character would pile up far in the future and deepen the heap: drop them when they dominate.
     const heap = this.#heap;
     if (heap.length > 8 && heap.length > 2 * this.#liveCount) this.#compact();
   }
 
-  #remember(entry: Entry): void {
-    const i = entry.seq & (SLOTS - 1);
-    const there = this.#slots[i];
-    if (there !== undefined) this.#overflow.set(there.seq, there);
-    this.#slots[i] = entry;
-    this.#liveCount++;
+  /** Index of the live entry with sequence number `seq`, or -1. */
+  #find(seq: number): number {
+    const table = this.#table;
+    const mask = table.length - 1;
+    for (let i = seq & mask; ; i = (i + 1) & mask) {
+      const entry = table[i];
+      if (entry === null) return -1;
+      if (entry.seq === seq) return i;
+    }
   }
 
-  #find(handle: number): Entry | undefined {
-    const there = this.#slots[handle & (SLOTS - 1)];
-    if (there !== undefined && there.seq === handle) return there;
-    return this.#overflow.size > 0 ? this.#overflow.get(handle) : undefined;
-  }
-
-  /** A pending entry ran or was cancelled. */
-  #forget(entry: Entry): void {
-    const i = entry.seq & (SLOTS - 1);
-    if (this.#slots[i] === entry) this.#slots[i] = undefined;
-    else this.#overflow.delete(entry.seq);
+  /** Empty slot `index` of the handle table. */
+  #remove(index: number): void {
+    this.#table[index] = null;
     this.#liveCount--;
+    this.#closeUp(index);
+  }
+
+  /** Slot `index` was emptied: move later entries of its probe run back, so every entry stays findable. */
+  #closeUp(index: number): void {
+    const table = this.#table;
+    const mask = table.length - 1;
+    for (let i = (index + 1) & mask; table[i] !== null; i = (i + 1) & mask) {
+      const home = table[i]!.seq & mask;
+      // The entry at i may move to the hole unless its home lies cyclically in (index, i].
+      const stays = index <= i ? home > index && home <= i : home > index || home <= i;
+      if (stays) continue;
+      const moved = table[i]!;
+      table[index] = moved;
+      moved.slot = index;
+      table[i] = null;
+      index = i;
+    }
+  }
+
+  #grow(): void {
+    const old = this.#table;
+    const table = new Array<Entry | null>(old.length * 2).fill(null);
+    const mask = table.length - 1;
+    for (let i = 0; i < old.length; i++) {
+      const entry = old[i];
+      if (entry === null) continue;
+      let slot = entry.seq & mask;
+      while (table[slot] !== null) slot = (slot + 1) & mask;
+      table[slot] = entry;
+      entry.slot = slot;
+    }
+    this.#table = table;
   }
 
   /** Run every event up to `now() + ns` inclusive, then set the clock there. */
@@ -326,7 +361,12 @@ export class VirtualScheduler implements Scheduler {
         free.push(top);
         continue;
       }
-      this.#forget(top);
+      // Out of the handle table; a probe run after it (rare: the table is at most half full) closes up.
+      const table = this.#table;
+      const slot = top.slot;
+      table[slot] = null;
+      this.#liveCount--;
+      if (table[(slot + 1) & (table.length - 1)] !== null) this.#closeUp(slot);
       let time = top.time;
       if (time >= this.#rebaseAbove) {
         // The entry is out of the heap already: it moves with the epoch by hand, and so does the limit.

@@ -25,7 +25,7 @@ export async function startRigWorker(): Promise<XsWorker> {
   const script = await bundleForXs({ entry: { file: driver }, globalName: '__rig' });
   const worker = await startXsWorker({ name: 'firmware-cost' });
   const loadError = await worker.load('rig', `${script}
-Object.assign(globalThis.__xsHandlers, { setup: __rig.setup, run: __rig.run, noop: __rig.noop, calibrate: __rig.calibrate });`);
+Object.assign(globalThis.__xsHandlers, { setup: __rig.setup, run: __rig.run, noop: __rig.noop, calibrate: __rig.calibrate, schedulerCost: __rig.schedulerCost });`);
   if (loadError !== null) {
     await worker.close();
     throw new Error(`firmware rig did not load in XS: ${loadError}`);
@@ -127,6 +127,15 @@ export async function rigShare(worker: XsWorker): Promise<number> {
   return Math.min(...samples);
 }
 
+/** Computrons of one event of the rig's scheduler (hal/sim/scheduler.ts): scheduled, then run. */
+export async function schedulerShare(worker: XsWorker): Promise<number> {
+  const n = 2000;
+  await worker.request('schedulerCost', { n: 100 });
+  const empty = await worker.request('noop', {});
+  const r = await worker.request('schedulerCost', { n });
+  return (r.meter.compute - empty.meter.compute) / n;
+}
+
 /**
  * Stand-ins for card-uart.c: the block natives remember nothing and copy nothing (the C copies
  * outside XS), the convention direct. Just enough for hal/moddable/card-uart.ts to run in XS.
@@ -179,6 +188,7 @@ export async function benchFirmware(): Promise<Record<string, unknown>> {
   const worker = await startRigWorker();
   try {
     const device = await deviceUartShare();
+    const perEvent = await schedulerShare(worker);
     const perApdu = [];
     for (const c of COST_CASES) {
       const m = await measure(worker, c);
@@ -223,7 +233,8 @@ export async function benchFirmware(): Promise<Record<string, unknown>> {
       'line bytes': 'characters on the card line per APDU, both ways (T=0 headers and procedure bytes, T=1 block framing included)',
       transfers: 'block-level transfers per APDU (T=1 blocks, T=0 TPDUs): one hand-over and one delivery each',
       'device UART computrons/transfer': Number(device.perTransfer.toFixed(1)),
-      note: 'firmware = computrons − rig (the doubles replaying the same transfers to a null consumer); device = firmware + card-uart.ts per transfer (stand-ins for the C); slots: per APDU, no GC',
+      'scheduler computrons/event': Number(perEvent.toFixed(1)),
+      note: 'firmware = computrons − rig (the doubles replaying the same transfers to a null consumer; the events the firmware schedules are in the firmware figure, at the scheduler\'s cost per event); device = firmware + card-uart.ts per transfer (stand-ins for the C); slots: per APDU, no GC',
       'per APDU': perApdu,
       'live heap over many APDUs (after GC)': heap,
     };

@@ -68,9 +68,9 @@ const ERROR_NAMES: Readonly<Record<number, string>> = Object.freeze(
   Object.fromEntries(Object.entries(BError).map(([name, code]) => [code, name])),
 );
 
-/** bStatus (§6.2.6): bmCommandStatus in bits 7–6, bmICCStatus in bits 1–0. */
-export const CommandStatus = Object.freeze({ ok: 0, failed: 1, timeExtension: 2 } as const);
-export const IccStatus = Object.freeze({ active: 0, inactive: 1, absent: 2 } as const);
+/** bStatus (§6.2.6): bmCommandStatus in bits 7–6, bmICCStatus in bits 1–0, as numbers. */
+export const CommandStatusCode = Object.freeze({ ok: 0, failed: 1, timeExtension: 2 } as const);
+export const IccStatusCode = Object.freeze({ active: 0, inactive: 1, absent: 2 } as const);
 
 /** Class-specific requests (§5.3 Table 5.3-1), bRequest. */
 export const ClassRequest = Object.freeze({ ABORT: 0x01, GET_CLOCK_FREQUENCIES: 0x02, GET_DATA_RATES: 0x03 } as const);
@@ -102,6 +102,18 @@ export function errorName(bError: number): string {
 }
 
 export const HEADER_LENGTH = 10;
+
+/** Offsets of the header fields of an RDR_to_PC bulk message (§6.2), for reading one in place. */
+export const Reply = Object.freeze({
+  bMessageType: 0,
+  dwLength: 1,
+  bSlot: 5,
+  bSeq: 6,
+  bStatus: 7,
+  bError: 8,
+  /** bChainParameter, bClockStatus or bProtocolNum. */
+  bChainParameter: 9,
+} as const);
 
 /** Encode one PC_to_RDR message: 10-byte header (§6.1) then data. */
 export function encodeCommand(type: number, slot: number, seq: number, specific: readonly [number, number, number], data?: Uint8Array): Uint8Array {

@@ -5,7 +5,7 @@
  * (§5.1 bMaxCCIDBusySlots), one command at a time per slot (§6.1), NotifySlotChange reports each
  * slot (§6.3.1). No Node APIs: these also run inside XS.
  */
-import { BError, CommandStatus, IccStatus } from '../host-driver/ccid-messages.js';
+import { BError, CommandStatusCode as CommandStatus, IccStatusCode as IccStatus } from '../host-driver/ccid-messages.js';
 import { bytes } from '../ccid/harness.js';
 import { luhnValid, swappedDigits } from '../sim/usim-rig.js';
 import { card, commandStatus, readerRig as rig, replies, type ReaderRig as Rig, type Reply } from '../slots/reader-rig.js';

@@ -7,7 +7,7 @@
  * RESPONSE in class A0, TC_truncated 67 00 / 6D 00 / 68 81 or a failed command. No Node APIs: these
  * run in XS too.
  */
-import { CommandStatus } from '../host-driver/ccid-messages.js';
+import { CommandStatusCode as CommandStatus } from '../host-driver/ccid-messages.js';
 import { bytes } from '../ccid/harness.js';
 import { commandStatus, readerRig, runSlots, type Reply, type Step } from '../slots/reader-rig.js';
 import { check, hex, type Scenario } from './scenario.js';

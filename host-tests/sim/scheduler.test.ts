@@ -130,3 +130,56 @@ test('scheduler: heavy cancelling (the heap is compacted) keeps the (time, seque
   );
   t.pass();
 });
+
+test('scheduler: cancel finds every live handle among many, whatever the order (property, against a model)', (t) => {
+  // Few events live at a time among many made, some long-lived: handles collide in the handle table
+  // (it stays small) and cancelling cuts probe runs.
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.constantFrom('at', 'cancel', 'run'), fc.nat(2000)), { maxLength: 400 }), (ops) => {
+      const s = new VirtualScheduler();
+      const model = new Map<number, number>(); // handle → time
+      const handles: number[] = [];
+      const ran: number[] = [];
+      for (const [op, n] of ops) {
+        if (op === 'at') {
+          const time = s.now() + n;
+          const h = s.at(time, () => ran.push(h));
+          handles.push(h);
+          model.set(h, time);
+        } else if (op === 'cancel' && model.size > 0) {
+          const h = [...model.keys()][n % model.size];
+          s.cancel(h);
+          model.delete(h);
+        } else if (op === 'run') {
+          const until = s.now() + n;
+          const due = [...model].filter(([, time]) => time <= until).sort((a, b) => a[1] - b[1] || a[0] - b[0]).map(([h]) => h);
+          ran.length = 0;
+          s.runUntil(until);
+          if (ran.join() !== due.join()) return false;
+          for (const h of due) model.delete(h);
+        }
+        if (s.pending !== model.size) return false;
+      }
+      return true;
+    }),
+    { numRuns: 300 },
+  );
+  t.pass();
+});
+
+test('scheduler: two live handles that share a slot of the handle table: each stays cancellable after the other goes', (t) => {
+  for (const first of ['a', 'b'] as const) {
+    const s = new VirtualScheduler();
+    const ran: string[] = [];
+    const a = s.at(1000, () => ran.push('a'));
+    // Fifteen events made and cancelled: the next handle lands in the same slot of the (16-slot) table as `a`.
+    for (let i = 0; i < 15; i++) s.cancel(s.at(500, () => ran.push('x')));
+    const b = s.at(1000, () => ran.push('b'));
+    t.is(b - a, 16);
+    s.cancel(first === 'a' ? a : b);
+    s.cancel(first === 'a' ? b : a);
+    t.is(s.pending, 0);
+    s.runUntilIdle();
+    t.deepEqual(ran, []);
+  }
+});
