@@ -1,5 +1,17 @@
 /**
- * Scripted cards: the card answers reset with the script's ATR, handles
+ * Scripted cards (`ccid-reader sim --card FILE`, `serve --card FILE`). The file is one JSON object:
+ * - `name` (string, optional) and `atr` (HEX, the answer to every reset);
+ * - `atrDelayCycles` (number ≥ 0, optional): clock cycles from the end of reset to the ATR's first
+ *   character (default 12 000; ISO 7816-3 §8.1 allows 400 to 40 000);
+ * - `pps` (optional): "echo" (default: a request the card can honour is echoed, §9.3), "mute" (no
+ *   answer to any PPS request), or HEX (the bytes answered, whatever was asked);
+ * - `steps`: an array of `{ "expect": HEX or "*", "reply": [...] }`, played in order; `"*"` accepts
+ *   any transmission. A reply item is HEX (bytes sent), `{ "waitEtu": n }` (silence first),
+ *   `{ "badParity": HEX }` (bytes sent with wrong parity) or `{ "mute": true }` (the card stops
+ *   answering). HEX is hex digits, spaces or colons allowed between bytes.
+ * Examples: host-tests/blackbox/scripts/*.json.
+ *
+ * The card answers reset with the script's ATR, handles
  * PPS as the script says, then checks each transmission of the reader against the next step's
  * `expect` and plays its `reply`. Framing of one transmission:
  * - T=1 (ISO 7816-3 §11.3): one block, NAD PCB LEN INF EDC, with LRC or CRC as the ATR announces.
