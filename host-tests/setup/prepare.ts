@@ -9,7 +9,8 @@
  * not need the missing piece still runs, and the tests that need it fail with the same line.
  */
 import { buildCli, ensureCliBuilt } from '../cli/build.js';
-import { DEBIAN_PACKAGES, installMissing } from './debian-packages.js';
+import { DEBIAN_PACKAGES, installMissing, missingPackages } from './debian-packages.js';
+import { setupReport } from './report.js';
 import { buildXsEngine } from './xs-engine.js';
 
 const say = (line: string): void => void process.stderr.write(`ccid-reader setup: ${line}\n`);
@@ -21,14 +22,9 @@ function main(mode: string | undefined): number {
   }
   if (mode === 'build') buildCli();
   else ensureCliBuilt();
-  if (mode === 'test') {
-    const outcome = installMissing(DEBIAN_PACKAGES);
-    if (outcome.kind === 'installed') say(`installed Debian packages: ${outcome.names.join(' ')}`);
-    else if (outcome.kind === 'not-installed') say(`${outcome.line}; the tests that need them will fail`);
-  }
+  const install = mode === 'test' ? installMissing(DEBIAN_PACKAGES) : null;
   const xs = buildXsEngine();
-  if (!xs.ok) say(`${xs.line}; the XS tests and benches will fail until then`);
-  else if (xs.built) say('built the XS engine (@agoric/xsnap)');
+  for (const line of setupReport(install, xs, new Set(missingPackages().map((p) => p.name)))) say(line);
   return 0;
 }
 

@@ -25,16 +25,18 @@ export function xsEngineBuilt(): boolean {
   return existsSync(xsWorkerPath());
 }
 
-export type XsBuildOutcome = { readonly ok: true; readonly built: boolean } | { readonly ok: false; readonly line: string };
+/** `needs`: the packages whose absence stopped the build (empty when something else did). */
+export type XsBuildOutcome = { readonly ok: true; readonly built: boolean } | { readonly ok: false; readonly line: string; readonly needs: readonly string[] };
 
 /** Builds the engine when its worker binary is missing. Never throws: a failure is a line to print. */
 export function buildXsEngine(): XsBuildOutcome {
   if (xsEngineBuilt()) return { ok: true, built: false };
-  if (!existsSync(join(XSNAP_DIR, 'package.json'))) return { ok: false, line: 'the XS engine is not installed: run npm ci' };
+  if (!existsSync(join(XSNAP_DIR, 'package.json'))) return { ok: false, line: 'the XS engine is not installed: run npm ci', needs: [] };
   const missing = missingPackages(XS_BUILD_PACKAGES.map((p) => p.name));
   // Off Debian the tools have other names and places: try `cc` and `make` on PATH before giving up.
   if (missing.length > 0 && spawnSync('sh', ['-c', 'command -v cc && command -v make'], { stdio: 'ignore' }).status !== 0) {
-    return { ok: false, line: `the XS engine needs a C compiler and make: apt-get install ${missing.map((p) => p.name).join(' ')} (as root; npm test does it on Debian)` };
+    const needs = missing.map((p) => p.name);
+    return { ok: false, line: `the XS engine needs a C compiler and make: apt-get install ${needs.join(' ')} (as root; npm test does it on Debian)`, needs };
   }
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const line of readFileSync(join(XSNAP_DIR, 'build.env'), 'utf8').split('\n')) {
@@ -44,7 +46,7 @@ export function buildXsEngine(): XsBuildOutcome {
   const result = spawnSync(process.execPath, ['src/build.js'], { cwd: XSNAP_DIR, env, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20 });
   if (result.status !== 0 || !xsEngineBuilt()) {
     const tail = `${result.stdout ?? ''}${result.stderr ?? ''}${result.error?.message ?? ''}`.trim().split('\n').slice(-5).join('\n');
-    return { ok: false, line: `the XS engine build failed:\n${tail}` };
+    return { ok: false, line: `the XS engine build failed:\n${tail}`, needs: [] };
   }
   return { ok: true, built: true };
 }
