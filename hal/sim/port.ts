@@ -68,6 +68,8 @@ export interface PortHooks {
    * deadline shorter than the burst's after-the-fact delay): no burst then (see `recheck`).
    */
   burstable?(): boolean;
+  /** A burst coming in to this side was cut short: what `burstLastEdge` foresaw may not come. */
+  burstCut?(): void;
 }
 
 /** A burst does what happens at a leading edge at most 11 etu late: deadlines from 12 etu on are always armed in time. */
@@ -398,12 +400,15 @@ export class LinePort implements LineListener, BurstSource {
     this.#startTimer = this.line.scheduler.atTicks(this.#startOf(this.#queue.first, this.line.scheduler.ticks), this.#onStart);
   }
 
-  /** When the queued character `next` may start, at `now` at the earliest (§7.2 guard and turnaround times). */
-  #startOf(next: Outgoing, now: number): number {
+  /**
+   * When the queued character `next` may start, at `now` at the earliest (§7.2 guard and turnaround
+   * times), this side's last leading edge being `lastOwn`.
+   */
+  #startOf(next: Outgoing, now: number, lastOwn = this.#lastOwnEdge): number {
     const etu = next.etu;
     const other: LineSide = this.side === 'reader' ? 'card' : 'reader';
-    let start = Math.max(now, this.#lastOwnEdge + this.guardEtu * etu, this.line.lastEdge(other) + this.turnaroundEtu * etu);
-    const ref = Number.isNaN(next.queuedAt) ? this.#lastOwnEdge : next.queuedAt;
+    let start = Math.max(now, lastOwn + this.guardEtu * etu, this.line.lastEdge(other) + this.turnaroundEtu * etu);
+    const ref = Number.isNaN(next.queuedAt) ? lastOwn : next.queuedAt;
     start = Math.max(start, ref + span(next.delayEtu, etu));
     return start;
   }
@@ -650,6 +655,42 @@ export class LinePort implements LineListener, BurstSource {
     else if (b.next && this.#needsEnd(b, 1)) b.endTimer = this.line.scheduler.atTicks(b.nextStart + endTicks, this.#onBurstEndEvent);
   }
 
+  /**
+   * The leading edge (ticks) of the last character of the burst coming in to this side that is
+   * certain to start less than `gap` ticks after the leading edge before it, counting from the
+   * character on the line (or the last one that started); NaN when no burst comes in. A receive
+   * deadline `gap` after every leading edge cannot expire before that edge + `gap`, unless the
+   * burst is cut first (the receiver then hears `burstCut`).
+   */
+  burstLastEdge(gap: number): number {
+    const sender = this.#receivingFrom;
+    if (sender === null) return NaN;
+    sender.catchUp();
+    const b = sender.#burst;
+    if (b === null || b.phase === 'over') return NaN;
+    const endTicks = sender.#endEtu() * b.etu;
+    const queue = sender.#queue;
+    let prev: number;
+    let start: number;
+    let i: number;
+    if (b.phase === 'before-start') {
+      prev = sender.#lastOwnEdge;
+      start = b.start;
+      i = 0;
+    } else {
+      prev = b.start;
+      i = 1;
+      if (!sender.#follows(b, 1)) return prev;
+      start = sender.#startOf(queue.at(1), prev + endTicks, prev);
+    }
+    for (;;) {
+      if (!(start - prev < gap)) return prev;
+      prev = start;
+      if (!sender.#follows(b, ++i)) return prev;
+      start = sender.#startOf(queue.at(i), prev + endTicks, prev);
+    }
+  }
+
   /** BurstSource: the line is being driven by someone: single characters again. */
   cut(): void {
     this.#unburst();
@@ -753,6 +794,7 @@ export class LinePort implements LineListener, BurstSource {
       sender.#startTimer = scheduler.atTicks(b.start, sender.#onStart);
     }
     this.line.endBurst(true);
+    r.#hooks.burstCut?.();
   }
 }
 

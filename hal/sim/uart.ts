@@ -64,16 +64,26 @@ export class SimCardUart implements CardUart {
   #deadlineAt = NaN;
   #deadlineTimer: number | undefined;
   #timerAt = NaN;
+  /** The event sits later than the deadline: the characters of a burst coming in are sure to move it there (burstLastEdge). */
+  #foreseen = false;
   #lastEdge = -Infinity;
   // Callbacks made once: nothing is allocated per character.
   readonly #onDeadline = (): void => {
-    this.#deadlineTimer = undefined;
-    // A burst of characters on the port may have moved the deadline after the fact.
+    // A burst of characters on the port may have moved the deadline after the fact (the handle
+    // stays set meanwhile: a later deadline keeps this event, which re-arms below).
     this.#port.catchUp();
+    this.#deadlineTimer = undefined;
     const at = this.#deadlineAt;
     if (Number.isNaN(at)) return;
     if (at > this.#line.scheduler.ticks) {
-      this.#watchDeadline(at);
+      // The characters of a burst still coming in, each less than the character deadline after the
+      // one before, keep moving it: watch from the last of them (re-armed if the burst is cut).
+      const gap = this.#nextEtu * this.#etu;
+      const edge = gap > 0 ? this.#port.burstLastEdge(gap) : NaN;
+      if (edge + gap > at) {
+        this.#watchDeadline(edge + gap);
+        this.#foreseen = true;
+      } else this.#watchDeadline(at);
       return;
     }
     this.#deadlineAt = NaN;
@@ -120,6 +130,9 @@ export class SimCardUart implements CardUart {
       sendFailed: () => this.#error('parity'),
       sent: () => this.#sent(),
       wantsSent: (last) => this.#options.onWritable !== undefined && (this.#full || last),
+      burstCut: () => {
+        if (this.#deadlineTimer !== undefined && this.#foreseen) this.#watchDeadline(this.#deadlineAt);
+      },
       burstable: () => (this.#firstEtu === 0 || this.#firstEtu >= BURST_SAFE_ETU) && (this.#nextEtu === 0 || this.#nextEtu >= BURST_SAFE_ETU),
       rebase: (delta) => {
         this.#lastEdge -= delta;
@@ -291,11 +304,12 @@ export class SimCardUart implements CardUart {
 
   #armAt(time: number): void {
     this.#deadlineAt = time;
-    if (this.#deadlineTimer === undefined || this.#timerAt > time) this.#watchDeadline(time);
+    if (this.#deadlineTimer === undefined || (this.#timerAt > time && !this.#foreseen)) this.#watchDeadline(time);
   }
 
   #watchDeadline(time: number): void {
     if (this.#deadlineTimer !== undefined) this.#line.scheduler.cancel(this.#deadlineTimer);
+    this.#foreseen = false;
     this.#timerAt = time;
     this.#deadlineTimer = this.#line.scheduler.atTicks(time, this.#onDeadline);
   }
@@ -305,6 +319,7 @@ export class SimCardUart implements CardUart {
     this.#deadlineAt = NaN;
     if (this.#deadlineTimer !== undefined) this.#line.scheduler.cancel(this.#deadlineTimer);
     this.#deadlineTimer = undefined;
+    this.#foreseen = false;
   }
 
   #post(fn: () => void): void {

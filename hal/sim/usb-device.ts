@@ -204,7 +204,9 @@ export class SimUsbDevice implements UsbDevice {
       this.#scheduler.at(this.#scheduler.now(), () => done('no-device', EMPTY));
       return handle;
     }
-    endpoint.urbs.push({ handle, maxLength, received: 0, buffer: new Uint8Array(maxLength), done });
+    // The buffer grows with what arrives: hosts ask for dwMaxCCIDMessageLength (64 KB) and most
+    // answers are a few bytes.
+    endpoint.urbs.push({ handle, maxLength, received: 0, buffer: EMPTY, done });
     this.#schedulePump();
     return handle;
   }
@@ -287,6 +289,11 @@ export class SimUsbDevice implements UsbDevice {
         endpoint.urbs.shift();
         urb.done('overflow', urb.buffer.subarray(0, urb.received));
         continue;
+      }
+      if (urb.received + packet > urb.buffer.length) {
+        const grown = new Uint8Array(Math.min(urb.maxLength, Math.max(2 * urb.buffer.length, urb.received + packet, 64)));
+        grown.set(urb.buffer.subarray(0, urb.received));
+        urb.buffer = grown;
       }
       urb.buffer.set(message.subarray(endpoint.sent, endpoint.sent + packet), urb.received);
       urb.received += packet;

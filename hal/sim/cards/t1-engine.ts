@@ -142,6 +142,10 @@ export class T1CardEngine {
   #rxCount = 0;
   #rxParity = true;
   #rxLastNs = -Infinity;
+  #cwtF = 0;
+  #cwtD = 0;
+  #cwtClock = 0;
+  #cwtCheck = 0;
 
   #ns = 0;
   #nr = 0;
@@ -217,7 +221,7 @@ export class T1CardEngine {
       this.#pendingFn = null;
     }
     // CWT on the card side, checked lazily: a pause longer than CWT starts a new block.
-    if (this.#rxCount > 0 && now - this.#rxLastNs > (11 + 2 ** this.#o.cwi + 2) * this.#etuNs()) {
+    if (this.#rxCount > 0 && now - this.#rxLastNs > this.#cwtCheckNs()) {
       this.#rxCount = 0;
       this.#rxParity = true;
     }
@@ -531,6 +535,21 @@ export class T1CardEngine {
     const allowed = plan.faults ? kinds.filter((k) => plan.faults!.includes(k)) : kinds;
     if (allowed.length === 0) return null;
     return allowed[this.#random.nextInt(allowed.length)];
+  }
+
+  /** CWT + 2 etu in ns (§11.4.3), for the lazy CWT check on every character: worked out once per rate. */
+  #cwtCheckNs(): number {
+    const io = this.#io!;
+    const F = io.F;
+    const D = io.D;
+    const clockHz = io.clockHz;
+    if (F !== this.#cwtF || D !== this.#cwtD || clockHz !== this.#cwtClock) {
+      this.#cwtF = F;
+      this.#cwtD = D;
+      this.#cwtClock = clockHz;
+      this.#cwtCheck = (11 + 2 ** this.#o.cwi + 2) * ((F * 1e9) / (D * clockHz));
+    }
+    return this.#cwtCheck;
   }
 
   #etuNs(): number {
