@@ -44,7 +44,7 @@ function ask(socket: string, line: string): Promise<string> {
 }
 
 test('npm pack, npm install -g into a prefix: --version, cards, atr, sim, serve and host-setup work from any directory', async (t) => {
-  t.timeout(300_000, 'npm pack and npm install -g, then the installed command seven times');
+  t.timeout(300_000, 'npm pack and npm install -g, then the installed command eight times');
   ensureCliBuilt();
   const dir = mkdtempSync(join(tmpdir(), 'ccid-package-'));
   try {
@@ -78,6 +78,10 @@ test('npm pack, npm install -g into a prefix: --version, cards, atr, sim, serve 
     const sim = await cli('sim', '--json', '--card', 't0-fs', '--apdu', '00A4000C023F00');
     t.is(sim.code, 0, sim.stderr);
     t.like(JSON.parse(sim.stdout), { card: 't0-fs', exchanges: [{ command: '00A4000C023F00', response: '9000' }] });
+    // The virtual ESP32-S3 board needs the repository's development tools: one line that says so.
+    const esp32 = await cli('sim', '--board', 'esp32s3', '--card', 't1');
+    t.is(esp32.code, 1);
+    t.is(esp32.stderr, 'ccid-reader sim: --board esp32s3: the virtual ESP32-S3 board needs the XS headers of @agoric/xsnap, a development dependency: run it from a clone of the repository after npm ci\n');
     const setup = await cli('host-setup', '--board', 'esp32s3-devkitc', '--bundle', join(dir, 'no-bundle'));
     t.regex(setup.stdout, /board esp32s3-devkitc: USB ID 1209:0001 "ESP32-S3 CCID Reader"/, 'the board files come with the package');
 

@@ -15,7 +15,7 @@ import type { Iso7816PcapWriter } from '../../hal/sim/pcap.js';
 import type { VirtualScheduler } from '../../hal/sim/scheduler.js';
 import type { SimUsbHost } from '../../hal/sim/usb-device.js';
 import { Esp32s3Board, type Esp32s3BoardOptions, type Esp32s3Socket } from '../../hal/sim/esp32s3/board.js';
-import { projectRoot } from '../../hal/sim/esp32s3/build.js';
+import { boardTools, projectRoot } from '../../hal/sim/esp32s3/build.js';
 import type { InterfaceChipPins } from '../../hal/sim/esp32s3/tda8035.js';
 import { loadFirmware, type Esp32s3BoardName, type Firmware, type FirmwareFactory } from './esp32s3-firmware.js';
 import { recordSlotApdus } from './pcap-slot.js';
@@ -54,6 +54,7 @@ const factories = new Map<Esp32s3BoardName, FirmwareFactory>();
 
 /** Load (and build if needed) the firmware of `board`; createEsp32s3Reader needs it first. */
 export async function prepareEsp32s3(board: Esp32s3BoardName): Promise<void> {
+  boardTools(projectRoot(import.meta.url)); // a missing tool is one line here, not a stack trace later
   factories.set(board, await loadFirmware(board));
 }
 

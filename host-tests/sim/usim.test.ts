@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { decodeAtr } from '../../firmware/iso7816/atr/decode.js';
 import { ATR_SYSMO_USIM_SJS1 } from '../../hal/sim/cards/usim.js';
+import { requirePackages, SMARTCARD_LIST } from '../setup/debian-packages.js';
 import { decodeImsi, luhnValid, swappedDigits, tlvs, usimRig } from './usim-rig.js';
 
 const USIM_AID = 'A0000000871002FFFFFFFF8907090000';
@@ -29,7 +30,8 @@ function fcpOf(rig: ReturnType<typeof usimRig>, fid: string): string {
 test('usim ATR: the sysmoUSIM-SJS1 entry of pcsc-tools\' smartcard_list.txt, T=0, TA1 96, classes A B C, 4 logical channels', (t) => {
   const rig = usimRig();
   t.is(rig.atr, ATR_SYSMO_USIM_SJS1.replace(/ /g, ''));
-  const list = readFileSync('/usr/share/pcsc/smartcard_list.txt', 'utf8');
+  requirePackages('pcsc-tools');
+  const list = readFileSync(SMARTCARD_LIST, 'utf8');
   const at = list.indexOf(`\n${ATR_SYSMO_USIM_SJS1}\n`);
   t.true(at >= 0, 'the ATR is listed');
   t.regex(list.slice(at, at + 200), /sysmoUSIM-SJS1/);

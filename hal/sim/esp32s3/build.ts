@@ -63,14 +63,22 @@ function tool(name: string): string {
 }
 
 /**
+ * What building the board needs on this machine: the XS headers (npm ci), clang and wasm-ld. Throws
+ * the line that names what to install, so a command can check before it starts (prepareEsp32s3).
+ */
+export function boardTools(root: string): { xsIncludes: string; clang: string; wasmLd: string } {
+  const xsIncludes = join(root, 'node_modules/@agoric/xsnap/moddable/xs/includes');
+  if (!existsSync(join(xsIncludes, 'xsmc.h'))) throw new Error('the virtual ESP32-S3 board needs the XS headers of @agoric/xsnap, a development dependency: run it from a clone of the repository after npm ci');
+  return { xsIncludes, clang: tool('clang'), wasmLd: tool('wasm-ld') };
+}
+
+/**
  * The board's WebAssembly for `imports` (the names of the functions the models provide), building
  * it if the cache (build/esp32s3-sim, or `cacheDir`: an empty one measures a build) has none for
  * these inputs.
  */
 export function buildBoard(root: string, imports: readonly string[], cacheDir = join(root, 'build/esp32s3-sim')): BuiltBoard {
-  const xsIncludes = join(root, 'node_modules/@agoric/xsnap/moddable/xs/includes');
-  if (!existsSync(join(xsIncludes, 'xsmc.h'))) throw new Error('the virtual ESP32-S3 board needs the XS headers of @agoric/xsnap (npm ci)');
-  const clang = tool('clang');
+  const { xsIncludes, clang, wasmLd } = boardTools(root);
   const defines = definesHeader(deviceDefines(root));
   const flags = [
     '--target=wasm32-unknown-unknown', '-O2', '-fvisibility=default', '-std=gnu17', '-nostdlib', '-mbulk-memory',
@@ -99,7 +107,7 @@ export function buildBoard(root: string, imports: readonly string[], cacheDir = 
       ...flags,
       `-isystem${join(root, 'hal/sim/esp32s3/c/libc')}`, `-I${join(root, 'hal/sim/esp32s3/include')}`, `-I${xsIncludes}`, `-I${work}`,
       ...[...DRIVER_SOURCES, ...BOARD_SOURCES].map((f) => join(root, f)),
-      `-fuse-ld=${tool('wasm-ld')}`,
+      `-fuse-ld=${wasmLd}`,
       '-Wl,--no-entry', '-Wl,--export-dynamic', '-Wl,--export-table', '-Wl,-z,stack-size=65536',
       `-Wl,--allow-undefined-file=${join(work, 'imports.txt')}`,
       '-o', join(work, 'board.wasm'),
