@@ -16,6 +16,10 @@ import { TestReader, bytes } from '../ccid/harness.js';
 import { decodeRdrToPc } from '../host-driver/typed-messages.js';
 import { echoApdu } from '../sim/echo-apdu.js';
 import { UsbipClient } from './socket-client.js';
+import { findCard } from '../../hal/sim/cards/registry.js';
+import { deviceInfoOf } from '../../hal/sim/usbip/device-info.js';
+import { serveReader } from '../cli/serve-command.js';
+import { MemoryClient } from './memory-client.js';
 
 test('CCID §6.2.6 extendPending: a time extension at once for an XfrBlock in progress (same bSeq, bError 1), none for IccPowerOn nor when idle', (t) => {
   const reader = new TestReader({ slots: [{ respond: () => ({ response: bytes('9000'), delayNs: 3e9 }), powerOnDelayNs: 2e9 }] });
@@ -89,5 +93,49 @@ test('serve at a slow time scale: a host waiting on a long card command hears a 
   } finally {
     await serve.stop();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a host that timed out on a card command (its bulk IN URB unlinked before the answer) gets the next command answered: the late answer comes first with the old bSeq, as libccid expects (it skips a frame whose bSeq is behind)', (t) => {
+  for (const card of ['t0-fs', 't1']) {
+    const reader = serveReader({ card: findCard(card)!.create(1) });
+    const scheduler = reader.board.scheduler;
+    const endpoints = endpointsOf(reader.usb.descriptors.configuration);
+    const client = new MemoryClient({ info: deviceInfoOf(reader.usb.descriptors), host: reader.usb.host, endpoints, importer: null },
+      { scheduler, usb: reader.usb });
+    t.is(client.import(), 0);
+    client.control({ bmRequestType: 0, bRequest: 9, wValue: 1, wIndex: 0, wLength: 0 });
+    client.replies();
+    const out = endpoints.addressOf['bulk-out'] & 0x0f;
+    const inEp = endpoints.addressOf['bulk-in'] & 0x0f;
+    const answerOf = (urb: number): Uint8Array | null => {
+      for (const reply of client.replies()) if (reply.kind === 'ret-submit' && reply.seqnum === urb) return reply.data;
+      return null;
+    };
+    scheduler.runUntil(scheduler.now() + 50e6); // the presence switch settles
+    client.submit(out, 0, 10, Uint8Array.of(0x62, 0, 0, 0, 0, 0, 1, 0, 0, 0));
+    t.is(answerOf(client.submit(inEp, 1, 65_546))?.[0], 0x80, `${card}: powered on`);
+    // SELECT MF (bSeq 2); the host gives up on it after 1 ms of virtual time, before the card answers.
+    const select = (bSeq: number): Uint8Array => Uint8Array.of(0x6f, 7, 0, 0, 0, 0, bSeq, 0, 0, 0, 0x00, 0xa4, 0x00, 0x0c, 0x02, 0x3f, 0x00);
+    client.submit(out, 0, 17, select(2));
+    const abandoned = client.submit(inEp, 1, 65_546);
+    scheduler.runUntil(scheduler.now() + 1e6);
+    client.unlink(abandoned);
+    const unlinked = client.replies();
+    t.true(unlinked.some((r) => r.kind === 'ret-unlink' && r.status !== 0), `${card}: the URB was still pending when unlinked`);
+    t.false(unlinked.some((r) => r.kind === 'ret-submit' && r.seqnum === abandoned));
+    // The next command (bSeq 3): read until its answer, skipping frames whose bSeq is behind (libccid's ReadUSB).
+    client.submit(out, 0, 17, select(3));
+    const seen: number[] = [];
+    let answer: Uint8Array | null = null;
+    for (let i = 0; i < 4 && answer === null; i++) {
+      const data = answerOf(client.submit(inEp, 1, 65_546));
+      if (data === null) break;
+      seen.push(data[6]);
+      if (data[6] === 3) answer = data;
+    }
+    t.deepEqual(seen, [2, 3], `${card}: the late answer, then the new one`);
+    t.deepEqual([...answer!.subarray(answer!.length - 2)], [0x90, 0x00], `${card}: SELECT MF answered`);
+    reader.close();
   }
 });
