@@ -22,8 +22,13 @@ const ANSWERS = ['9000', '9000', '00010203040506079000', '9000', '9000', '257 90
 async function xfrBlocks(pcap: string): Promise<{ command: string; reply: string }[]> {
   const rows = await tsharkFields(pcap, 'usbccid.bMessageType == 0x6f || usbccid.bMessageType == 0x80', ['usbccid.bMessageType', 'data.data', 'usbccid.wLevelParameter']);
   const pairs: { command: string; reply: string }[] = [];
+  // A command's answer is the last DataBlock before the next command: time extensions (CCID §6.2.6,
+  // bmCommandStatus 2, no data) come first when the exchange is slow, e.g. on a loaded machine.
   for (let i = 0; i + 1 < rows.length; i++) {
-    if (rows[i][0] === '0x6f' && rows[i + 1][0] === '0x80') pairs.push({ command: rows[i][1] ?? '', reply: rows[i + 1][1] ?? '' });
+    if (rows[i][0] !== '0x6f' || rows[i + 1][0] !== '0x80') continue;
+    let j = i + 1;
+    while (j + 1 < rows.length && rows[j + 1][0] === '0x80') j++;
+    pairs.push({ command: rows[i][1] ?? '', reply: rows[j][1] ?? '' });
   }
   return pairs;
 }
