@@ -4,5 +4,6 @@
  * APDUs and expectations as on the sim board.
  */
 import { useBoard } from './run.js';
+import '../esp32s3/built-first.js';
 
 useBoard('esp32s3');

@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../hal/sim/esp32s3/build.js';
 import { createEsp32s3Reader, prepareEsp32s3 } from '../reader/esp32s3-reader.js';
+import './built-first.js';
 
 const root = projectRoot(import.meta.url);
 

@@ -11,6 +11,7 @@ import { LinePort } from '../../hal/sim/port.js';
 import { TICKS_PER_NS } from '../../hal/sim/scheduler.js';
 import { XS_QUEUE_LENGTH } from '../../hal/sim/esp32s3/tasks.js';
 import { lineRig } from './rig.js';
+import './built-first.js';
 
 const ETU = (372 * 1e9) / 4_000_000;
 

@@ -14,6 +14,7 @@ import { controlCommand, parseServeArgs } from '../cli/serve-command.js';
 import { parseSimArgs } from '../cli/sim-args.js';
 import { runCli } from '../cli/run-cli.js';
 import { createReader, prepareReaderBoard } from '../reader/boards.js';
+import './built-first.js';
 
 const isError = (parsed: unknown): boolean => typeof parsed === 'object' && parsed !== null && 'error' in parsed;
 

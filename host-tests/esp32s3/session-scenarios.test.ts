@@ -15,12 +15,16 @@ import { scenarios as campaign } from '../scenarios/t1-campaign.scenario.js';
 import { useRigBoard } from '../session/rig.js';
 import { esp32s3RigBoard } from './rig-board.js';
 
-test.before(async () => {
+// Longer than ava's 10 s: the first use builds the board's C to WebAssembly, and the T=1 campaign
+// runs hundreds of exchanges through the modelled UART in one synchronous call.
+test.before(async (t) => {
+  t.timeout(180_000);
   useRigBoard(await esp32s3RigBoard());
 });
 
 for (const scenario of [...session, ...protocols, ...scripted, ...hostNegotiation, ...t0Extended, ...annexA, ...campaign]) {
   test(scenario.name, (t) => {
+    t.timeout(120_000);
     scenario.run();
     t.pass();
   });

@@ -17,7 +17,9 @@ const SELECT_MF = Uint8Array.of(0x00, 0xa4, 0x00, 0x0c, 0x02, 0x3f, 0x00);
 /** The card's proprietary ECHO (CLA 80, INS EE) of 4096 bytes: seconds of transfers both ways. */
 const ECHO = Uint8Array.from([0x80, 0xee, 0x00, 0x00, 0x00, 0x10, 0x00, ...Array.from({ length: 4096 }, (_, i) => i & 0xff), 0x10, 0x00]);
 
-test.before(async () => {
+// Longer than ava's 10 s: the first use builds the board's C to WebAssembly.
+test.before(async (t) => {
+  t.timeout(180_000);
   await prepareEsp32s3('esp32s3');
 });
 
