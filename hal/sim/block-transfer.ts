@@ -80,6 +80,23 @@ export class BlockTransfer {
     return this.#end;
   }
 
+  /**
+   * How many of the card's next characters `receive` takes without a reaction (nothing sent,
+   * nothing ended, no look at the clock): the middle of a T=1 block (all but its last character),
+   * the data of a T=0 step. The line may hand these over after the fact.
+   */
+  get absorbable(): number {
+    switch (this.#state) {
+      case 't1':
+        if (this.#line.sending) return 0;
+        return this.#rxCount < 3 ? 3 - this.#rxCount : this.#rxExpected - this.#rxCount - 1;
+      case 'receiving':
+        return this.#step;
+      default:
+        return 0;
+    }
+  }
+
   /** The length of the result waiting for readBlock (0: none). */
   get pending(): number {
     return this.#ready ? this.#rxCount : 0;

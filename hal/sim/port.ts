@@ -70,6 +70,12 @@ export interface PortHooks {
   burstable?(): boolean;
   /** A burst coming in to this side was cut short: what `burstLastEdge` foresaw may not come. */
   burstCut?(): void;
+  /**
+   * How many of the next characters this side receives it takes without reacting to them (no
+   * scheduling, no look at the clock, nothing the owner's user sees until a later character):
+   * their decisions in a burst are then done after the fact, when anyone looks, not as events.
+   */
+  absorbable?(): number;
 }
 
 /** A burst does what happens at a leading edge at most 11 etu late: deadlines from 12 etu on are always armed in time. */
@@ -165,6 +171,14 @@ interface Burst {
   rxByte: number;
   rxAt: number;
   rxTimer: number | undefined;
+  /** The time of rxTimer: the pending decision's, or a later one's that has to be an event (see #planWake). */
+  rxTimerAt: number;
+  /** The pending decision is done after the fact instead (the receiver absorbs the character: `absorbable`). */
+  rxLazy: boolean;
+  /** The burst's decision event is running: a decision due by now is its own (no event of its own). */
+  waking: boolean;
+  /** A decision is planned and not done yet. */
+  rxPending: boolean;
   /** In T=0 with nothing queued behind: an event at the sender's end, to learn whether the burst goes on. */
   endTimer: number | undefined;
 }
@@ -534,7 +548,7 @@ export class LinePort implements LineListener, BurstSource {
       receiver: r, etu, convention: c.convention, phase: 'on-line',
       start: now, end: now + this.#endEtu() * etu, byte: c.byte, frame: f, event,
       next: false, nextStart: 0, nextByte: 0, nextFrame: 0,
-      rxStart: now, rxByte: c.byte, rxAt: now + span(STOP_SAMPLE, etu), rxTimer: undefined, endTimer: undefined,
+      rxStart: now, rxByte: c.byte, rxAt: now + span(STOP_SAMPLE, etu), rxTimer: undefined, rxTimerAt: NaN, rxLazy: false, waking: false, rxPending: true, endTimer: undefined,
     };
     this.#burst = b;
     r.#receivingFrom = this;
@@ -546,6 +560,7 @@ export class LinePort implements LineListener, BurstSource {
     this.line.burstFrame(now, etu, f);
     r.#rxBusy = true;
     b.rxTimer = this.line.scheduler.atTicks(b.rxAt, this.#onBurstDecision);
+    b.rxTimerAt = b.rxAt;
     this.#planEnd(b);
     this.#hooks.sending(now, this.#queue.length === 1);
     r.#hooks.leadingEdge(now);
@@ -575,12 +590,19 @@ export class LinePort implements LineListener, BurstSource {
     if (b === null || sender.#catchingUp) return;
     const scheduler = this.line.scheduler;
     const now = scheduler.ticks;
+    const phaseAt = b.phase === 'before-start' ? b.start : b.phase === 'on-line' ? b.end : Infinity;
     // The usual case, asked at every write and every look: nothing due yet.
-    if (now < (b.phase === 'before-start' ? b.start : b.phase === 'on-line' ? b.end : Infinity)) return;
+    if (now < phaseAt && !(b.rxLazy && b.rxAt <= now)) return;
     sender.#catchingUp = true;
     const between = own || scheduler.runningSeq === Infinity;
     for (;;) {
-      if (b.phase === 'before-start' && (b.start < now || (b.start === now && between))) sender.#burstStart(b);
+      if (sender.#burst !== b) break;
+      const at = b.phase === 'before-start' ? b.start : b.phase === 'on-line' ? b.end : Infinity;
+      // A decision done after the fact comes first at its tick, where its event would have run.
+      if (b.rxLazy && b.rxAt <= at && (b.rxAt < now || (b.rxAt === now && between))) {
+        b.rxLazy = false;
+        sender.#decide(b);
+      } else if (b.phase === 'before-start' && (b.start < now || (b.start === now && between))) sender.#burstStart(b);
       else if (b.phase === 'on-line' && (b.end < now || (b.end === now && between))) sender.#burstEnd(b);
       else break;
     }
@@ -691,6 +713,31 @@ export class LinePort implements LineListener, BurstSource {
     }
   }
 
+  /**
+   * This side's `absorbable` may have dropped for a reason other than a character (a transfer
+   * ended by a deadline, abandoned, replaced): the decisions planned after the fact are planned
+   * again, the first one this side now reacts to as an event.
+   */
+  reabsorb(): void {
+    const sender = this.#receivingFrom;
+    if (sender === null) return;
+    const b = sender.#burst;
+    if (b === null || !b.rxLazy || b.waking) return;
+    sender.catchUp();
+    if (sender.#burst !== b || !b.rxLazy) return;
+    if (b.rxTimer !== undefined) this.line.scheduler.cancel(b.rxTimer);
+    b.rxTimer = undefined;
+    const absorbable = this.#hooks.absorbable;
+    const absorbed = absorbable === undefined ? 0 : absorbable();
+    if (absorbed > 0) {
+      sender.#planWake(b, absorbed);
+      return;
+    }
+    b.rxLazy = false;
+    b.rxTimerAt = b.rxAt;
+    b.rxTimer = this.line.scheduler.atTicks(b.rxAt, sender.#onBurstDecision);
+  }
+
   /** BurstSource: the line is being driven by someone: single characters again. */
   cut(): void {
     this.#unburst();
@@ -703,16 +750,53 @@ export class LinePort implements LineListener, BurstSource {
     if (b !== null && (sender.#hooks.burstable?.() === false || b.receiver.#hooks.burstable?.() === false)) this.#unburst();
   }
 
-  /** The receiver's decision on the burst character starting at `start`, scheduled. */
-  #awaitDecision(b: Burst, start: number, byte: number): void {
+  /**
+   * The receiver's decision on the burst character starting at `start`: an event, or done after
+   * the fact when the receiver absorbs that character (`ahead`: characters before it still to be
+   * decided).
+   */
+  #awaitDecision(b: Burst, start: number, byte: number, ahead: number): void {
     b.rxStart = start;
     b.rxByte = byte;
     b.rxAt = start + span(STOP_SAMPLE, b.etu);
-    b.rxTimer = this.line.scheduler.atTicks(b.rxAt, this.#onBurstDecision);
+    b.rxPending = true;
+    const absorbable = b.receiver.#hooks.absorbable;
+    const absorbed = absorbable === undefined ? 0 : absorbable() - ahead;
+    if (absorbed > 0) {
+      b.rxLazy = true;
+      // The first decision that has to be an event gets it now (the running one plans it when it ends).
+      if (b.rxTimer === undefined && !b.waking) this.#planWake(b, absorbed);
+    } else if (b.waking && b.rxAt <= this.line.scheduler.ticks) {
+      // The running decision event does this one (#burstDecision).
+    } else if (b.rxTimer === undefined || b.rxTimerAt !== b.rxAt) {
+      if (b.rxTimer !== undefined) this.line.scheduler.cancel(b.rxTimer);
+      b.rxTimer = this.line.scheduler.atTicks(b.rxAt, this.#onBurstDecision);
+      b.rxTimerAt = b.rxAt;
+    }
     this.#planEnd(b);
   }
 
+  /**
+   * The event for the decision `absorbed` characters after the pending one (the first the
+   * receiver reacts to), or for the last one the burst is sure to send before that.
+   */
+  #planWake(b: Burst, absorbed: number): void {
+    const endTicks = this.#endEtu() * b.etu;
+    const queue = this.#queue;
+    let index = b.phase === 'on-line' && b.rxStart !== b.start ? 1 : 0;
+    let start = b.rxStart;
+    for (let k = 0; k < absorbed && this.#follows(b, index + 1); k++) {
+      index++;
+      start = this.#startOf(queue.at(index), start + endTicks, start);
+    }
+    b.rxTimerAt = start + span(STOP_SAMPLE, b.etu);
+    b.rxTimer = this.line.scheduler.atTicks(b.rxTimerAt, this.#onBurstDecision);
+  }
+
   #finishBurst(b: Burst): void {
+    // A decision event planned for what turned out to be done after the fact goes too.
+    if (b.rxTimer !== undefined) this.line.scheduler.cancel(b.rxTimer);
+    b.rxTimer = undefined;
     this.#burst = null;
     b.receiver.#receivingFrom = null;
     this.line.endBurst(false);
@@ -726,12 +810,27 @@ export class LinePort implements LineListener, BurstSource {
   #burstDecision(): void {
     const b = this.#burst!;
     b.rxTimer = undefined;
+    b.rxTimerAt = NaN;
+    b.waking = true;
+    // Decisions done after the fact come first (the last of them may plan the one due now).
     this.#catchUp(true);
+    b.waking = false;
+    if (this.#burst !== b) return;
+    if (b.rxPending && !b.rxLazy && b.rxTimer === undefined && b.rxAt <= this.line.scheduler.ticks) this.#decide(b);
+    if (this.#burst === b && b.rxLazy && b.rxTimer === undefined) {
+      const absorbable = b.receiver.#hooks.absorbable;
+      this.#planWake(b, absorbable === undefined ? 0 : absorbable());
+    }
+  }
+
+  /** The receiver's decision on the burst's pending character (its event, or after the fact). */
+  #decide(b: Burst): void {
+    b.rxPending = false;
     const r = b.receiver;
     const byte = b.rxByte;
     r.#rxBusy = false;
     r.#consecutiveErrors = 0;
-    if (b.phase === 'before-start') this.#awaitDecision(b, b.start, b.byte);
+    if (b.phase === 'before-start') this.#awaitDecision(b, b.start, b.byte, 1);
     else if (b.phase === 'over') {
       if (b.endTimer === undefined) this.#finishBurst(b);
     } else if (this.#follows(b, 1)) {
@@ -741,7 +840,7 @@ export class LinePort implements LineListener, BurstSource {
       b.nextStart = this.#startOf(next, b.end);
       b.nextByte = next.byte;
       b.nextFrame = frame(next.byte, next.convention, false);
-      this.#awaitDecision(b, b.nextStart, b.nextByte);
+      this.#awaitDecision(b, b.nextStart, b.nextByte, 1);
     } else if (b.endTimer === undefined) b.endTimer = this.line.scheduler.atTicks(b.end, this.#onBurstEndEvent);
     r.#hooks.received(byte, true);
     this.line.watch();
@@ -752,9 +851,10 @@ export class LinePort implements LineListener, BurstSource {
     const b = this.#burst!;
     b.endTimer = undefined;
     this.#catchUp(true);
-    if (b.rxTimer !== undefined) this.#planEnd(b);
+    if (this.#burst !== b) return;
+    if (b.rxPending) this.#planEnd(b);
     else if (b.phase === 'over') this.#finishBurst(b);
-    else this.#awaitDecision(b, b.start, b.byte);
+    else this.#awaitDecision(b, b.start, b.byte, 0);
   }
 
   /**
@@ -769,9 +869,10 @@ export class LinePort implements LineListener, BurstSource {
     sender.catchUp();
     const scheduler = this.line.scheduler;
     const r = b.receiver;
-    if (b.rxTimer !== undefined) {
-      scheduler.cancel(b.rxTimer);
-      b.rxTimer = undefined;
+    if (b.rxTimer !== undefined) scheduler.cancel(b.rxTimer);
+    b.rxTimer = undefined;
+    if (b.rxPending) {
+      b.rxPending = b.rxLazy = false;
       if (r.#rxBusy) {
         // The receiver has seen the leading edge: its decision becomes its own event.
         r.#rxStart = b.rxStart;

@@ -49,6 +49,11 @@ export class SimCardUart implements CardUart {
   readonly #held: number[] = [];
   #release: number | undefined;
   readonly #onRelease = (): void => {
+    // A card character that started meanwhile in a burst (its leading edge handed over after the
+    // fact) moves the release (#incomingEdge): then this event is not the release any more.
+    const fired = this.#release;
+    this.#port.catchUp();
+    if (this.#release !== fired) return;
     this.#release = undefined;
     if (this.#closed) return;
     const held = this.#held;
@@ -90,6 +95,7 @@ export class SimCardUart implements CardUart {
     this.#firstEtu = this.#nextEtu = 0;
     if (this.#closed) return;
     this.#transfer.interrupted(true);
+    this.#port.reabsorb();
     this.#options.onError?.('timeout');
   };
   readonly #onReadable = (): void => {
@@ -133,6 +139,7 @@ export class SimCardUart implements CardUart {
       burstCut: () => {
         if (this.#deadlineTimer !== undefined && this.#foreseen) this.#watchDeadline(this.#deadlineAt);
       },
+      absorbable: () => this.#transfer.absorbable,
       burstable: () => (this.#firstEtu === 0 || this.#firstEtu >= BURST_SAFE_ETU) && (this.#nextEtu === 0 || this.#nextEtu >= BURST_SAFE_ETU),
       rebase: (delta) => {
         this.#lastEdge -= delta;
@@ -181,12 +188,18 @@ export class SimCardUart implements CardUart {
 
   writeBlock(block: Uint8Array, length: number, addEdc: boolean, waitEtu: number, characterEtu: number): void {
     if (this.#closed) throw new Error('CardUart: closed');
+    // Characters of the card's the line hands over after the fact belong to the transfer before this one.
+    this.#port.catchUp();
     this.#transfer.writeBlock(block, length, addEdc, waitEtu, characterEtu);
+    this.#port.reabsorb();
   }
 
   writeTpdu(command: Uint8Array, length: number, expected: number, waitEtu: number): void {
     if (this.#closed) throw new Error('CardUart: closed');
+    // Characters of the card's the line hands over after the fact belong to the transfer before this one.
+    this.#port.catchUp();
     this.#transfer.writeTpdu(command, length, expected, waitEtu);
+    this.#port.reabsorb();
   }
 
   readBlock(into: Uint8Array, offset: number): number {
@@ -215,14 +228,17 @@ export class SimCardUart implements CardUart {
   }
 
   flush(): void {
+    this.#port.catchUp();
     this.#rx.length = 0;
     this.#dropHeld();
     this.#port.dropQueue();
     this.#transfer.abandon();
+    this.#port.reabsorb();
   }
 
   close(): void {
     if (this.#closed) return;
+    this.#port.catchUp();
     this.#transfer.abandon();
     this.#dropHeld();
     this.#closed = true;
@@ -247,6 +263,7 @@ export class SimCardUart implements CardUart {
     // The corrupted character is still delivered (after its error) so T=1 block lengths stay in step.
     this.#post(() => {
       this.#transfer.interrupted(false);
+      this.#port.reabsorb();
       this.#options.onError?.('parity');
       if (this.#closed || this.#transfer.receive(byte)) return;
       this.#rx.push(byte);
@@ -257,6 +274,7 @@ export class SimCardUart implements CardUart {
   #error(error: CardCharError): void {
     this.#post(() => {
       this.#transfer.interrupted(false);
+      this.#port.reabsorb();
       this.#options.onError?.(error);
     });
   }

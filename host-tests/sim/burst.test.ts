@@ -3,7 +3,8 @@
  * the single-character path gives (the path the golden line traces pin against the original
  * bit-by-bit line). Oracle: the same scenario with bursts switched off. Random scenarios mix what
  * breaks a burst: the other side sending, flushes, resets, new rates, conventions and protocols,
- * wrong parity, deadlines, rates that do not match.
+ * wrong parity, deadlines, rates that do not match; and block-level transfers (T=1 blocks, T=0
+ * TPDUs), whose middle characters the reader's side takes after the fact.
  */
 import test from 'ava';
 import fc from 'fast-check';
@@ -13,6 +14,8 @@ import { ETU, ProbeCard, rig } from './helpers.js';
 
 type Step =
   | { kind: 'write'; bytes: number[] }
+  | { kind: 'block'; bytes: number[]; wait: number; cwt: number }
+  | { kind: 'tpdu'; ins: number; out: number[]; expected: number; wait: number }
   | { kind: 'send'; bytes: number[]; bad: number; delay: number }
   | { kind: 'advance'; etu: number }
   | { kind: 'idle' }
@@ -27,6 +30,12 @@ type Step =
 const bytes = fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 12 });
 const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 4, arbitrary: bytes.map((b) => ({ kind: 'write' as const, bytes: b })) },
+  { weight: 2, arbitrary: fc.record({ bytes, wait: fc.constantFrom(0, 30, 200), cwt: fc.constantFrom(0, 13, 20, 43) }).map((b) => ({ kind: 'block' as const, ...b })) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ ins: fc.constantFrom(0xa4, 0xb0, 0xd6), out: fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 6 }), expected: fc.constantFrom(0, 2, 5), wait: fc.constantFrom(40, 200) })
+      .map((p) => ({ kind: 'tpdu' as const, ...p })),
+  },
   { weight: 4, arbitrary: fc.record({ bytes, bad: fc.constantFrom(0, 0, 0, 1, 2), delay: fc.constantFrom(0, 0, 0, 5, 30) }).map((s) => ({ kind: 'send' as const, ...s })) },
   { weight: 3, arbitrary: fc.integer({ min: 1, max: 60 }).map((etu) => ({ kind: 'advance' as const, etu })) },
   { weight: 3, arbitrary: fc.constant({ kind: 'idle' as const }) },
@@ -55,10 +64,16 @@ function play(s: Setup, steps: readonly Step[], bursts: boolean): string[] {
   const card = new ProbeCard();
   const scheduler = new VirtualScheduler();
   const log: string[] = [];
+  const into = new Uint8Array(300);
   const r = rig(card, {
     protocol: s.protocol, N: s.N, repetitions: s.protocol === 1 ? 0 : s.repetitions,
     onReadable() {
+      const n = r.uart.readBlock(into, 0);
+      if (n > 0) log.push(`${scheduler.exactPs} block ${r.uart.blockEnd} ${Buffer.from(into.subarray(0, Math.min(n, into.length))).toString('hex')} (${n})`);
       for (let x = r.uart.read(); x !== undefined; x = r.uart.read()) log.push(`${scheduler.exactPs} reader ${x}`);
+    },
+    onWaiting() {
+      log.push(`${scheduler.exactPs} waiting`);
     },
     onError(e: CardCharError) {
       log.push(`${scheduler.exactPs} reader error ${e}`);
@@ -81,6 +96,15 @@ function play(s: Setup, steps: readonly Step[], bursts: boolean): string[] {
       case 'send':
         st.bytes.forEach((b, i) => card.io.send(b, { badParity: i === 0 && st.bad > 0, badParityTimes: st.bad, delayEtu: i === 0 ? st.delay : 0 }));
         break;
+      case 'block':
+        r.uart.writeBlock(Uint8Array.from(st.bytes), st.bytes.length, true, st.wait, st.cwt);
+        break;
+      case 'tpdu': {
+        const lc = st.expected > 0 ? 0 : st.out.length;
+        const command = Uint8Array.from([0x00, st.ins, 0, 0, lc > 0 ? lc : st.expected, ...st.out.slice(0, lc)]);
+        r.uart.writeTpdu(command, 5 + lc, lc > 0 ? 0 : st.expected, st.wait);
+        break;
+      }
       case 'advance':
         scheduler.advance(st.etu * ETU);
         break;
