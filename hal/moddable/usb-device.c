@@ -53,7 +53,9 @@
    dwLength, so handing it packets costs nothing. */
 #define kOutSize kPacketSize
 #define kInterruptSize kPacketSize
-#define kControlSize 256
+/* The longest control transfer: a class reply of one dword per value a one-byte count can announce
+   (CCID §5.3.3 GET_DATA_RATES: bNumDataRatesSupported rates; the boards list about a hundred). */
+#define kControlSize (255 * 4)
 #define kMaxStrings 8
 
 /* Messages posted to the XS task: kind byte, then its data. */

@@ -38,6 +38,16 @@ function classList(host: SimUsbHost, request: number, interfaceNumber: number): 
   return out;
 }
 
+/**
+ * As parse does: a list whose length is not the count the class descriptor announced gets a line
+ * saying so (a host that trusts the count misses values), and only the announced number is shown.
+ */
+function announced(values: readonly number[], count: number, what: string, out: string[]): readonly number[] {
+  if (count === 0 || values.length === count) return values;
+  out.push(`   Got ${values.length} ${what} but was expecting ${count}`);
+  return values.slice(0, count);
+}
+
 const FEATURES: readonly [number, string][] = Object.freeze([
   [0x02, '....02 Automatic parameter configuration based on ATR data'],
   [0x04, '....04 Automatic activation of ICC on inserting'],
@@ -104,13 +114,13 @@ export function ccidDump(host: SimUsbHost, settle: () => void): string[] {
   out.push(`  bNumClockSupported: ${clocks}${clocks === 0 ? ' (will use whatever is returned)' : ''}`);
   const clockList = classList(host, ClassRequest.GET_CLOCK_FREQUENCIES, intf[2]);
   if (clockList === null) out.push('   IFD does not support GET CLOCK FREQUENCIES request');
-  else for (const khz of clockList) out.push(`   Support ${khz} kHz`);
+  else for (const khz of announced(clockList, clocks, 'clock frequencies', out)) out.push(`   Support ${khz} kHz`);
   out.push(`  dwDataRate: ${le32(ccid, 19)} bps`, `  dwMaxDataRate: ${le32(ccid, 23)} bps`);
   const rates = ccid[27];
   out.push(`  bNumDataRatesSupported: ${rates}${rates === 0 ? ' (will use whatever is returned)' : ''}`);
   const rateList = classList(host, ClassRequest.GET_DATA_RATES, intf[2]);
   if (rateList === null) out.push('   IFD does not support GET_DATA_RATES request');
-  else for (const bps of rateList) out.push(`   Support ${bps} bps`);
+  else for (const bps of announced(rateList, rates, 'data rates', out)) out.push(`   Support ${bps} bps`);
   out.push(`  dwMaxIFSD: ${le32(ccid, 28)}`);
   const synch = le32(ccid, 32);
   out.push(`  dwSynchProtocols: ${hex(synch, 8)}`);

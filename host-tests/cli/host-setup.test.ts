@@ -253,3 +253,18 @@ test('host-setup --descriptors prints the class descriptor in parse\'s layout, t
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+for (const board of ['sim', 'esp32s3', 'esp32s3-2slot']) {
+  test(`${board}: GET_CLOCK_FREQUENCIES and GET_DATA_RATES (CCID §5.3.2, §5.3.3) return as many values as the class descriptor announces`, async (t) => {
+    if (board !== 'sim') requirePackages('clang', 'lld');
+    t.timeout(120_000, 'the virtual ESP32-S3 board runs the device firmware');
+    const dump = await runCli(['host-setup', '--board', board, '--descriptors']);
+    t.is(dump.code, 0, dump.stderr);
+    // parse says "Got N … but was expecting M" when they differ; a host that trusts M misses values.
+    t.notRegex(dump.stdout, /^ +Got \d+/m);
+    const count = (name: string): number => Number(new RegExp(`^  ${name}: (\\d+)`, 'm').exec(dump.stdout)?.[1]);
+    t.is((dump.stdout.match(/^ {3}Support \d+ kHz$/gm) ?? []).length, count('bNumClockSupported'));
+    t.is((dump.stdout.match(/^ {3}Support \d+ bps$/gm) ?? []).length, count('bNumDataRatesSupported'));
+    t.true(count('bNumDataRatesSupported') > 64, 'more rates than a 256-byte control buffer holds');
+  });
+}
