@@ -33,6 +33,16 @@ export class MessageAssembler {
   push(chunk: Uint8Array): void {
     let pos = 0;
     while (pos < chunk.length) {
+      if (this.#length === 0 && !this.#skipping && chunk.length - pos >= HEADER_LENGTH) {
+        // A whole message inside the chunk (the usual case: one transfer, one message) goes up as a
+        // view of the chunk, valid during the call like the buffer's: no copy.
+        const total = HEADER_LENGTH + announcedLength(pos === 0 ? chunk : chunk.subarray(pos));
+        if (total <= this.#buffer.length && total <= chunk.length - pos) {
+          this.#deliver(pos === 0 && total === chunk.length ? chunk : chunk.subarray(pos, pos + total));
+          pos += total;
+          continue;
+        }
+      }
       if (this.#skipping) {
         const n = Math.min(this.#skip, chunk.length - pos);
         this.#skip -= n;

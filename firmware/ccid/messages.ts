@@ -130,18 +130,18 @@ const NAME_BY_CODE: Readonly<Record<number, PC_to_RDR_Name>> = Object.freeze({
   [MessageCode.PC_to_RDR_SetDataRateAndClockFrequency]: 'PC_to_RDR_SetDataRateAndClockFrequency',
 });
 
-/** Commands that carry no abData: §6.1 requires dwLength = 0 for them. */
-const NO_DATA: readonly PC_to_RDR_Name[] = Object.freeze([
-  'PC_to_RDR_IccPowerOn',
-  'PC_to_RDR_IccPowerOff',
-  'PC_to_RDR_GetSlotStatus',
-  'PC_to_RDR_GetParameters',
-  'PC_to_RDR_ResetParameters',
-  'PC_to_RDR_IccClock',
-  'PC_to_RDR_T0APDU',
-  'PC_to_RDR_Mechanical',
-  'PC_to_RDR_Abort',
-] as PC_to_RDR_Name[]);
+/** Commands that carry no abData: §6.1 requires dwLength = 0 for them (a lookup, read per message). */
+const NO_DATA: Readonly<Partial<Record<PC_to_RDR_Name, true>>> = Object.freeze({
+  PC_to_RDR_IccPowerOn: true,
+  PC_to_RDR_IccPowerOff: true,
+  PC_to_RDR_GetSlotStatus: true,
+  PC_to_RDR_GetParameters: true,
+  PC_to_RDR_ResetParameters: true,
+  PC_to_RDR_IccClock: true,
+  PC_to_RDR_T0APDU: true,
+  PC_to_RDR_Mechanical: true,
+  PC_to_RDR_Abort: true,
+});
 
 function readU16(bytes: Uint8Array, offset: number): number {
   return bytes[offset] | (bytes[offset + 1] << 8);
@@ -173,7 +173,7 @@ export function decodePcToRdr(bytes: Uint8Array): PC_to_RDR {
   const dwLength = announcedLength(bytes);
   const dataLength = bytes.length - HEADER_LENGTH;
   const malformed = dwLength !== dataLength
-    || (NO_DATA.includes(name) && dwLength !== 0)
+    || (NO_DATA[name] === true && dwLength !== 0)
     || (name === 'PC_to_RDR_SetDataRateAndClockFrequency' && dwLength !== 8);
   if (malformed) return { type: 'Malformed', command: name, bSlot, bSeq, bError: Offset.dwLength };
   const b7 = bytes[7];
@@ -223,7 +223,13 @@ export function encodeRdrToPc(
   data: Uint8Array | null,
 ): number {
   const length = data === null ? 0 : data.length;
-  header(out, code, length, bSlot, bSeq);
+  out[0] = code;
+  out[1] = length & 0xff;
+  out[2] = (length >>> 8) & 0xff;
+  out[3] = (length >>> 16) & 0xff;
+  out[4] = (length >>> 24) & 0xff;
+  out[5] = bSlot;
+  out[6] = bSeq;
   out[7] = bStatus;
   out[8] = bError;
   out[9] = b9;

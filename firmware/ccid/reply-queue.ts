@@ -32,6 +32,8 @@ export class ReplyQueue {
   /** Reply, extension and short order stamps, in that order (0 = nothing waiting). */
   readonly #orders: readonly number[][] = [this.#replyOrder, this.#extensionOrder, this.#shortOrder];
   #order = 0;
+  /** Messages waiting to leave (non-zero order stamps): pump returns at once when there are none. */
+  #waiting = 0;
   #inFlight = false;
   #usb: UsbDevice | null = null;
   /** Short buffers not holding an answer. */
@@ -69,8 +71,12 @@ export class ReplyQueue {
   /** The slot's reply is encoded: queue it, and drop its unsent time extension. */
   commit(slot: number, length: number): void {
     this.#replyLength[slot] = length;
+    if (this.#replyOrder[slot] === 0) this.#waiting++;
     this.#replyOrder[slot] = ++this.#order;
-    this.#extensionOrder[slot] = 0;
+    if (this.#extensionOrder[slot] !== 0) {
+      this.#extensionOrder[slot] = 0;
+      this.#waiting--;
+    }
     this.pump();
   }
 
@@ -85,7 +91,10 @@ export class ReplyQueue {
   }
 
   commitExtension(slot: number): void {
-    if (this.#extensionOrder[slot] === 0) this.#extensionOrder[slot] = ++this.#order;
+    if (this.#extensionOrder[slot] === 0) {
+      this.#extensionOrder[slot] = ++this.#order;
+      this.#waiting++;
+    }
     this.pump();
   }
 
@@ -103,6 +112,7 @@ export class ReplyQueue {
   commitShort(index: number, length: number): void {
     this.#shortLength[index] = length;
     this.#shortOrder[index] = ++this.#order;
+    this.#waiting++;
     this.#freeShort--;
     this.pump();
     this.#flowControl();
@@ -120,6 +130,7 @@ export class ReplyQueue {
     this.#extensionOrder.fill(0);
     this.#shortOrder.fill(0);
     this.#freeShort = this.#shortOrder.length;
+    this.#waiting = 0;
     this.#inFlight = false;
     this.#flowControl();
   }
@@ -135,17 +146,20 @@ export class ReplyQueue {
   /** Hand the oldest ready message to the device if its endpoint is free. */
   pump(): void {
     const usb = this.#usb;
-    if (usb === null || this.#inFlight || !usb.configured) return;
-    // The oldest ready message: the smallest order stamp across the three kinds of buffer.
+    if (this.#waiting === 0 || usb === null || this.#inFlight || !usb.configured) return;
+    // The oldest ready message: the smallest order stamp across the three kinds of buffer (the
+    // short ring only when some of it is in use).
     let kind = 0;
     let index = -1;
     let best = 0;
     const kinds = this.#orders;
-    for (let k = 0; k < kinds.length; k++) {
+    const last = this.#freeShort === this.#shortOrder.length ? 2 : 3;
+    for (let k = 0; k < last; k++) {
       const orders = kinds[k];
       for (let i = 0; i < orders.length; i++) {
-        if (orders[i] !== 0 && (best === 0 || orders[i] < best)) {
-          best = orders[i];
+        const order = orders[i];
+        if (order !== 0 && (best === 0 || order < best)) {
+          best = order;
           kind = k;
           index = i;
         }
@@ -160,6 +174,7 @@ export class ReplyQueue {
     if (this.#trace.mask & TraceCategory.CCID) this.#trace.log(TraceCategory.CCID, 'bulk IN', message);
     this.#inFlight = true;
     kinds[kind][index] = 0;
+    this.#waiting--;
     if (kind === 2) {
       this.#freeShort++;
       this.#flowControl();

@@ -4,7 +4,7 @@
  * (§6.2.6 bmICCStatus, bmCommandStatus), bClockStatus (§6.2.2), and the bError of each SlotError.
  */
 import { TraceCategory } from '../../hal/common/trace.js';
-import type { Slot, SlotError } from '../../hal/interfaces/slot.js';
+import type { Slot, SlotAttributes, SlotError } from '../../hal/interfaces/slot.js';
 import type { Trace } from '../../hal/interfaces/trace.js';
 import { ClockStatus, CommandStatus, IccStatus, MessageCode, Offset, SlotErrorCode, bStatus, slotErrorName } from './constants.js';
 import { encodeDataRateAndClockFrequency, encodeRdrToPc, ResponseCode, type PC_to_RDR_Name } from './messages.js';
@@ -30,9 +30,13 @@ export class SlotReplies {
 
   /** §6.2.6 bmICCStatus. */
   iccStatus(): IccStatus {
-    const slot = this.#slot;
-    if (!slot.present) return IccStatus.absent;
-    const state = slot.attributes.state;
+    return this.iccStatusOf(this.#slot.attributes);
+  }
+
+  /** §6.2.6 bmICCStatus with the slot's `attributes` already read (a read compares every attribute). */
+  iccStatusOf(attributes: SlotAttributes): IccStatus {
+    if (!this.#slot.present) return IccStatus.absent;
+    const state = attributes.state;
     return state === 'POWERED' || state === 'NEGOTIABLE' || state === 'SPECIFIC' ? IccStatus.active : IccStatus.inactive;
   }
 

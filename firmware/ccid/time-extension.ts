@@ -42,6 +42,8 @@ export class TimeExtensions {
   readonly #send: (multiplier: number) => boolean;
   #timer: TimerHandle | null = null;
   #periodNs = 0;
+  /** The values the period was derived from (protocol, clock, F, D, BWI, WI, waitFi): derived again only when one changes. */
+  readonly #periodFor = [NaN, NaN, NaN, NaN, NaN, NaN, NaN];
   /** Made once: nothing is allocated per period. */
   readonly #due = (): void => {
     this.#timer = null;
@@ -55,7 +57,19 @@ export class TimeExtensions {
 
   /** A card command begins, with the waiting times of `attributes` in force. */
   start(attributes: SlotAttributes): void {
-    this.#periodNs = extensionPeriodNs(attributes);
+    const k = this.#periodFor;
+    const protocol = attributes.protocol ?? -1;
+    if (k[0] !== protocol || k[1] !== attributes.clockHz || k[2] !== attributes.F || k[3] !== attributes.D
+      || k[4] !== attributes.bwi || k[5] !== attributes.WI || k[6] !== attributes.waitFi) {
+      this.#periodNs = extensionPeriodNs(attributes);
+      k[0] = protocol;
+      k[1] = attributes.clockHz;
+      k[2] = attributes.F;
+      k[3] = attributes.D;
+      k[4] = attributes.bwi;
+      k[5] = attributes.WI;
+      k[6] = attributes.waitFi;
+    }
     this.#arm();
   }
 

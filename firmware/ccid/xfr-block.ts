@@ -98,14 +98,15 @@ export class XfrBlock {
   #transmit(bSeq: number, bBWI: number, length: number): void {
     const cycle = this.#cycle;
     const replies = this.#replies;
-    if (replies.iccStatus() !== IccStatus.active) {
+    const attributes = this.#slot.attributes;
+    if (replies.iccStatusOf(attributes) !== IccStatus.active) {
       // A card command needs a powered card: fail with ICC_MUTE and the ICC status saying why.
       replies.dataBlock(bSeq, CommandStatus.failed, SlotErrorCode.ICC_MUTE, Chain.whole, null);
       cycle.resetChains();
       return;
     }
     const token = cycle.start('PC_to_RDR_XfrBlock', bSeq);
-    this.#extensions.start(this.#slot.attributes);
+    this.#extensions.start(attributes);
     const extended = this.#level === 'extended-apdu';
     const done = (result: TransmitResult): void => {
       const response = result.error === null ? result.response : null;
