@@ -63,6 +63,8 @@ export class Esp32UsbDevice implements UsbDevice {
   readonly #port: UsbDevicePort;
   readonly #scratch: Uint8Array;
   readonly #setup: SetupPacket = { bmRequestType: 0, bRequest: 0, wValue: 0, wIndex: 0, wLength: 0 };
+  /** The longest message the driver's IN buffer takes (fixed when it opens): read once, not per message. */
+  readonly #capacity: number;
   #closed = false;
 
   constructor(options: UsbDeviceOptions) {
@@ -72,6 +74,7 @@ export class Esp32UsbDevice implements UsbDevice {
     this.#scratch = new Uint8Array(scratch);
     const { device, configuration, strings } = options.descriptors;
     this.#port = new UsbDevicePort(device, configuration, packStrings(strings), scratch, (length) => this.#deliver(length));
+    this.#capacity = this.#port.capacity;
   }
 
   get configured(): boolean {
@@ -80,7 +83,7 @@ export class Esp32UsbDevice implements UsbDevice {
 
   sendBulk(message: Uint8Array): boolean {
     if (this.#closed) return false;
-    if (message.length > this.#port.capacity) throw new RangeError('message longer than dwMaxCCIDMessageLength');
+    if (message.length > this.#capacity) throw new RangeError('message longer than dwMaxCCIDMessageLength');
     return this.#port.send(false, message);
   }
 

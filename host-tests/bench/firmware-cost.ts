@@ -61,6 +61,10 @@ export interface CaseCost {
   engineBytes: number;
   /** CCID time extensions the reader sent per APDU (a long exchange in virtual time sends some). */
   extensions: number;
+  /** Per APDU: the USB double's own scheduler events, and the CCID messages each way. */
+  usbEvents: number;
+  usbOut: number;
+  usbIn: number;
 }
 
 export async function measure(worker: XsWorker, c: CostCase): Promise<CaseCost> {
@@ -84,6 +88,9 @@ export async function measure(worker: XsWorker, c: CostCase): Promise<CaseCost> 
     slots: slots.length > 0 ? Math.min(...slots) : null,
     engineBytes: batch.meter.allocate - before.meter.allocate,
     extensions: (batch.reply as { extensions: number }).extensions / BATCH,
+    usbEvents: (batch.reply as { usbEvents: number }).usbEvents / BATCH,
+    usbOut: (batch.reply as { usbOut: number }).usbOut / BATCH,
+    usbIn: (batch.reply as { usbIn: number }).usbIn / BATCH,
   };
 }
 
@@ -184,29 +191,80 @@ globalThis.__xsHandlers.noop = () => null;`);
   }
 }
 
+/**
+ * Stand-ins for usb-device.c: the natives keep the delivery callback and the scratch buffer, send
+ * always succeeds. Just enough for hal/moddable/usb-device.ts to run in XS.
+ */
+const USB_STANDINS = `
+globalThis.Native = () => class {};
+const usbNatives = {
+  xs_usbdevice(device, configuration, strings, scratch, deliver) { globalThis.__scratch = scratch; globalThis.__deliver = deliver; },
+  xs_usbdevice_close() {},
+  xs_usbdevice_send() { return true; },
+  xs_usbdevice_reply() {},
+  xs_usbdevice_get_configured() { return true; },
+  xs_usbdevice_get_capacity() { return 4096; },
+};
+globalThis.native = (name) => usbNatives[name];
+`;
+
+/** The device's USB driver in XS with stand-ins: computrons per bulk OUT and per bulk IN message. */
+export async function deviceUsbShare(): Promise<{ perOut: number; perIn: number }> {
+  const entry = fileURLToPath(new URL('./device-usb-rig.ts', import.meta.url));
+  const script = await bundleForXs({ entry: { file: entry }, globalName: '__usb' });
+  const usbModule = await bundleForXs({
+    entry: { contents: "export { Esp32UsbDevice } from './hal/moddable/usb-device.js';", resolveDir: fileURLToPath(new URL('../../', import.meta.url)) },
+    globalName: '__device',
+  });
+  const worker = await startXsWorker({ name: 'device-usb' });
+  try {
+    const loadError = await worker.load('usb', `${USB_STANDINS}${usbModule}
+globalThis.__Esp32UsbDevice = __device.Esp32UsbDevice;
+${script}
+globalThis.__xsHandlers.usbOut = __usb.usbOut;
+globalThis.__xsHandlers.usbIn = __usb.usbIn;
+globalThis.__xsHandlers.noop = () => null;`);
+    if (loadError !== null) throw new Error(`device USB rig did not load in XS: ${loadError}`);
+    const per = async (request: string): Promise<number> => {
+      const n = 2000;
+      await worker.request(request, { n: 10 });
+      const small = (await worker.request(request, { n: 10 })).meter.compute;
+      const many = (await worker.request(request, { n: 10 + n })).meter.compute;
+      return (many - small) / n;
+    };
+    return { perOut: await per('usbOut'), perIn: await per('usbIn') };
+  } finally {
+    await worker.close();
+  }
+}
+
 export async function benchFirmware(): Promise<Record<string, unknown>> {
   const worker = await startRigWorker();
   try {
     const device = await deviceUartShare();
+    const usb = await deviceUsbShare();
     const perEvent = await schedulerShare(worker);
     const perApdu = [];
     for (const c of COST_CASES) {
       const m = await measure(worker, c);
       const line = m.setup.lineBytes;
-      const firmware = m.computrons - m.rig;
-      // The device: the firmware's share plus its card UART's JavaScript half, per transfer.
-      const deviceApdu = firmware + device.perTransfer * m.setup.transfers;
+      // The USB double's scheduler events are the double's (the device's driver posts to the XS task).
+      const firmware = m.computrons - m.rig - m.usbEvents * perEvent;
+      // The device: the firmware's share plus the JavaScript halves of its card UART, per transfer,
+      // and of its USB driver, per message each way.
+      const deviceApdu = firmware + device.perTransfer * m.setup.transfers + usb.perOut * m.usbOut + usb.perIn * m.usbIn;
       perApdu.push({
         apdu: c.name,
         T: m.setup.protocol,
         'F/D @ MHz': `${m.setup.F}/${m.setup.D} @ ${m.setup.clockHz / 1e6}`,
         'line bytes': line,
         transfers: m.setup.transfers,
+        'CCID messages': `${m.usbOut} + ${m.usbIn}`,
         'time ext.': m.extensions,
         'slots/APDU': m.slots,
         'engine bytes': m.engineBytes,
         computrons: m.computrons,
-        'rig computrons': Math.round(m.rig),
+        'rig computrons': Math.round(m.rig + m.usbEvents * perEvent),
         'firmware computrons': Math.round(firmware),
         'firmware/byte': Number((firmware / line).toFixed(1)),
         'device computrons': Math.round(deviceApdu),
@@ -232,9 +290,11 @@ export async function benchFirmware(): Promise<Record<string, unknown>> {
       path: 'USB double → CCID class → slot engine → session → T=0/T=1 → wire UART (block level) → replayed card',
       'line bytes': 'characters on the card line per APDU, both ways (T=0 headers and procedure bytes, T=1 block framing included)',
       transfers: 'block-level transfers per APDU (T=1 blocks, T=0 TPDUs): one hand-over and one delivery each',
+      'CCID messages': 'bulk OUT + bulk IN messages per APDU (command pieces and requests for more; replies and time extensions)',
       'device UART computrons/transfer': Number(device.perTransfer.toFixed(1)),
+      'device USB computrons/message': `${usb.perOut.toFixed(1)} OUT, ${usb.perIn.toFixed(1)} IN`,
       'scheduler computrons/event': Number(perEvent.toFixed(1)),
-      note: 'firmware = computrons − rig (the doubles replaying the same transfers to a null consumer; the events the firmware schedules are in the firmware figure, at the scheduler\'s cost per event); device = firmware + card-uart.ts per transfer (stand-ins for the C); slots: per APDU, no GC',
+      note: 'firmware = computrons − rig (the doubles replaying the same transfers to a null consumer, and the USB double\'s own scheduler events; the events the firmware schedules are in the firmware figure, at the scheduler\'s cost per event); device = firmware + card-uart.ts per transfer + usb-device.ts per message (stand-ins for the C); slots: per APDU, no GC',
       'per APDU': perApdu,
       'live heap over many APDUs (after GC)': heap,
     };

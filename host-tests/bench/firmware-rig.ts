@@ -137,12 +137,23 @@ class WireUsbDevice implements UsbDevice {
   readonly #scheduler: Scheduler;
   #bulk: Uint8Array | null = null;
   readonly configured = true;
+  /**
+   * The double's own scheduler events (one per OUT transfer the host starts, per bulk IN and
+   * interrupt message): the device's USB driver posts into the XS task instead, so firmware-cost.ts
+   * takes them out of the firmware's figure. And the messages each way, for the device's estimate.
+   */
+  events = 0;
+  outMessages = 0;
+  inMessages = 0;
   readonly #bulkIn = (): void => {
     const m = this.#bulk!;
     const next = this.#host.reply(m);
     this.#bulk = null;
     this.#options.onInComplete?.('bulk');
-    if (next !== null) this.#options.onBulkOut(next);
+    if (next !== null) {
+      this.outMessages++;
+      this.#options.onBulkOut(next);
+    }
   };
   readonly #interruptIn = (): void => this.#options.onInComplete?.('interrupt');
   #out: Uint8Array | null = null;
@@ -166,17 +177,22 @@ class WireUsbDevice implements UsbDevice {
   /** One whole OUT transfer (the ESP32-S3 driver hands up to 512 bytes at once; messages here are shorter). */
   out(m: Uint8Array): void {
     this.#out = m;
+    this.events++;
+    this.outMessages++;
     this.#scheduler.at(this.#scheduler.now(), this.#bulkOut);
   }
 
   sendBulk(m: Uint8Array): boolean {
     if (this.#bulk !== null) return false;
     this.#bulk = m;
+    this.events++;
+    this.inMessages++;
     this.#scheduler.at(this.#scheduler.now(), this.#bulkIn);
     return true;
   }
 
   sendInterrupt(): boolean {
+    this.events++;
     this.#scheduler.at(this.#scheduler.now(), this.#interruptIn);
     return true;
   }
@@ -205,6 +221,7 @@ interface Rig {
   socket: WireSocket;
   host: Host;
   ccid: CcidClass;
+  usb: WireUsbDevice;
   pieces: Uint8Array[];
   /** The response recorded live: every replayed response must have its length and SW. */
   length: number;
@@ -285,7 +302,7 @@ export function setup(args: RigSetup): { atr: string; protocol: number | null; r
   exchange(r, pieces);
   host.capture = false;
   socket.startReplay();
-  rig = { scheduler, socket, host, ccid, pieces, length: response.length, sw: host.sw };
+  rig = { scheduler, socket, host, ccid, usb: (device as WireUsbDevice | null)!, pieces, length: response.length, sw: host.sw };
   // One replayed APDU of each parity before any measurement: first-use costs are not per-APDU costs.
   run({ count: 2, check: true });
   const a = slot.attributes;
@@ -301,12 +318,15 @@ export function setup(args: RigSetup): { atr: string; protocol: number | null; r
  * (with `check`) every byte the recorded one. `collect` runs the GC at the end (the meter's heap
  * count is then the live heap).
  */
-export function run(args: { count: number; check?: boolean; collect?: boolean }): { apdus: number; extensions: number } {
+export function run(args: { count: number; check?: boolean; collect?: boolean }): { apdus: number; extensions: number; usbEvents: number; usbOut: number; usbIn: number } {
   const r = rig;
   if (r === null) throw new Error('setup first');
   r.host.expect = args.check ? r.host.captured : null;
   r.socket.check = args.check === true;
   r.host.extensions = 0;
+  r.usb.events = 0;
+  r.usb.outMessages = 0;
+  r.usb.inMessages = 0;
   for (let i = 0; i < args.count; i++) {
     exchange(r, r.pieces);
     if (r.host.length !== r.length || r.host.sw !== r.sw) throw new Error(`APDU ${i + 1}: ${r.host.length} bytes, SW ${r.host.sw.toString(16)}`);
@@ -315,7 +335,7 @@ export function run(args: { count: number; check?: boolean; collect?: boolean })
     throw new Error(`replay diverged: ${r.socket.mismatches} bytes to the card, ${r.host.mismatches} response bytes differ`);
   }
   if (args.collect) (globalThis as { gc?: () => void }).gc?.();
-  return { apdus: args.count, extensions: r.host.extensions };
+  return { apdus: args.count, extensions: r.host.extensions, usbEvents: r.usb.events, usbOut: r.usb.outMessages, usbIn: r.usb.inMessages };
 }
 
 /** A request that does nothing: its meter is the cost of the request itself. */

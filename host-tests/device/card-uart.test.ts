@@ -34,13 +34,18 @@ class FakeRecord {
   }
 }
 
-/** The record the next `new` attaches to (construction is synchronous). */
+/**
+ * The record the next `new` through open() attaches to, taken once: the tests run concurrently, and a
+ * UART a test constructs itself (not through open) gets a record of its own instead of whichever one
+ * another test's open() left here last (that overwrote the other test's arguments).
+ */
 let next: FakeRecord | null = null;
 const recordOf = (self: Record<string, unknown>) => self.record as FakeRecord;
 
 natives({
   xs_carduart: (self, ...args) => {
-    const record = next!;
+    const record = next ?? new FakeRecord();
+    next = null;
     self.record = record;
     record.args = args;
     record.convention = args[9] as number;
