@@ -8,6 +8,7 @@
  */
 import { TraceCategory } from '../../hal/common/trace.js';
 import type { Trace } from '../../hal/interfaces/trace.js';
+import { transitionLookup } from '../iso7816/transitions.js';
 
 /**
  * - idle: nothing in progress;
@@ -24,6 +25,8 @@ export const SLOT_PHASES: Readonly<Record<Phase, readonly Phase[]>> = Object.fre
   commandChain: Object.freeze<Phase[]>(['idle', 'commandChain']),
   responseChain: Object.freeze<Phase[]>(['idle', 'responseChain']),
 });
+
+const PHASE_ALLOWED = transitionLookup(SLOT_PHASES);
 
 /** Commands whose reply waits for the card. */
 export type CardCommand =
@@ -70,7 +73,7 @@ export class SlotCycle {
   /** Checked transition. */
   enter(next: Phase): void {
     const from = this.#phase;
-    if (!SLOT_PHASES[from].includes(next)) throw new Error(`CCID slot ${this.#index}: ${from} → ${next} is not a transition`);
+    if (PHASE_ALLOWED[from][next] !== true) throw new Error(`CCID slot ${this.#index}: ${from} → ${next} is not a transition`);
     this.#phase = next;
     if (from !== next) this.#left(from);
     if (from !== next && this.#trace.mask & TraceCategory.CCID) this.#trace.log(TraceCategory.CCID, `slot ${this.#index} ${from} → ${next}`);

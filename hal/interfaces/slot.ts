@@ -123,7 +123,10 @@ export interface PowerOnResult {
 
 export interface TransmitResult {
   error: SlotError | null;
-  /** The response (APDU response with SW1 SW2), or null on error. */
+  /**
+   * The response (APDU response with SW1 SW2), or null on error: a view of the protocol's own
+   * buffer (no copy), valid until the slot's next command; a caller that keeps it longer copies it.
+   */
   response: Uint8Array | null;
 }
 

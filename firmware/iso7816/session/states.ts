@@ -6,6 +6,7 @@
  * so the table stays the whole truth.
  */
 import type { ReaderState, SlotError } from '../../../hal/interfaces/slot.js';
+import { transitionLookup } from '../transitions.js';
 
 export type SessionState =
   /** No card in the socket. */
@@ -105,8 +106,12 @@ export const SESSION_TABLE: Readonly<Record<SessionState, StateEntry>> = Object.
   'clock-change': entry('SPECIFIC', 'none', 'CMD_SLOT_BUSY', 'CMD_SLOT_BUSY', ['ready', ...OFF]),
 });
 
+const ALLOWED = transitionLookup(Object.fromEntries(
+  (Object.keys(SESSION_TABLE) as SessionState[]).map((state) => [state, SESSION_TABLE[state].next]),
+) as Record<SessionState, readonly SessionState[]>);
+
 export function sessionAllows(from: SessionState, to: SessionState): boolean {
-  return SESSION_TABLE[from].next.indexOf(to) >= 0;
+  return ALLOWED[from][to] === true;
 }
 
 /** Why a command cannot start in `state` (null: it can; negotiable mode is settled before asking). */

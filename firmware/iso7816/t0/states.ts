@@ -5,6 +5,8 @@
  * the UART or not. 'idle' is reachable from everywhere (completion, error, abort), so it is listed
  * once here rather than handled per phase.
  */
+import { transitionLookup } from '../transitions.js';
+
 export type T0Phase =
   /** No command in progress. */
   | 'idle'
@@ -17,7 +19,9 @@ export const T0_TRANSITIONS: Readonly<Record<T0Phase, readonly T0Phase[]>> = Obj
   tpdu: Object.freeze(['tpdu', 'idle'] as T0Phase[]),
 });
 
+const ALLOWED = transitionLookup(T0_TRANSITIONS);
+
 /** Whether the table allows `from` → `to`. */
 export function t0Allows(from: T0Phase, to: T0Phase): boolean {
-  return T0_TRANSITIONS[from].indexOf(to) >= 0;
+  return ALLOWED[from][to] === true;
 }

@@ -93,12 +93,12 @@ export class T0TpduEngine {
     this.#responseLength = this.#tpduStart;
   }
 
-  /** Append SW1 SW2 to the response and return a copy of it; null when it does not fit. */
+  /** Append SW1 SW2 to the response and return a view of it (slot.ts TransmitResult); null when it does not fit. */
   finalResponse(sw1: number, sw2: number): Uint8Array | null {
     if (this.#responseLength + 2 > this.#response.length) return null;
     this.#response[this.#responseLength++] = sw1;
     this.#response[this.#responseLength++] = sw2;
-    return this.#response.slice(0, this.#responseLength);
+    return this.#response.subarray(0, this.#responseLength);
   }
 
   /** No TPDU in progress. */

@@ -236,7 +236,7 @@ export class T1Exchange {
   #finish(error: SlotError | null): void {
     const done = this.#done;
     const ifsDone = this.#ifsDone;
-    const response = error === null && done ? this.#response.slice(0, this.#responseLen) : null;
+    const response = error === null && done ? this.#response.subarray(0, this.#responseLen) : null;
     this.#clearExchange();
     this.line.idle();
     done?.({ error, response });

@@ -8,6 +8,8 @@
  * the phase by themselves; they are answered inside it (rules 7.1–7.3), escalate to 'resynch'
  * (rule 7.4.2 → rule 6) or end in 'dead' (rule 6.4).
  */
+import { transitionLookup } from '../transitions.js';
+
 export type T1LineState =
   /** No block on its way; bytes that arrive are strays and are dropped. */
   | 'idle'
@@ -51,10 +53,13 @@ export const T1_PHASE_TRANSITIONS: Readonly<Record<T1Phase, readonly T1Phase[]>>
   resynch: Object.freeze(['resynch', 'ifs', 'send', 'none'] as T1Phase[]),
 });
 
+const LINE_ALLOWED = transitionLookup(T1_LINE_TRANSITIONS);
+const PHASE_ALLOWED = transitionLookup(T1_PHASE_TRANSITIONS);
+
 export function t1LineAllows(from: T1LineState, to: T1LineState): boolean {
-  return to === 'closed' || T1_LINE_TRANSITIONS[from].indexOf(to) >= 0;
+  return to === 'closed' || LINE_ALLOWED[from][to] === true;
 }
 
 export function t1PhaseAllows(from: T1Phase, to: T1Phase): boolean {
-  return from === to || T1_PHASE_TRANSITIONS[from].indexOf(to) >= 0;
+  return from === to || PHASE_ALLOWED[from][to] === true;
 }
