@@ -77,7 +77,9 @@ export class ReplyQueue {
       this.#extensionOrder[slot] = 0;
       this.#waiting--;
     }
-    this.pump();
+    // The only message waiting (the usual case) needs no search for the oldest.
+    if (this.#waiting === 1) this.#send(0, slot);
+    else this.pump();
   }
 
   /** A reply of this slot is waiting to leave. */
@@ -95,7 +97,8 @@ export class ReplyQueue {
       this.#extensionOrder[slot] = ++this.#order;
       this.#waiting++;
     }
-    this.pump();
+    if (this.#waiting === 1) this.#send(1, slot);
+    else this.pump();
   }
 
   /** A free short buffer's index, or -1 when the ring is full (traced: the answer is lost). */
@@ -145,8 +148,7 @@ export class ReplyQueue {
 
   /** Hand the oldest ready message to the device if its endpoint is free. */
   pump(): void {
-    const usb = this.#usb;
-    if (this.#waiting === 0 || usb === null || this.#inFlight || !usb.configured) return;
+    if (this.#waiting === 0 || this.#inFlight) return;
     // The oldest ready message: the smallest order stamp across the three kinds of buffer (the
     // short ring only when some of it is in use).
     let kind = 0;
@@ -165,7 +167,13 @@ export class ReplyQueue {
         }
       }
     }
-    if (index < 0) return;
+    if (index >= 0) this.#send(kind, index);
+  }
+
+  /** Hand message `index` of `kind` (0 reply, 1 time extension, 2 short) to the device, if it can take it. */
+  #send(kind: number, index: number): void {
+    const usb = this.#usb;
+    if (usb === null || this.#inFlight || !usb.configured) return;
     let message: Uint8Array;
     if (kind === 0) message = this.#replies[index].subarray(0, this.#replyLength[index]);
     else if (kind === 1) message = this.#extensions[index];
@@ -173,7 +181,7 @@ export class ReplyQueue {
     if (!usb.sendBulk(message)) return;
     if (this.#trace.mask & TraceCategory.CCID) this.#trace.log(TraceCategory.CCID, 'bulk IN', message);
     this.#inFlight = true;
-    kinds[kind][index] = 0;
+    this.#orders[kind][index] = 0;
     this.#waiting--;
     if (kind === 2) {
       this.#freeShort++;
