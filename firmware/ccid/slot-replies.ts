@@ -4,11 +4,16 @@
  * (§6.2.6 bmICCStatus, bmCommandStatus), bClockStatus (§6.2.2), and the bError of each SlotError.
  */
 import { TraceCategory } from '../../hal/common/trace.js';
-import type { Slot, SlotAttributes, SlotError } from '../../hal/interfaces/slot.js';
+import type { ReaderState, Slot, SlotAttributes, SlotError } from '../../hal/interfaces/slot.js';
 import type { Trace } from '../../hal/interfaces/trace.js';
 import { ClockStatus, CommandStatus, IccStatus, MessageCode, Offset, SlotErrorCode, bStatus, slotErrorName } from './constants.js';
 import { encodeDataRateAndClockFrequency, encodeRdrToPc, ResponseCode, type PC_to_RDR_Name } from './messages.js';
 import type { ReplyQueue } from './reply-queue.js';
+
+/** §6.2.6 bmICCStatus of a present card in `state`. */
+function stateStatus(state: ReaderState): IccStatus {
+  return state === 'POWERED' || state === 'NEGOTIABLE' || state === 'SPECIFIC' ? IccStatus.active : IccStatus.inactive;
+}
 
 export class SlotReplies {
   readonly #index: number;
@@ -30,14 +35,14 @@ export class SlotReplies {
 
   /** §6.2.6 bmICCStatus. */
   iccStatus(): IccStatus {
-    return this.iccStatusOf(this.#slot.attributes);
+    const slot = this.#slot;
+    if (!slot.present) return IccStatus.absent;
+    return stateStatus(slot.readerState ?? slot.attributes.state);
   }
 
-  /** §6.2.6 bmICCStatus with the slot's `attributes` already read (a read compares every attribute). */
+  /** §6.2.6 bmICCStatus with the slot's `attributes` already read. */
   iccStatusOf(attributes: SlotAttributes): IccStatus {
-    if (!this.#slot.present) return IccStatus.absent;
-    const state = attributes.state;
-    return state === 'POWERED' || state === 'NEGOTIABLE' || state === 'SPECIFIC' ? IccStatus.active : IccStatus.inactive;
+    return this.#slot.present ? stateStatus(attributes.state) : IccStatus.absent;
   }
 
   /** §6.2.6 bError for a SlotError. */
@@ -80,7 +85,7 @@ export class SlotReplies {
    * multiplier (1…255), through the slot's time-extension buffer.
    */
   timeExtension(pending: PC_to_RDR_Name, bSeq: number, multiplier: number): void {
-    const bError = Math.max(1, Math.min(255, Math.round(multiplier)));
+    const bError = multiplier === 1 ? 1 : Math.max(1, Math.min(255, Math.round(multiplier)));
     encodeRdrToPc(this.#queue.extensionBuffer(this.#index), ResponseCode[pending], this.#index, bSeq, bStatus(this.iccStatus(), CommandStatus.timeExtension), bError, 0, null);
     this.#queue.commitExtension(this.#index);
   }

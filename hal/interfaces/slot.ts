@@ -132,6 +132,12 @@ export interface TransmitResult {
 
 export interface Slot {
   readonly attributes: SlotAttributes;
+  /**
+   * Optional: `attributes.state` without a snapshot of every attribute. The CCID layer reads the state
+   * for each reply's bStatus and each time extension; a slot whose `attributes` costs more than a
+   * field read offers this.
+   */
+  readonly readerState?: ReaderState;
   /** Card present (debounced). */
   readonly present: boolean;
   /**

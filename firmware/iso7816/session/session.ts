@@ -10,7 +10,7 @@
  * one record (pending.ts).
  */
 import type { ContactFault, VoltageClass } from '../../../hal/interfaces/card-contacts.js';
-import type { PowerOnOptions, PowerOnResult, Slot, SlotAttributes, SlotError, SlotParameters, TransmitResult } from '../../../hal/interfaces/slot.js';
+import type { PowerOnOptions, PowerOnResult, ReaderState, Slot, SlotAttributes, SlotError, SlotParameters, TransmitResult } from '../../../hal/interfaces/slot.js';
 import { TraceCategory } from '../../../hal/common/trace.js';
 import { hostRate } from '../pps/rate.js';
 import { Activation } from './activation.js';
@@ -53,6 +53,10 @@ export class CardSession implements Slot {
 
   get present(): boolean {
     return this.#s.contacts.present;
+  }
+
+  get readerState(): ReaderState {
+    return this.#s.attrs.state;
   }
 
   powerOn(voltage: 'auto' | VoltageClass, done: (result: PowerOnResult) => void, options?: PowerOnOptions): void {

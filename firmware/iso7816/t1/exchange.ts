@@ -111,7 +111,8 @@ export class T1Exchange {
    * echoed it. On failure after retransmissions and resynchronisation, the error (see the header).
    */
   negotiateIfsd(done: (error: SlotError | null) => void): void {
-    if (this.#rejectBusy((error) => done(error))) return;
+    const refused = this.#refusal();
+    if (refused !== null) return this.#later(() => done(refused));
     this.#ifsdTarget = this.#c.ifsd;
     this.#ifsDone = done;
     this.#beginExchange();
@@ -120,7 +121,8 @@ export class T1Exchange {
   }
 
   transmitApdu(apdu: Uint8Array, done: (result: TransmitResult) => void, onWaiting?: (multiplier: number) => void): void {
-    if (this.#rejectBusy((error) => done({ error, response: null }))) return;
+    const refused = this.#refusal();
+    if (refused !== null) return this.#later(() => done({ error: refused, response: null }));
     this.#apdu = apdu;
     this.#done = done;
     this.#onWaiting = onWaiting;
@@ -155,15 +157,16 @@ export class T1Exchange {
 
   // ---- exchange control ----
 
-  #rejectBusy(fail: (error: SlotError) => void): boolean {
-    let error: SlotError | null = null;
+  /** Why no exchange can start now (null: one can); checked before anything is allocated for the call. */
+  #refusal(): SlotError | null {
     const line = this.line.state;
-    if (line === 'dead' || line === 'closed') error = 'DEACTIVATED_PROTOCOL';
-    else if (this.#phase !== 'none') error = 'CMD_SLOT_BUSY';
-    if (error === null) return false;
-    const e = error;
-    this.#c.scheduler.at(this.#c.scheduler.now(), () => fail(e));
-    return true;
+    if (line === 'dead' || line === 'closed') return 'DEACTIVATED_PROTOCOL';
+    return this.#phase !== 'none' ? 'CMD_SLOT_BUSY' : null;
+  }
+
+  /** A refusal is delivered from the scheduler's loop, never inside the call. */
+  #later(callback: () => void): void {
+    this.#c.scheduler.at(this.#c.scheduler.now(), callback);
   }
 
   #beginExchange(): void {
