@@ -36,7 +36,8 @@ export class MessageAssembler {
       if (this.#length === 0 && !this.#skipping && chunk.length - pos >= HEADER_LENGTH) {
         // A whole message inside the chunk (the usual case: one transfer, one message) goes up as a
         // view of the chunk, valid during the call like the buffer's: no copy.
-        const total = HEADER_LENGTH + announcedLength(pos === 0 ? chunk : chunk.subarray(pos));
+        // dwLength (§6.1), read in place.
+        const total = HEADER_LENGTH + ((chunk[pos + 1] | (chunk[pos + 2] << 8) | (chunk[pos + 3] << 16) | (chunk[pos + 4] << 24)) >>> 0);
         if (total <= this.#buffer.length && total <= chunk.length - pos) {
           this.#deliver(pos === 0 && total === chunk.length ? chunk : chunk.subarray(pos, pos + total));
           pos += total;

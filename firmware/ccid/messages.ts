@@ -143,10 +143,6 @@ const NO_DATA: Readonly<Partial<Record<PC_to_RDR_Name, true>>> = Object.freeze({
   PC_to_RDR_Abort: true,
 });
 
-function readU16(bytes: Uint8Array, offset: number): number {
-  return bytes[offset] | (bytes[offset + 1] << 8);
-}
-
 function readU32(bytes: Uint8Array, offset: number): number {
   return (bytes[offset] | (bytes[offset + 1] << 8) | (bytes[offset + 2] << 16) | (bytes[offset + 3] << 24)) >>> 0;
 }
@@ -170,7 +166,7 @@ export function decodePcToRdr(bytes: Uint8Array): PC_to_RDR {
   const bSeq = bytes[Offset.bSeq];
   const name = NAME_BY_CODE[bytes[0]];
   if (name === undefined) return { type: 'Unknown', bMessageType: bytes[0], bSlot, bSeq };
-  const dwLength = announcedLength(bytes);
+  const dwLength = (bytes[1] | (bytes[2] << 8) | (bytes[3] << 16) | (bytes[4] << 24)) >>> 0;
   const dataLength = bytes.length - HEADER_LENGTH;
   const malformed = dwLength !== dataLength
     || (NO_DATA[name] === true && dwLength !== 0)
@@ -183,7 +179,7 @@ export function decodePcToRdr(bytes: Uint8Array): PC_to_RDR {
       return { type: name, bSlot, bSeq, bPowerSelect: b7 };
     case 'PC_to_RDR_XfrBlock':
     case 'PC_to_RDR_Secure':
-      return { type: name, bSlot, bSeq, bBWI: b7, wLevelParameter: readU16(bytes, Offset.wLevelParameter), abData };
+      return { type: name, bSlot, bSeq, bBWI: b7, wLevelParameter: bytes[8] | (bytes[9] << 8), abData };
     case 'PC_to_RDR_SetParameters':
       return { type: name, bSlot, bSeq, bProtocolNum: b7, abProtocolData: abData };
     case 'PC_to_RDR_Escape':

@@ -118,7 +118,7 @@ export class SlotEngine {
     if (this.#cycle.phase === 'busy' || this.#queue.holdsReply(this.#index)) {
       return replies.short(name, message.bSeq, CommandStatus.failed, SlotErrorCode.CMD_SLOT_BUSY);
     }
-    this.#trace(message.type, message.bSeq);
+    if (this.#context.trace.mask & TraceCategory.CCID) this.#trace(message.type, message.bSeq);
     switch (message.type) {
       case 'PC_to_RDR_IccPowerOn': return this.#powerOn(message.bSeq, message.bPowerSelect);
       case 'PC_to_RDR_IccPowerOff': return this.#powerOff(message.bSeq);

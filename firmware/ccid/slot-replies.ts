@@ -4,7 +4,7 @@
  * (§6.2.6 bmICCStatus, bmCommandStatus), bClockStatus (§6.2.2), and the bError of each SlotError.
  */
 import { TraceCategory } from '../../hal/common/trace.js';
-import type { ReaderState, Slot, SlotAttributes, SlotError } from '../../hal/interfaces/slot.js';
+import type { ReaderState, Slot, SlotError } from '../../hal/interfaces/slot.js';
 import type { Trace } from '../../hal/interfaces/trace.js';
 import { ClockStatus, CommandStatus, IccStatus, MessageCode, Offset, SlotErrorCode, bStatus, slotErrorName } from './constants.js';
 import { encodeDataRateAndClockFrequency, encodeRdrToPc, ResponseCode, type PC_to_RDR_Name } from './messages.js';
@@ -40,10 +40,6 @@ export class SlotReplies {
     return stateStatus(slot.readerState ?? slot.attributes.state);
   }
 
-  /** §6.2.6 bmICCStatus with the slot's `attributes` already read. */
-  iccStatusOf(attributes: SlotAttributes): IccStatus {
-    return this.#slot.present ? stateStatus(attributes.state) : IccStatus.absent;
-  }
 
   /** §6.2.6 bError for a SlotError. */
   errorCode(error: SlotError): number {

@@ -19,14 +19,18 @@
  */
 import type { Scheduler, TimerHandle } from '../../hal/interfaces/scheduler.js';
 import type { SlotAttributes } from '../../hal/interfaces/slot.js';
-import { blockWaitingNs, workWaitingNs } from '../iso7816/timing.js';
+import { waitingTimeNs } from '../iso7816/timing.js';
 
 export const EXTENSION_PERIOD_MIN_NS = 50e6;
 export const EXTENSION_PERIOD_MAX_NS = 500e6;
 
 /** The longest silence towards the host while a card command runs, from the protocol in force. */
 export function extensionPeriodNs(a: SlotAttributes): number {
-  const waiting = a.protocol === 1 ? blockWaitingNs(a) : a.protocol === 0 ? workWaitingNs(a) : 0;
+  return periodForWaitingNs(waitingTimeNs(a));
+}
+
+/** The period for a card waiting time of `waiting` ns (0: none in force). */
+function periodForWaitingNs(waiting: number): number {
   if (waiting <= 0) return EXTENSION_PERIOD_MAX_NS;
   return Math.min(EXTENSION_PERIOD_MAX_NS, Math.max(EXTENSION_PERIOD_MIN_NS, waiting / 2));
 }
@@ -42,8 +46,8 @@ export class TimeExtensions {
   readonly #send: (multiplier: number) => boolean;
   #timer: TimerHandle | null = null;
   #periodNs = 0;
-  /** The values the period was derived from (protocol, clock, F, D, BWI, WI, waitFi): derived again only when one changes. */
-  readonly #periodFor = [NaN, NaN, NaN, NaN, NaN, NaN, NaN];
+  /** The waiting time the period was derived from. */
+  #periodFor = NaN;
   /** Made once: nothing is allocated per period. */
   readonly #due = (): void => {
     this.#timer = null;
@@ -55,20 +59,11 @@ export class TimeExtensions {
     this.#send = send;
   }
 
-  /** A card command begins, with the waiting times of `attributes` in force. */
-  start(attributes: SlotAttributes): void {
-    const k = this.#periodFor;
-    const protocol = attributes.protocol ?? -1;
-    if (k[0] !== protocol || k[1] !== attributes.clockHz || k[2] !== attributes.F || k[3] !== attributes.D
-      || k[4] !== attributes.bwi || k[5] !== attributes.WI || k[6] !== attributes.waitFi) {
-      this.#periodNs = extensionPeriodNs(attributes);
-      k[0] = protocol;
-      k[1] = attributes.clockHz;
-      k[2] = attributes.F;
-      k[3] = attributes.D;
-      k[4] = attributes.bwi;
-      k[5] = attributes.WI;
-      k[6] = attributes.waitFi;
+  /** A card command begins, with a card waiting time of `waitingNs` in force (timing.ts waitingTimeNs). */
+  start(waitingNs: number): void {
+    if (waitingNs !== this.#periodFor) {
+      this.#periodNs = periodForWaitingNs(waitingNs);
+      this.#periodFor = waitingNs;
     }
     this.#arm();
   }

@@ -6,6 +6,7 @@
  * (time-extension.ts) keep the host waiting.
  */
 import type { Slot, TransmitResult } from '../../hal/interfaces/slot.js';
+import { waitingTimeNs } from '../iso7816/timing.js';
 import { Chain, CommandStatus, IccStatus, Offset, SlotErrorCode } from './constants.js';
 import type { ExchangeLevel } from './descriptors.js';
 import type { Phase, SlotCycle } from './slot-cycle.js';
@@ -98,15 +99,15 @@ export class XfrBlock {
   #transmit(bSeq: number, bBWI: number, length: number): void {
     const cycle = this.#cycle;
     const replies = this.#replies;
-    const attributes = this.#slot.attributes;
-    if (replies.iccStatusOf(attributes) !== IccStatus.active) {
+    const slot = this.#slot;
+    if (replies.iccStatus() !== IccStatus.active) {
       // A card command needs a powered card: fail with ICC_MUTE and the ICC status saying why.
       replies.dataBlock(bSeq, CommandStatus.failed, SlotErrorCode.ICC_MUTE, Chain.whole, null);
       cycle.resetChains();
       return;
     }
     const token = cycle.start('PC_to_RDR_XfrBlock', bSeq);
-    this.#extensions.start(attributes);
+    this.#extensions.start(slot.waitingTimeNs ?? waitingTimeNs(slot.attributes));
     const extended = this.#level === 'extended-apdu';
     const done = (result: TransmitResult): void => {
       const response = result.error === null ? result.response : null;
@@ -130,7 +131,6 @@ export class XfrBlock {
       if (cycle.current(token)) this.#extensions.extend(multiplier);
     };
     const command = this.#command.subarray(0, length);
-    const slot = this.#slot;
     if (this.#level === 'tpdu' && slot.transmitTpdu !== undefined) {
       slot.transmitTpdu(command, bBWI, done, waiting);
     } else {

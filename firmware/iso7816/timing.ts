@@ -147,6 +147,11 @@ export function blockWaitingNs(a: WaitingAttributes): number {
   return a.clockHz > 0 ? etuToNs(11, a.F, a.D, a.clockHz) + cyclesToNs((2 ** a.bwi) * 960 * Fd, a.clockHz) : 0;
 }
 
+/** The card's waiting time in force: §11.4.3 BWT for T=1, §10.2 WWT for T=0, in ns; 0 without a protocol or clock. */
+export function waitingTimeNs(a: WaitingAttributes & Pick<SlotAttributes, 'protocol'>): number {
+  return a.protocol === 1 ? blockWaitingNs(a) : a.protocol === 0 ? workWaitingNs(a) : 0;
+}
+
 /** CCID dwDataRate (§5.1, §6.2.5): the bit rate at F, D and `clockHz`, in whole bit/s. */
 export function dataRate(F: number, D: number, clockHz: number): number {
   return Math.floor(baudRate(F, D, clockHz));

@@ -138,6 +138,12 @@ export interface Slot {
    * field read offers this.
    */
   readonly readerState?: ReaderState;
+  /**
+   * Optional: the card's waiting time in force, in ns (ISO 7816-3 §11.4.3 BWT for T=1, §10.2 WWT for
+   * T=0; 0 without a protocol), as the slot enforces it, without a snapshot of every attribute. The
+   * CCID layer paces its time extensions by it at each card command.
+   */
+  readonly waitingTimeNs?: number;
   /** Card present (debounced). */
   readonly present: boolean;
   /**

@@ -13,6 +13,7 @@ import type { ContactFault, VoltageClass } from '../../../hal/interfaces/card-co
 import type { PowerOnOptions, PowerOnResult, ReaderState, Slot, SlotAttributes, SlotError, SlotParameters, TransmitResult } from '../../../hal/interfaces/slot.js';
 import { TraceCategory } from '../../../hal/common/trace.js';
 import { hostRate } from '../pps/rate.js';
+import { waitingTimeNs } from '../timing.js';
 import { Activation } from './activation.js';
 import { applyHostParameters, sameLink } from './atr-plan.js';
 import { ClockControl } from './clock.js';
@@ -57,6 +58,10 @@ export class CardSession implements Slot {
 
   get readerState(): ReaderState {
     return this.#s.attrs.state;
+  }
+
+  get waitingTimeNs(): number {
+    return waitingTimeNs(this.#s.attrs);
   }
 
   powerOn(voltage: 'auto' | VoltageClass, done: (result: PowerOnResult) => void, options?: PowerOnOptions): void {
