@@ -165,9 +165,7 @@ export class T1Exchange {
   }
 
   /** A refusal is delivered from the scheduler's loop, never inside the call. */
-  #later(callback: () => void): void {
-    this.#c.scheduler.at(this.#c.scheduler.now(), callback);
-  }
+  #later(callback: () => void): void { this.#c.scheduler.at(this.#c.scheduler.now(), callback); }
 
   #beginExchange(): void {
     this.#retries = this.#c.retries;
