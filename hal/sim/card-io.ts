@@ -43,6 +43,7 @@ export class SimCardIo implements CardIo {
       sending: () => {},
       sendFailed: () => {},
       sent: () => {},
+      absorbable: card.absorbable === undefined ? undefined : (gap, first) => card.absorbable!(gap / TICKS_PER_NS, this.#clock.toNs(first)),
     }, this.#etu(), 'direct', CARD_REPETITIONS);
     this.#port.listening = false;
   }
@@ -61,6 +62,9 @@ export class SimCardIo implements CardIo {
   }
   get convention(): Convention {
     return this.#convention;
+  }
+  get receivedAtNs(): number {
+    return this.#clock.toNs(this.#port.receivedAt);
   }
   /** The card's character protocol: 0 = T=0 error signal and repetition, 1 = none (BGT 22 etu). */
   get protocol(): 0 | 1 {

@@ -49,6 +49,11 @@ export interface CardIo {
   setProtocol(protocol: 0 | 1): void;
   /** The convention in force (extension). */
   readonly convention: Convention;
+  /**
+   * While `SimCard.receive` runs: the time (ns) the character was decided at, which is now unless
+   * the line hands it over after the fact (a card that gives `absorbable` reads its times here).
+   */
+  readonly receivedAtNs?: number;
 }
 
 /** A simulated card. Calls come from the line, in virtual time, never re-entrantly. */
@@ -66,6 +71,12 @@ export interface SimCard {
   resetAsserted(): void;
   /** One character from the reader, decoded in the card's convention; `parityOk` false when it arrived corrupted. */
   receive(byte: number, parityOk: boolean): void;
+  /**
+   * Optional: how many of the reader's next characters, the first decided at `firstNs`, the others
+   * `gapNs` apart, the card takes without reacting (no character sent, no timer, nothing but its own state): the line may then hand them
+   * over after the fact, `receivedAtNs` giving each one's time.
+   */
+  absorbable?(gapNs: number, firstNs: number): number;
   /** The card was removed from the socket. */
   detach(): void;
 }

@@ -71,11 +71,12 @@ export interface PortHooks {
   /** A burst coming in to this side was cut short: what `burstLastEdge` foresaw may not come. */
   burstCut?(): void;
   /**
-   * How many of the next characters this side receives it takes without reacting to them (no
-   * scheduling, no look at the clock, nothing the owner's user sees until a later character):
-   * their decisions in a burst are then done after the fact, when anyone looks, not as events.
+   * How many of the next characters this side receives, the first decided at `firstTicks`, the
+   * others `gapTicks` apart (leading edge to leading edge), it takes without reacting to them (no scheduling, no look at the clock but `receivedAt`,
+   * nothing the owner's user sees until a later character): their decisions in a burst are then
+   * done after the fact, when anyone looks, not as events.
    */
-  absorbable?(): number;
+  absorbable?(gapTicks: number, firstTicks: number): number;
 }
 
 /** A burst does what happens at a leading edge at most 11 etu late: deadlines from 12 etu on are always armed in time. */
@@ -224,6 +225,7 @@ export class LinePort implements LineListener, BurstSource {
   #burst: Burst | null = null;
   #receivingFrom: LinePort | null = null;
   #catchingUp = false;
+  #receivedAt = 0;
   // Timer callbacks made once: nothing is allocated per character.
   readonly #onStart = (): void => {
     this.#startTimer = undefined;
@@ -306,6 +308,11 @@ export class LinePort implements LineListener, BurstSource {
     if (on !== this.#listening) this.#unburst();
     this.#listening = on;
     this.line.watch();
+  }
+
+  /** While `received` runs: the time (ticks) the character was decided at (earlier than now when handed over after the fact). */
+  get receivedAt(): number {
+    return this.#receivedAt;
   }
 
   get awaitingStart(): boolean {
@@ -492,6 +499,7 @@ export class LinePort implements LineListener, BurstSource {
 
   #evaluate(): void {
     this.#rxBusy = false;
+    this.#receivedAt = this.line.scheduler.ticks;
     const etu = this.#rxEtu;
     const start = this.#rxStart;
     const line = this.line;
@@ -728,7 +736,7 @@ export class LinePort implements LineListener, BurstSource {
     if (b.rxTimer !== undefined) this.line.scheduler.cancel(b.rxTimer);
     b.rxTimer = undefined;
     const absorbable = this.#hooks.absorbable;
-    const absorbed = absorbable === undefined ? 0 : absorbable();
+    const absorbed = absorbable === undefined ? 0 : absorbable(sender.#burstGap(b), b.rxAt);
     if (absorbed > 0) {
       sender.#planWake(b, absorbed);
       return;
@@ -756,12 +764,14 @@ export class LinePort implements LineListener, BurstSource {
    * decided).
    */
   #awaitDecision(b: Burst, start: number, byte: number, ahead: number): void {
+    // The first character `absorbable` counts: the one being decided (ahead 1), or this one.
+    const firstAt = ahead > 0 ? b.rxAt : start + span(STOP_SAMPLE, b.etu);
     b.rxStart = start;
     b.rxByte = byte;
     b.rxAt = start + span(STOP_SAMPLE, b.etu);
     b.rxPending = true;
     const absorbable = b.receiver.#hooks.absorbable;
-    const absorbed = absorbable === undefined ? 0 : absorbable() - ahead;
+    const absorbed = absorbable === undefined ? 0 : absorbable(this.#burstGap(b), firstAt) - ahead;
     if (absorbed > 0) {
       b.rxLazy = true;
       // The first decision that has to be an event gets it now (the running one plans it when it ends).
@@ -774,6 +784,17 @@ export class LinePort implements LineListener, BurstSource {
       b.rxTimerAt = b.rxAt;
     }
     this.#planEnd(b);
+  }
+
+  /**
+   * The longest gap between leading edges in this side's burst: its guard time, or the delay of a
+   * character queued with one (ticks).
+   */
+  #burstGap(b: Burst): number {
+    let gap = this.guardEtu;
+    const queue = this.#queue;
+    for (let i = 0; i < queue.length; i++) if (queue.at(i).delayEtu > gap) gap = queue.at(i).delayEtu;
+    return Math.ceil(gap * b.etu);
   }
 
   /**
@@ -819,7 +840,7 @@ export class LinePort implements LineListener, BurstSource {
     if (b.rxPending && !b.rxLazy && b.rxTimer === undefined && b.rxAt <= this.line.scheduler.ticks) this.#decide(b);
     if (this.#burst === b && b.rxLazy && b.rxTimer === undefined) {
       const absorbable = b.receiver.#hooks.absorbable;
-      this.#planWake(b, absorbable === undefined ? 0 : absorbable());
+      this.#planWake(b, absorbable === undefined ? 0 : absorbable(this.#burstGap(b), b.rxAt));
     }
   }
 
@@ -830,6 +851,7 @@ export class LinePort implements LineListener, BurstSource {
     const byte = b.rxByte;
     r.#rxBusy = false;
     r.#consecutiveErrors = 0;
+    r.#receivedAt = b.rxAt;
     if (b.phase === 'before-start') this.#awaitDecision(b, b.start, b.byte, 1);
     else if (b.phase === 'over') {
       if (b.endTimer === undefined) this.#finishBurst(b);

@@ -10,6 +10,7 @@ import test from 'ava';
 import fc from 'fast-check';
 import type { CardCharError } from '../../hal/interfaces/card-uart.js';
 import { VirtualScheduler } from '../../hal/sim/scheduler.js';
+import { t1Card } from '../../hal/sim/cards/t1-card.js';
 import { ETU, ProbeCard, rig } from './helpers.js';
 
 type Step =
@@ -186,4 +187,65 @@ test('a burst is one scheduler event per character; its edges are still all ther
   // 0x55 toggles I/O at every bit time: 10 edges after each leading one.
   t.is(burst.edges, 200 * 10);
   t.is(single.edges, 200 * 10);
+});
+
+/**
+ * A T=1 card takes the middle of the reader's blocks after the fact (SimCard.absorbable), each
+ * character at its own time (CardIo.receivedAtNs). Oracle: the same exchange character by character.
+ * Random blocks (valid and not, LEN right and wrong) with guard times from the minimum to beyond the
+ * card's CWT (a pause longer than CWT starts a new block on the card's side, ISO 7816-3 §11.4.3).
+ */
+function playT1(N: number, blocks: readonly { pcb: number; inf: number[]; len: number; waitEtu: number }[], bursts: boolean): string[] {
+  const card = t1Card();
+  const scheduler = new VirtualScheduler();
+  const log: string[] = [];
+  const into = new Uint8Array(300);
+  const r = rig(card, {
+    protocol: 1, N, repetitions: 0, edc: 'lrc',
+    onReadable() {
+      const n = r.uart.readBlock(into, 0);
+      if (n > 0) log.push(`${scheduler.exactPs} block ${r.uart.blockEnd} ${Buffer.from(into.subarray(0, Math.min(n, into.length))).toString('hex')}`);
+      for (let x = r.uart.read(); x !== undefined; x = r.uart.read()) log.push(`${scheduler.exactPs} reader ${x}`);
+    },
+    onError(e: CardCharError) {
+      log.push(`${scheduler.exactPs} reader error ${e}`);
+    },
+  }, { scheduler, bursts });
+  const receive = card.receive.bind(card);
+  const io = (card as unknown as { io: { receivedAtNs?: number } }).io;
+  card.receive = (byte, parityOk) => {
+    log.push(`${io.receivedAtNs} card ${byte} ${parityOk}`);
+    receive(byte, parityOk);
+  };
+  scheduler.runUntilIdle(scheduler.now() + 1e9); // the ATR
+  for (const b of blocks) {
+    const block = [0x00, b.pcb, b.len, ...b.inf];
+    r.uart.writeBlock(Uint8Array.from(block), block.length, true, b.waitEtu, 43);
+    scheduler.runUntilIdle(scheduler.now() + 2e9);
+  }
+  log.push(`${scheduler.exactPs} end ${card.engine.history.join(' ')}`);
+  for (const e of r.board.line.events) log.push(`event ${e.timeNs} ${e.from} ${e.byte} ${e.parityOk}`);
+  return log;
+}
+
+test('a T=1 card takes the reader\'s blocks after the fact exactly as character by character: random blocks, guard times beyond CWT', (t) => {
+  t.timeout(180_000, 'random exchanges, each run twice');
+  const select = [0x00, 0xa4, 0x00, 0x0c, 0x02, 0x3f, 0x00];
+  const inf = fc.oneof(fc.constant(select), fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 40 }));
+  const block = fc.record({
+    pcb: fc.constantFrom(0x00, 0x40, 0x20, 0x80, 0x90, 0xc1, 0xc0, 0xe3),
+    inf,
+    lenDelta: fc.constantFrom(0, 0, 0, 1, -1),
+    waitEtu: fc.constantFrom(0, 1000, 16_000),
+  }).map((b) => ({ pcb: b.pcb, inf: b.inf, len: Math.max(0, b.inf.length + b.lenDelta), waitEtu: b.waitEtu }));
+  fc.assert(
+    fc.property(fc.constantFrom(0, 0, 10, 30, 40, 254, 255), fc.array(block, { minLength: 1, maxLength: 5 }), (N, blocks) => {
+      const reference = playT1(N, blocks, false);
+      const withBursts = playT1(N, blocks, true);
+      const at = withBursts.findIndex((line, i) => line !== reference[i]);
+      if (at >= 0 || withBursts.length !== reference.length) throw new Error(`differs at ${at}: burst ${withBursts[at]} / single ${reference[at]}`);
+    }),
+    { numRuns: 120 },
+  );
+  t.pass();
 });

@@ -107,6 +107,15 @@ export abstract class BaseCard implements SimCard {
     if (this.#phase !== 'off') this.#phase = 'reset';
   }
 
+  absorbable(gapNs: number, firstNs: number): number {
+    return this.#phase === 'protocol' ? this.protocolAbsorbable(gapNs, firstNs) : 0;
+  }
+
+  /** How many of the reader's next characters the protocol takes without reacting (SimCard.absorbable); none unless it says. */
+  protected protocolAbsorbable(_gapNs: number, _firstNs: number): number {
+    return 0;
+  }
+
   receive(byte: number, parityOk: boolean): void {
     switch (this.#phase) {
       case 'negotiable':

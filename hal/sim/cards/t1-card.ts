@@ -88,6 +88,10 @@ export class T1FsCard extends BaseCard {
   protected protocolReceive(byte: number, parityOk: boolean): void {
     this.engine.receive(byte, parityOk);
   }
+
+  protected override protocolAbsorbable(gapNs: number, firstNs: number): number {
+    return this.engine.absorbable(gapNs, firstNs);
+  }
 }
 
 export class DualProtocolCard extends BaseCard {
@@ -125,6 +129,10 @@ export class DualProtocolCard extends BaseCard {
     this.#active = protocol === 1 ? 1 : 0;
     if (this.#active === 1) this.engine.start(this.io);
     else this.#t0.start(this.io);
+  }
+
+  protected override protocolAbsorbable(gapNs: number, firstNs: number): number {
+    return this.#active === 1 ? this.engine.absorbable(gapNs, firstNs) : 0;
   }
 
   protected protocolReceive(byte: number, parityOk: boolean): void {

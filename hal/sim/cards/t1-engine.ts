@@ -209,10 +209,24 @@ export class T1CardEngine {
     return this.#ifsd;
   }
 
+  /**
+   * SimCard.absorbable: the characters of the reader's block before its last, when they come less
+   * than CWT apart (a longer pause would start a new block) and nothing of ours waits to go out;
+   * the first at `firstNs` starts a new block itself when it comes more than CWT after the last.
+   */
+  absorbable(gapNs: number, firstNs: number): number {
+    const cwt = this.#io ? this.#cwtCheckNs() : 0;
+    if (!this.#io || this.#pendingSend !== null || !(gapNs < cwt)) return 0;
+    const count = this.#rxCount > 0 && firstNs - this.#rxLastNs > cwt ? 0 : this.#rxCount;
+    if (count < 3) return 3 - count;
+    return Math.max(0, 3 + this.#rx[2] + (this.#o.edc === 'crc' ? 2 : 1) - count - 1);
+  }
+
   receive(byte: number, parityOk: boolean): void {
     const io = this.#io;
     if (!io) return;
-    const now = io.scheduler.now();
+    // The character's own time: the line may hand it over after the fact (absorbable).
+    const now = io.receivedAtNs ?? io.scheduler.now();
     if (this.#pendingSend !== null) {
       // The reader spoke first (our block was late): the block waits for the reader's R-block.
       io.cancel(this.#pendingSend);
