@@ -591,6 +591,11 @@ export class LinePort implements LineListener, BurstSource {
     this.#catchUp(false);
   }
 
+  /** catchUp from an event that runs after every other event due at its tick: what starts at this tick has started. */
+  catchUpThisTick(): void {
+    this.#catchUp(true);
+  }
+
   /** catchUp; `own`: called from one of the burst's own events, which are where their tick's actions happen. */
   #catchUp(own: boolean): void {
     const sender = this.#receivingFrom ?? this;
@@ -687,8 +692,8 @@ export class LinePort implements LineListener, BurstSource {
 
   /**
    * The leading edge (ticks) of the last character of the burst coming in to this side that is
-   * certain to start less than `gap` ticks after the leading edge before it, counting from the
-   * character on the line (or the last one that started); NaN when no burst comes in. A receive
+   * certain to start no more than `gap` ticks after the leading edge before it (one exactly at the
+   * deadline is in time, as it is for single characters), counting from the character on the line (or the last one that started); NaN when no burst comes in. A receive
    * deadline `gap` after every leading edge cannot expire before that edge + `gap`, unless the
    * burst is cut first (the receiver then hears `burstCut`).
    */
@@ -714,7 +719,7 @@ export class LinePort implements LineListener, BurstSource {
       start = sender.#startOf(queue.at(1), prev + endTicks, prev);
     }
     for (;;) {
-      if (!(start - prev < gap)) return prev;
+      if (!(start - prev <= gap)) return prev;
       prev = start;
       if (!sender.#follows(b, ++i)) return prev;
       start = sender.#startOf(queue.at(i), prev + endTicks, prev);

@@ -71,12 +71,17 @@ export class SimCardUart implements CardUart {
   #timerAt = NaN;
   /** The event sits later than the deadline: the characters of a burst coming in are sure to move it there (burstLastEdge). */
   #foreseen = false;
+  /** The deadline found expired once, looked at again after the other events of its tick (#onDeadline). */
+  #expiring = NaN;
   #lastEdge = -Infinity;
   // Callbacks made once: nothing is allocated per character.
   readonly #onDeadline = (): void => {
     // A burst of characters on the port may have moved the deadline after the fact (the handle
     // stays set meanwhile: a later deadline keeps this event, which re-arms below).
-    this.#port.catchUp();
+    // The second look at an expiring deadline comes after the events of its tick: a burst character
+    // starting on it has started by now.
+    if (this.#expiring === this.#line.scheduler.ticks) this.#port.catchUpThisTick();
+    else this.#port.catchUp();
     this.#deadlineTimer = undefined;
     const at = this.#deadlineAt;
     if (Number.isNaN(at)) return;
@@ -91,6 +96,15 @@ export class SimCardUart implements CardUart {
       } else this.#watchDeadline(at);
       return;
     }
+    if (this.#expiring !== at) {
+      // A character whose leading edge falls on this very tick is in time (the delay between leading
+      // edges "shall not exceed" WT, §7.2 / §11.4.3): look again once the events already due at
+      // this tick have run, whichever was scheduled first.
+      this.#expiring = at;
+      this.#watchDeadline(at);
+      return;
+    }
+    this.#expiring = NaN;
     this.#deadlineAt = NaN;
     this.#firstEtu = this.#nextEtu = 0;
     if (this.#closed) return;
@@ -144,6 +158,7 @@ export class SimCardUart implements CardUart {
       rebase: (delta) => {
         this.#lastEdge -= delta;
         this.#deadlineAt -= delta;
+        this.#expiring -= delta;
         this.#timerAt -= delta;
       },
     }, this.#etu, options.convention, repetitions);

@@ -161,6 +161,27 @@ test('bursts give exactly what single characters give: random exchanges, flushes
   t.pass();
 });
 
+test('§7.2 / §11.4.3 a character whose leading edge falls exactly on the receive deadline is in time, in a burst as singly (cases the property above found)', (t) => {
+  // The card's characters are 12 etu apart leading edge to leading edge and the deadline is 12 etu:
+  // each starts on the tick its deadline expires. The delay "shall not exceed" the waiting time.
+  const cases: [Setup, Step[]][] = [
+    [{ protocol: 0, N: 0, repetitions: 0 }, [
+      { kind: 'deadlines', first: 12, next: 12 }, { kind: 'send', bytes: [0, 0], bad: 0, delay: 0 }, { kind: 'idle' }, { kind: 'write', bytes: [0] },
+    ]],
+    [{ protocol: 0, N: 0, repetitions: 0 }, [
+      { kind: 'block', bytes: [0], wait: 0, cwt: 0 }, { kind: 'idle' }, { kind: 'send', bytes: [0, 0], bad: 0, delay: 0 },
+      { kind: 'deadlines', first: 16, next: 12 }, { kind: 'rate', D: 1 },
+    ]],
+    [{ protocol: 1, N: 0, repetitions: 0 }, [
+      { kind: 'deadlines', first: 33, next: 12 }, { kind: 'write', bytes: [0] }, { kind: 'send', bytes: [0, 0, 0], bad: 0, delay: 0 },
+    ]],
+  ];
+  const single = play(...cases[0], false);
+  t.is(single.filter((line) => line.endsWith(' reader 0')).length, 2, 'the second character, on the deadline, is received');
+  t.true(single.indexOf('23070250000 reader 0') < single.indexOf('23233000000 reader error timeout'), 'the deadline moves on from it');
+  for (const [s, steps] of cases) t.deepEqual(play(s, steps, true), play(s, steps, false));
+});
+
 test('a burst is one scheduler event per character; its edges are still all there when recorded', (t) => {
   const count = (bursts: boolean): { events: number; edges: number } => {
     const card = new ProbeCard();
