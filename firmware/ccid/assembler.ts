@@ -71,7 +71,7 @@ export class MessageAssembler {
       pos += n;
       if (this.#length === total) this.#complete(total);
     }
-    if (chunk.length === 0 || chunk.length % this.#packetSize !== 0) this.#endOfTransfer();
+    if ((chunk.length === 0 || chunk.length % this.#packetSize !== 0) && (this.#skipping || this.#length > 0)) this.#endOfTransfer();
   }
 
   /** Forget a partial message (bus reset, de-configuration). */

@@ -124,7 +124,7 @@ export class ReplyQueue {
   /** The endpoint took the previous message. */
   inComplete(): void {
     this.#inFlight = false;
-    this.pump();
+    if (this.#waiting > 0) this.pump();
   }
 
   /** Drop everything (de-configuration): nothing queued survives into a new host session. */

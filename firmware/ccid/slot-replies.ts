@@ -65,7 +65,7 @@ export class SlotReplies {
 
   /** Any reply through the slot's own buffer; `icc` when the slot's state does not say it yet (removal). */
   encode(code: number, bSeq: number, command: CommandStatus, bError: number, b9: number, data: Uint8Array | null, icc = this.iccStatus()): void {
-    const length = encodeRdrToPc(this.buffer, code, this.#index, bSeq, bStatus(icc, command), bError, b9, data);
+    const length = encodeRdrToPc(this.#queue.replyBuffer(this.#index), code, this.#index, bSeq, bStatus(icc, command), bError, b9, data);
     if (command === CommandStatus.failed) this.#traceError(code, bSeq, bError);
     this.#queue.commit(this.#index, length);
   }

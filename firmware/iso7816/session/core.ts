@@ -20,7 +20,7 @@ import type { Exchange } from './exchange.js';
 import type { Negotiation } from './negotiation.js';
 import { complete, fail, type PendingOperation } from './pending.js';
 import type { ProtocolSetup } from './protocol-setup.js';
-import { SESSION_TABLE, sessionAllows, type SessionState } from './states.js';
+import { SESSION_ALLOWED, SESSION_TABLE, type SessionState } from './states.js';
 
 export interface CardSlotOptions {
   contacts: CardContactsConstructor;
@@ -104,7 +104,7 @@ export class SessionCore {
   go(to: SessionState): void {
     const from = this.state;
     if (from === to) return;
-    if (!sessionAllows(from, to)) throw new Error(`session state ${from} → ${to} not in the table`);
+    if (SESSION_ALLOWED[from][to] !== true) throw new Error(`session state ${from} → ${to} not in the table`);
     this.state = to;
     this.attrs.state = SESSION_TABLE[to].reader;
     // Every APDU passes here twice: no string is built unless the trace wants it.

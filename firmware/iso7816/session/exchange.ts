@@ -29,11 +29,12 @@ export class Exchange {
     }
     // Bytes that are no command APDU (ISO 7816-4 §5.1) reach neither protocol: §12.1 cannot map them
     // onto T=0, and a T=1 card would only answer 6700; both refuse them alike, before the card.
-    if (commandRefusal(s.state) === null && parseApdu(apdu).kind === 'malformed') {
+    const refused = commandRefusal(s.state);
+    if (refused === null && parseApdu(apdu).kind === 'malformed') {
       s.log(TraceCategory.ERROR, 'malformed APDU, not sent');
       return s.later(() => done({ error: 'BAD_APDU_LENGTH', response: null }));
     }
-    this.#run(done, false, (transport, finish) => transport.transmitApdu(apdu, finish, onWaiting));
+    this.#run(done, false, (transport, finish) => transport.transmitApdu(apdu, finish, onWaiting), refused);
   }
 
   transmitTpdu(tpdu: Uint8Array, bwiMultiplier: number, done: Finish, onWaiting?: (multiplier: number) => void): void {
@@ -56,9 +57,8 @@ export class Exchange {
    * link's recovery exhausted) except after a raw T=1 block, whose recovery (R-blocks,
    * resynchronisation) is the host's.
    */
-  #run(done: Finish, rawBlock: boolean, start: (transport: Transport, finish: Finish) => void): void {
+  #run(done: Finish, rawBlock: boolean, start: (transport: Transport, finish: Finish) => void, refused = commandRefusal(this.#s.state)): void {
     const s = this.#s;
-    const refused = commandRefusal(s.state);
     if (refused) return s.later(() => done({ error: refused, response: null }));
     const op: PendingOperation = { kind: 'exchange', done };
     s.begin(op);

@@ -61,8 +61,24 @@ export class CardSession implements Slot {
   }
 
   get waitingTimeNs(): number {
-    return waitingTimeNs(this.#s.attrs);
+    // Derived again only when one of the values it depends on has changed (read at every command).
+    const a = this.#s.attrs;
+    const w = this.#waiting;
+    if (a.protocol !== w.protocol || a.clockHz !== w.clockHz || a.F !== w.F || a.D !== w.D || a.bwi !== w.bwi || a.WI !== w.WI || a.waitFi !== w.waitFi) {
+      w.protocol = a.protocol;
+      w.clockHz = a.clockHz;
+      w.F = a.F;
+      w.D = a.D;
+      w.bwi = a.bwi;
+      w.WI = a.WI;
+      w.waitFi = a.waitFi;
+      w.ns = waitingTimeNs(a);
+    }
+    return w.ns;
   }
+
+  /** The attributes waitingTimeNs was derived from, and its value. */
+  readonly #waiting = { protocol: null as 0 | 1 | null, clockHz: NaN, F: NaN, D: NaN, bwi: NaN, WI: NaN, waitFi: NaN, ns: 0 };
 
   powerOn(voltage: 'auto' | VoltageClass, done: (result: PowerOnResult) => void, options?: PowerOnOptions): void {
     const s = this.#s;

@@ -106,12 +106,13 @@ export const SESSION_TABLE: Readonly<Record<SessionState, StateEntry>> = Object.
   'clock-change': entry('SPECIFIC', 'none', 'CMD_SLOT_BUSY', 'CMD_SLOT_BUSY', ['ready', ...OFF]),
 });
 
-const ALLOWED = transitionLookup(Object.fromEntries(
+/** The transitions by lookup: SESSION_ALLOWED[from][to] is true when the table allows from → to. */
+export const SESSION_ALLOWED = transitionLookup(Object.fromEntries(
   (Object.keys(SESSION_TABLE) as SessionState[]).map((state) => [state, SESSION_TABLE[state].next]),
 ) as Record<SessionState, readonly SessionState[]>);
 
 export function sessionAllows(from: SessionState, to: SessionState): boolean {
-  return ALLOWED[from][to] === true;
+  return SESSION_ALLOWED[from][to] === true;
 }
 
 /** Why a command cannot start in `state` (null: it can; negotiable mode is settled before asking). */

@@ -12,7 +12,7 @@ import { TraceCategory } from '../../../hal/common/trace.js';
 import type { Trace } from '../../../hal/interfaces/trace.js';
 import { BLOCK_MAX, decodeCheckedBlock, describePcb, type BlockError, type RError, type T1Block } from './block.js';
 import type { EdcKind } from './edc.js';
-import { t1LineAllows, type T1LineState } from './states.js';
+import { T1_LINE_ALLOWED, type T1LineState } from './states.js';
 
 /** How a failed reception looked, for the error named when resynchronisation gives up. */
 export type Failure = 'mute' | 'edc' | 'other';
@@ -149,7 +149,7 @@ export class T1BlockLine {
   }
 
   #setLine(state: T1LineState): void {
-    if (!t1LineAllows(this.#line, state)) throw new Error(`T1Link: line ${this.#line} → ${state} is not in the table`);
+    if (state !== 'closed' && T1_LINE_ALLOWED[this.#line][state] !== true) throw new Error(`T1Link: line ${this.#line} → ${state} is not in the table`);
     this.#line = state;
   }
 

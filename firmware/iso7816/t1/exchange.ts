@@ -15,7 +15,7 @@ import { T1BlockLine, type Failure } from './block-line.js';
 import type { CrcVariant, EdcKind } from './edc.js';
 import { judgeBlock } from './rules.js';
 import { T1Sender } from './sender.js';
-import { t1PhaseAllows, type T1LineState, type T1Phase } from './states.js';
+import { T1_PHASE_ALLOWED, type T1LineState, type T1Phase } from './states.js';
 
 /** §11.4.2: IFSC and IFSD default to 32 until an ATR or S(IFS) says otherwise. */
 export const IFS_DEFAULT = 32;
@@ -189,7 +189,7 @@ export class T1Exchange {
 
   #setPhase(phase: T1Phase): void {
     const from = this.#phase;
-    if (!t1PhaseAllows(from, phase)) throw new Error(`T1Link: phase ${from} → ${phase} is not in the table`);
+    if (from !== phase && T1_PHASE_ALLOWED[from][phase] !== true) throw new Error(`T1Link: phase ${from} → ${phase} is not in the table`);
     if (from !== phase && this.#trace.mask & TraceCategory.PROTOCOL) this.#trace.log(TraceCategory.PROTOCOL, `T=1 phase ${from} → ${phase}`);
     this.#phase = phase;
   }

@@ -53,13 +53,6 @@ export const T1_PHASE_TRANSITIONS: Readonly<Record<T1Phase, readonly T1Phase[]>>
   resynch: Object.freeze(['resynch', 'ifs', 'send', 'none'] as T1Phase[]),
 });
 
-const LINE_ALLOWED = transitionLookup(T1_LINE_TRANSITIONS);
-const PHASE_ALLOWED = transitionLookup(T1_PHASE_TRANSITIONS);
-
-export function t1LineAllows(from: T1LineState, to: T1LineState): boolean {
-  return to === 'closed' || LINE_ALLOWED[from][to] === true;
-}
-
-export function t1PhaseAllows(from: T1Phase, to: T1Phase): boolean {
-  return from === to || PHASE_ALLOWED[from][to] === true;
-}
+/** The tables by lookup: X_ALLOWED[from][to] is true when the table lists from → to. */
+export const T1_LINE_ALLOWED = transitionLookup(T1_LINE_TRANSITIONS);
+export const T1_PHASE_ALLOWED = transitionLookup(T1_PHASE_TRANSITIONS);
