@@ -10,6 +10,7 @@ import test from 'ava';
 import fc from 'fast-check';
 import type { CardCharError } from '../../hal/interfaces/card-uart.js';
 import { VirtualScheduler } from '../../hal/sim/scheduler.js';
+import { findCard } from '../../hal/sim/cards/registry.js';
 import { t1Card } from '../../hal/sim/cards/t1-card.js';
 import { ETU, ProbeCard, rig } from './helpers.js';
 
@@ -267,6 +268,63 @@ test('a T=1 card takes the reader\'s blocks after the fact exactly as character 
       if (at >= 0 || withBursts.length !== reference.length) throw new Error(`differs at ${at}: burst ${withBursts[at]} / single ${reference[at]}`);
     }),
     { numRuns: 120 },
+  );
+  t.pass();
+});
+
+/** The same for a T=0 card (header and data taken after the fact, T0CardEngine.absorbable): random TPDUs, the card's own procedure bytes. */
+function playT0(N: number, tpdus: readonly { ins: number; p3: number; data: readonly number[] }[], bursts: boolean, byteByByte: boolean): string[] {
+  const card = findCard(byteByByte ? 't0-bytewise' : 't0-fs')!.create(1);
+  const scheduler = new VirtualScheduler();
+  const log: string[] = [];
+  const into = new Uint8Array(300);
+  const r = rig(card, {
+    protocol: 0, N, repetitions: 3,
+    onReadable() {
+      const n = r.uart.readBlock(into, 0);
+      if (n > 0) log.push(`${scheduler.exactPs} tpdu ${r.uart.blockEnd} ${Buffer.from(into.subarray(0, Math.min(n, into.length))).toString('hex')}`);
+      for (let x = r.uart.read(); x !== undefined; x = r.uart.read()) log.push(`${scheduler.exactPs} reader ${x}`);
+    },
+    onError(e: CardCharError) {
+      log.push(`${scheduler.exactPs} reader error ${e}`);
+    },
+    onWaiting() {
+      log.push(`${scheduler.exactPs} waiting`);
+    },
+  }, { scheduler, bursts });
+  const receive = card.receive.bind(card);
+  const io = (card as unknown as { io: { receivedAtNs?: number } }).io;
+  card.receive = (byte, parityOk) => {
+    log.push(`${io.receivedAtNs} card ${byte} ${parityOk}`);
+    receive(byte, parityOk);
+  };
+  scheduler.runUntilIdle(scheduler.now() + 1e9); // the ATR
+  for (const t of tpdus) {
+    const out = t.data.length > 0;
+    const command = Uint8Array.from([0x00, t.ins, 0, 0, out ? t.data.length : t.p3, ...t.data]);
+    r.uart.writeTpdu(command, command.length, out ? 0 : (t.p3 === 0 ? 256 : t.p3), 9600);
+    scheduler.runUntilIdle(scheduler.now() + 5e9);
+  }
+  log.push(`${scheduler.exactPs} end`);
+  for (const e of r.board.line.events) log.push(`event ${e.timeNs} ${e.from} ${e.byte} ${e.parityOk}`);
+  return log;
+}
+
+test('a T=0 card takes the header and data after the fact exactly as character by character: random TPDUs', (t) => {
+  t.timeout(180_000, 'random exchanges, each run twice');
+  const tpdu = fc.record({
+    ins: fc.constantFrom(0xa4, 0xb0, 0xd6, 0xc0, 0xee, 0x12),
+    p3: fc.constantFrom(0, 2, 16),
+    data: fc.oneof(fc.constant([]), fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 40 })),
+  });
+  fc.assert(
+    fc.property(fc.constantFrom(0, 0, 5, 255), fc.boolean(), fc.array(tpdu, { minLength: 1, maxLength: 5 }), (N, byteByByte, tpdus) => {
+      const reference = playT0(N, tpdus, false, byteByByte);
+      const withBursts = playT0(N, tpdus, true, byteByByte);
+      const at = withBursts.findIndex((line, i) => line !== reference[i]);
+      if (at >= 0 || withBursts.length !== reference.length) throw new Error(`differs at ${at}: burst ${withBursts[at]} / single ${reference[at]}`);
+    }),
+    { numRuns: 100 },
   );
   t.pass();
 });

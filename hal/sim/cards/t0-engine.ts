@@ -57,6 +57,16 @@ export class T0CardEngine {
     this.#busy = false;
   }
 
+  /**
+   * SimCard.absorbable: the header's characters before its last, the data before the last of an
+   * INS step (one at a time after INS ⊕ FF, each of which answers): taken without a reaction.
+   */
+  absorbable(): number {
+    if (!this.#io || this.#busy) return 0;
+    if (this.#then) return this.#options.byteByByte ? 0 : Math.max(0, this.#expected - this.#incoming.length - 1);
+    return 4 - this.#header.length;
+  }
+
   receive(byte: number): void {
     if (!this.#io || this.#busy) return; // the reader must not send while the card works
     if (this.#then) {

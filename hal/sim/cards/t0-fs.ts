@@ -41,4 +41,8 @@ export class T0FsCard extends BaseCard {
   protected protocolReceive(byte: number): void {
     this.#engine.receive(byte);
   }
+
+  protected override protocolAbsorbable(): number {
+    return this.#engine.absorbable();
+  }
 }

@@ -132,7 +132,7 @@ export class DualProtocolCard extends BaseCard {
   }
 
   protected override protocolAbsorbable(gapNs: number, firstNs: number): number {
-    return this.#active === 1 ? this.engine.absorbable(gapNs, firstNs) : 0;
+    return this.#active === 1 ? this.engine.absorbable(gapNs, firstNs) : this.#t0.absorbable();
   }
 
   protected protocolReceive(byte: number, parityOk: boolean): void {

@@ -59,4 +59,8 @@ export class UsimCard extends BaseCard {
   protected protocolReceive(byte: number): void {
     this.#engine.receive(byte);
   }
+
+  protected override protocolAbsorbable(): number {
+    return this.#engine.absorbable();
+  }
 }
