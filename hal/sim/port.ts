@@ -100,6 +100,8 @@ class OutgoingQueue {
   #slots: Outgoing[] = [];
   #head = 0;
   length = 0;
+  /** How many queued records have a delayEtu (the caller counts it in when it fills one in). */
+  delayed = 0;
 
   get first(): Outgoing {
     return this.#slots[this.#head];
@@ -126,13 +128,17 @@ class OutgoingQueue {
   }
 
   shift(): void {
+    if (this.#slots[this.#head].delayEtu > 0) this.delayed--;
     this.#head = (this.#head + 1) % this.#slots.length;
     this.length--;
   }
 
   /** Keep the first `n` records. */
   truncate(n: number): void {
-    if (n < this.length) this.length = n;
+    if (n >= this.length) return;
+    this.length = n;
+    this.delayed = 0;
+    for (let i = 0; i < n; i++) if (this.at(i).delayEtu > 0) this.delayed++;
   }
 
   /** Every queued record's times moved back by `delta` (epoch move). */
@@ -347,6 +353,7 @@ export class LinePort implements LineListener, BurstSource {
     c.convention = convention;
     c.badParity = badParity;
     c.delayEtu = delayEtu;
+    if (delayEtu > 0) this.#queue.delayed++;
     c.queuedAt = idle ? this.line.scheduler.ticks : NaN;
     if (this.#burst !== null) this.#planEnd(this.#burst);
     this.#pump();
@@ -798,7 +805,8 @@ export class LinePort implements LineListener, BurstSource {
   #burstGap(b: Burst): number {
     let gap = this.guardEtu;
     const queue = this.#queue;
-    for (let i = 0; i < queue.length; i++) if (queue.at(i).delayEtu > gap) gap = queue.at(i).delayEtu;
+    // Characters queued with a delay are rare (a card's pauses): only then is the queue looked through.
+    if (queue.delayed > 0) for (let i = 0; i < queue.length; i++) if (queue.at(i).delayEtu > gap) gap = queue.at(i).delayEtu;
     return Math.ceil(gap * b.etu);
   }
 
