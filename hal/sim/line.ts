@@ -82,6 +82,8 @@ export interface BurstSource {
 const HISTORY = 256;
 /** Frames of a burst kept for the history before they are applied: enough for HISTORY edges. */
 const BURST_FRAMES = 64;
+/** A burst frame that started more than this many etu ago is over for everyone (see #applyBurstFrames). */
+const STALE_ETU = 64;
 
 /**
  * One driver of I/O: its current level and the frame it has planned. Edge i of the plan is at
@@ -507,6 +509,18 @@ export class SimLine {
    * driven and planned at their times (the caller's #settle applies those due by now).
    */
   #applyBurstFrames(): void {
+    // Nothing kept (serve): frames long over cannot matter any more (a receiver samples the frame
+    // whose leading edge came within the last 10.25 etu, `levelAt` looks at most a few characters
+    // back): they go unapplied, their edges never worked out (no per-bit work, as when the ring
+    // overflows in burstFrame). The last two stay, and any that started within STALE_ETU.
+    if (!this.recording) {
+      const now = this.scheduler.ticks;
+      while (this.#burstCount > 2 && this.#burstStart[this.#burstHead] + STALE_ETU * this.#burstEtu[this.#burstHead] < now) {
+        this.#burstDrivers[this.#burstHead] = undefined;
+        this.#burstHead = (this.#burstHead + 1) % BURST_FRAMES;
+        this.#burstCount--;
+      }
+    }
     while (this.#burstCount > 0) {
       const i = this.#burstHead;
       this.#burstHead = (i + 1) % BURST_FRAMES;
