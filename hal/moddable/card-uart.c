@@ -33,7 +33,11 @@
  *   pad: any of them means "repeat", and the same character is sent again once that spurious
  *   character has passed (ISO 7816-3 §7.3: at least 2 etu after the error signal); otherwise the next
  *   character follows after the extra guard time N. The FIFO check keeps this right when interrupts
- *   come late: the spurious character may be complete before the decision runs.
+ *   come late: the spurious character may be complete before the decision runs. When they come so
+ *   late that the decision runs past 16 etu after our leading edge, the card's next character (a
+ *   procedure byte, §7.2) may be what the receiver holds: the decision then waits for that character
+ *   and goes by the time between its report and our echo's (12 etu at most for a character the
+ *   error signal started, 16 at least for the card's own), never by the time the check happens to run.
  * - Receive deadlines (WT, CWT, BWT) run on a general-purpose timer counting microseconds; the
  *   UART's own receive timeout only works while bytes stay in its FIFO, which this driver empties at
  *   once to timestamp them.
@@ -65,6 +69,12 @@
 #define kLatencyUnknown UINT32_MAX
 /* First alarm after opening, to measure the interrupt latency before the card sends anything. */
 #define kCalibrateAfterUs 10
+/* T=0, ISO 7816-3 §7.3 / §7.2: a character whose report follows our echo's by less than this was
+ * started by the card's error signal (from 10.5 ± 0.2 etu after our leading edge, at most 2 etu long,
+ * so started by 12 etu: reported ≤ 12 etu after the echo); the card's own next character starts no
+ * earlier than 16 etu after our leading edge (reported ≥ 16 etu after the echo). The two reports
+ * come from the same interrupt, so their latencies cancel out; the threshold lies half-way. */
+#define kSpuriousWithinEtu 14
 /* A post the XS task's queue refused (full) is tried again this much later. */
 #define kRetryPostUs 200
 
@@ -81,6 +91,8 @@ enum {
 static void IRAM_ATTR uartInterrupt(void *refcon);
 static bool IRAM_ATTR timerAlarm(gptimer_handle_t timer, const gptimer_alarm_event_data_t *event, void *refcon);
 static void cardUartDeliver(void *the, void *refcon, uint8_t *message, uint16_t messageLength);
+static void IRAM_ATTR decide(CardUart uart, uint64_t now);
+static void IRAM_ATTR settle(CardUart uart, uint64_t now, uint8_t signalled);
 
 static uint64_t IRAM_ATTR etuToMicroseconds(CardUart uart, uint32_t etu)
 {
@@ -211,9 +223,11 @@ void IRAM_ATTR cardUartFeed(CardUart uart)
 		if ((uart->echoTail != uart->txTail) || (uart->txTail == uart->txHead) || (uart->action != kActionNone))
 			return;
 		uart_ll_write_txfifo(uart->hw, &uart->tx[uart->txTail & (kTxSize - 1)], 1);
+		uart->sentAt = nowMicroseconds(uart);
 		uart->txTail++;
 		uart->echoSeen = 0;
 		uart->echoError = 0;
+		uart->deciding = 0;
 		return;
 	}
 	while (uart->txTail != uart->txHead) {
@@ -326,8 +340,23 @@ static void IRAM_ATTR receiveEcho(CardUart uart, uint8_t byte, uint32_t status, 
 
 	if (0 == uart->protocol) {
 		if (uart->echoSeen) {
-			/* A character right after our echo, inside the guard time: the card's error signal. */
-			uart->echoError = 1;
+			if (uart->echoError || (now < uart->echoAt + etuToMicroseconds(uart, kSpuriousWithinEtu))) {
+				/* A character right after our echo (or after a spoilt one): the card's error signal. */
+				uart->echoError = 1;
+				if (uart->deciding) {
+					uart->deciding = 0;
+					decide(uart, now);
+				}
+				return;
+			}
+			/* The card's own next character (§7.2: ≥ 16 etu after our leading edge), taken in before
+			 * or while the decision ran late: no error signal came, our character went through. */
+			if ((kActionDecide == uart->action) || uart->deciding) {
+				uart->deciding = 0;
+				uart->action = kActionNone;
+				settle(uart, now, 0);
+			}
+			receiveCharacter(uart, byte, status, now);
 			return;
 		}
 		/* Keep the character until the error signal window (10.5 ± 0.2 etu, 1 to 2 etu long) has
@@ -336,6 +365,7 @@ static void IRAM_ATTR receiveEcho(CardUart uart, uint8_t byte, uint32_t status, 
 		 * a card answering 16 etu after our last character is never taken for an error signal. */
 		noteEdge(uart, now, uart->firstEtu);
 		uart->echoSeen = 1;
+		uart->echoAt = now;
 		uart->echoError = (status & (UART_INTR_PARITY_ERR | UART_INTR_FRAM_ERR)) || (byte != sent);
 		schedule(uart, kActionDecide, now + (etuToMicroseconds(uart, 3) / 2));
 		return;
@@ -398,13 +428,31 @@ static void IRAM_ATTR uartInterrupt(void *refcon)
 		portYIELD_FROM_ISR();
 }
 
+/* A busy receiver after our stop bits, or a character it already stored, means the card's error
+ * signal started a character; a low pad is the signal itself — as long as the decision runs before
+ * the card's own next character may start, 16 etu after our leading edge (§7.2; the time we wrote
+ * the character into the FIFO is no later than that edge). A decision that runs later, because
+ * interrupts came late, cannot tell the two from the receiver's state: it waits for the character
+ * the receiver is taking in, and receiveEcho tells them apart by its time (kSpuriousWithinEtu). A
+ * spoilt echo needs no wait: the echo's stop bit is sampled before any character of the card's. */
 static void IRAM_ATTR decide(CardUart uart, uint64_t now)
 {
-	/* A busy receiver after our stop bits, or a character it already stored, means the card's error
-	 * signal started a character; a low pad is the signal itself. */
-	uint8_t signalled = uart->echoError || (0 != uart->hw->fsm_status.st_urx_out) ||
-		(0 != uart_ll_get_rxfifo_len(uart->hw)) || (0 == gpio_ll_get_level(&GPIO, uart->pin));
+	uint8_t taking = (0 != uart->hw->fsm_status.st_urx_out) || (0 != uart_ll_get_rxfifo_len(uart->hw));
+	uint64_t turnaround = ((uint64_t)uart->etuNs * uart->turnaroundEtu) / 1000;
 
+	if (!uart->echoError && taking && (now + 1 >= uart->sentAt + turnaround)) {
+		/* Looked at again once that character must have been reported, in case it never is (a
+		 * glitch shorter than half a bit is no character). */
+		uart->deciding = 1;
+		schedule(uart, kActionDecide, now + etuToMicroseconds(uart, 11));
+		return;
+	}
+	settle(uart, now, uart->echoError || taking || (0 == gpio_ll_get_level(&GPIO, uart->pin)));
+}
+
+/* The decision is made: repeat our character, or give up on it, or go on with the next. */
+static void IRAM_ATTR settle(CardUart uart, uint64_t now, uint8_t signalled)
+{
 	if (signalled && (uart->txRepeats < uart->repetitions)) {
 		uart->txRepeats++;
 		uart->discarding = 1;
@@ -461,6 +509,7 @@ static bool IRAM_ATTR timerAlarm(gptimer_handle_t timer, const gptimer_alarm_eve
 			uart->discarding = 0;
 			uart_ll_rxfifo_rst(uart->hw);
 			uart_ll_write_txfifo(uart->hw, &uart->tx[uart->echoTail & (kTxSize - 1)], 1);
+			uart->sentAt = now;
 			uart->echoSeen = 0;
 			uart->echoError = 0;
 		}

@@ -89,6 +89,9 @@ typedef struct CardUartRecord {
 
 	uint8_t echoSeen;        /* T=0: the echo of the character in flight has come back */
 	uint8_t echoError;       /* T=0: that echo had a parity/framing error, or more followed it */
+	uint8_t deciding;        /* T=0: the decision waits for the character the receiver is taking in */
+	uint64_t sentAt;         /* µs: T=0, when the character in flight went into the TX FIFO (≤ its leading edge) */
+	uint64_t echoAt;         /* µs: T=0, when the handler took in that character's echo */
 	uint8_t txRepeats;       /* T=0: repetitions of the character in flight so far */
 	uint8_t rxRepeats;       /* T=0: error signals sent for the character being received */
 	uint8_t discarding;      /* T=0: drop what the receiver hears until the pending action runs */
