@@ -344,8 +344,12 @@ static void IRAM_ATTR receiveEcho(CardUart uart, uint8_t byte, uint32_t status, 
 				/* A character right after our echo (or after a spoilt one): the card's error signal. */
 				uart->echoError = 1;
 				if (uart->deciding) {
+					/* The decision waited for this character: it is in, so the repetition waits only the
+					 * 2 etu of §7.3 (we are past 20 etu after the rejected character's leading edge). */
 					uart->deciding = 0;
-					decide(uart, now);
+					settle(uart, now, 1);
+					if (kActionRepeat == uart->action)
+						schedule(uart, kActionRepeat, now + etuToMicroseconds(uart, 2));
 				}
 				return;
 			}
