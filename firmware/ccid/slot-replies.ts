@@ -82,9 +82,20 @@ export class SlotReplies {
    */
   timeExtension(pending: PC_to_RDR_Name, bSeq: number, multiplier: number): void {
     const bError = multiplier === 1 ? 1 : Math.max(1, Math.min(255, Math.round(multiplier)));
-    encodeRdrToPc(this.#queue.extensionBuffer(this.#index), ResponseCode[pending], this.#index, bSeq, bStatus(this.iccStatus(), CommandStatus.timeExtension), bError, 0, null);
+    const code = ResponseCode[pending];
+    const status = bStatus(this.iccStatus(), CommandStatus.timeExtension);
+    // The buffer holds the last one encoded (nothing else writes it): a command's periodic extensions
+    // are all alike, so they are encoded once.
+    const key = code | (bSeq << 8) | (status << 16) | (bError << 24);
+    if (key !== this.#extensionKey) {
+      encodeRdrToPc(this.#queue.extensionBuffer(this.#index), code, this.#index, bSeq, status, bError, 0, null);
+      this.#extensionKey = key;
+    }
     this.#queue.commitExtension(this.#index);
   }
+
+  /** What the time-extension buffer holds: bMessageType, bSeq, bStatus, bError packed (-1: nothing yet). */
+  #extensionKey = -1;
 
   /** A short answer that leaves the slot's state alone (busy, aborted, unknown, malformed): `name` null for an unknown message. */
   short(name: PC_to_RDR_Name | null, bSeq: number, command: CommandStatus, bError: number): void {

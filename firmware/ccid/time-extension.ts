@@ -50,8 +50,9 @@ export class TimeExtensions {
   #periodFor = NaN;
   /** Made once: nothing is allocated per period. */
   readonly #due = (): void => {
-    this.#timer = null;
-    this.extend(1);
+    // The timer has just fired: nothing to cancel before the next period's.
+    const scheduler = this.#scheduler;
+    this.#timer = this.#send(1) ? scheduler.at(scheduler.now() + this.#periodNs, this.#due) : null;
   };
 
   constructor(scheduler: Scheduler, send: (multiplier: number) => boolean) {
