@@ -78,7 +78,7 @@ export class SlotEngine {
     // and Escape only, so IccPowerOn and SetParameters (a long PPS) are answered directly.
     const extensions = new TimeExtensions(context.scheduler, (multiplier) => {
       if (cycle.phase !== 'busy' || cycle.pending !== 'PC_to_RDR_XfrBlock') return false;
-      replies.timeExtension(cycle.pending, cycle.pendingSeq, multiplier);
+      replies.timeExtension('PC_to_RDR_XfrBlock', cycle.pendingSeq, multiplier);
       return true;
     });
     this.#replies = replies;

@@ -69,3 +69,18 @@ export function parseApdu(apdu: Uint8Array): CommandApdu | MalformedApdu {
   }
   return malformed('length-mismatch');
 }
+
+/**
+ * Whether `apdu` is a command APDU at all (parseApdu's verdict without building its record): the
+ * length fields account for exactly the bytes present (ISO/IEC 7816-4 §5.1).
+ */
+export function isCommandApdu(apdu: Uint8Array): boolean {
+  const length = apdu.length;
+  if (length <= HEADER + 1) return length >= HEADER;
+  const b1 = apdu[HEADER];
+  if (b1 !== 0) return length === HEADER + 1 + b1 || length === HEADER + 2 + b1;
+  if (length < HEADER + 3) return false;
+  if (length === HEADER + 3) return true;
+  const field = (apdu[HEADER + 1] << 8) | apdu[HEADER + 2];
+  return field !== 0 && (length === HEADER + 3 + field || length === HEADER + 5 + field);
+}

@@ -196,13 +196,13 @@ export class SessionCore {
 
   /** Each state's line handler (states.ts), for the three UART events. */
   #readable(uart: CardUart): void {
-    const { activation, negotiation, protocol } = this.parts;
+    // Only the part the state names is read: this runs for every block-level delivery.
     switch (SESSION_TABLE[this.state].line) {
-      case 'atr': return activation.atrReadable(uart);
-      case 'atr-quiet': return activation.strayReadable(uart);
-      case 'pps': return negotiation.ppsReadable(uart);
-      case 'transport': return protocol.transport?.handleReadable();
-      case 'raw-block': return protocol.block!.handleReadable();
+      case 'atr': return this.parts.activation.atrReadable(uart);
+      case 'atr-quiet': return this.parts.activation.strayReadable(uart);
+      case 'pps': return this.parts.negotiation.ppsReadable(uart);
+      case 'transport': return this.parts.protocol.transport?.handleReadable();
+      case 'raw-block': return this.parts.protocol.block!.handleReadable();
       case 'none':
         // Before RST rises (§6.2.2: the card must not answer yet), in negotiable mode, or after the session moved on.
         while (uart.read() !== undefined);

@@ -6,7 +6,7 @@
  */
 import type { TransmitResult } from '../../../hal/interfaces/slot.js';
 import { TraceCategory } from '../../../hal/common/trace.js';
-import { parseApdu } from '../apdu.js';
+import { isCommandApdu } from '../apdu.js';
 import { PPSS } from '../pps/codec.js';
 import type { Transport } from '../transport.js';
 import type { SessionCore } from './core.js';
@@ -30,7 +30,7 @@ export class Exchange {
     // Bytes that are no command APDU (ISO 7816-4 §5.1) reach neither protocol: §12.1 cannot map them
     // onto T=0, and a T=1 card would only answer 6700; both refuse them alike, before the card.
     const refused = commandRefusal(s.state);
-    if (refused === null && parseApdu(apdu).kind === 'malformed') {
+    if (refused === null && !isCommandApdu(apdu)) {
       s.log(TraceCategory.ERROR, 'malformed APDU, not sent');
       return s.later(() => done({ error: 'BAD_APDU_LENGTH', response: null }));
     }

@@ -95,8 +95,14 @@ export function decodeBlock(buf: Uint8Array, length: number, edc: EdcKind, varia
  * `blockEnd` 'complete'): the same checks as `decodeBlock` but the EDC's.
  */
 export function decodeCheckedBlock(buf: Uint8Array, length: number, edc: EdcKind): DecodedBlock {
+  // checkFraming written out: this runs for every block the card sends.
+  const edcLen = edc === 'crc' ? 2 : 1;
   const pcb = length >= 2 ? buf[1] : 0;
-  return checkFraming(buf, length, edc, pcb) ?? decodeFields(buf, pcb);
+  if (length < 3 + edcLen || length > buf.length) return invalid('too-short', pcb);
+  const len = buf[2];
+  if (len === 255) return invalid('bad-len', pcb);
+  if (length !== 3 + len + edcLen) return invalid('length-mismatch', pcb);
+  return decodeFields(buf, pcb);
 }
 
 /** Prologue and length checks (§11.3, §11.4.2); null when the block is framed right. */
