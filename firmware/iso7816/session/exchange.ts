@@ -34,6 +34,11 @@ export class Exchange {
       s.log(TraceCategory.ERROR, 'malformed APDU, not sent');
       return s.later(() => done({ error: 'BAD_APDU_LENGTH', response: null }));
     }
+    if (refused === null && !s.attrs.clockStopped) {
+      // The usual case, without #run's closure (every APDU comes this way).
+      const finish = this.#begin(done, false);
+      return s.parts.protocol.transport!.transmitApdu(apdu, finish, onWaiting);
+    }
     this.#run(done, false, (transport, finish) => transport.transmitApdu(apdu, finish, onWaiting), refused);
   }
 
@@ -60,17 +65,25 @@ export class Exchange {
   #run(done: Finish, rawBlock: boolean, start: (transport: Transport, finish: Finish) => void, refused = commandRefusal(this.#s.state)): void {
     const s = this.#s;
     if (refused) return s.later(() => done({ error: refused, response: null }));
-    const op: PendingOperation = { kind: 'exchange', done };
-    s.begin(op);
     if (s.attrs.clockStopped) {
+      s.begin({ kind: 'exchange', done });
       return s.parts.clock.change(false, () => {
         s.pending = null;
         this.#run(done, rawBlock, start);
       });
     }
+    const finish = this.#begin(done, rawBlock);
+    start(s.parts.protocol.transport!, finish);
+  }
+
+  /** The exchange begins (the card's clock running): the session is busy until the returned `finish`. */
+  #begin(done: Finish, rawBlock: boolean): Finish {
+    const s = this.#s;
+    const op: PendingOperation = { kind: 'exchange', done };
+    s.begin(op);
     s.go(rawBlock ? 'raw-block' : 'busy');
     const transport = s.parts.protocol.transport!;
-    start(transport, (result) => {
+    return (result) => {
       if (s.parts.protocol.transport !== transport || s.pending !== op) return;
       s.pending = null;
       s.go('ready');
@@ -79,7 +92,7 @@ export class Exchange {
         s.deactivateToUnpowered();
       }
       done(result);
-    });
+    };
   }
 
   /** Abandon the exchange in progress: its `done` gets CMD_ABORTED (the transport's, or here for a raw block). */
