@@ -38,6 +38,8 @@ export interface T1BlockLineOptions {
   edc: EdcKind;
   /** CWT in etu of the rate in force. */
   cwtEtu: number;
+  /** Where the card's blocks are read (infAt; room for a whole block after the last place): the line's own buffer by default. */
+  rx?: Uint8Array;
   events: T1BlockLineEvents;
 }
 
@@ -61,6 +63,17 @@ export class T1BlockLine {
   #drainError: RError = 'other';
   /** Characters received while draining. */
   #drained = 0;
+  /**
+   * Where the card's next block is read: its INF at `infAt` (≥ 3) of the options' `rx`, so that an
+   * I-block's data lands where the caller keeps it and needs no copy. The 3 bytes the prologue covers
+   * are put back before the block is handed on. A field, not a method: it moves with every block.
+   */
+  infAt = 3;
+  readonly #into: Uint8Array;
+  #kept0 = 0;
+  #kept1 = 0;
+  #kept2 = 0;
+  #pcb = 0;
 
   constructor(options: T1BlockLineOptions) {
     this.#uart = options.uart;
@@ -68,6 +81,7 @@ export class T1BlockLine {
     this.#edc = options.edc;
     this.#cwtEtu = options.cwtEtu;
     this.#events = options.events;
+    this.#into = options.rx ?? this.#rx;
   }
 
   get state(): T1LineState {
@@ -76,7 +90,7 @@ export class T1BlockLine {
 
   /** The PCB of the last block received, for traces. */
   get receivedPcb(): number {
-    return this.#rx[1];
+    return this.#pcb;
   }
 
   /**
@@ -114,8 +128,16 @@ export class T1BlockLine {
 
   handleReadable(): void {
     const uart = this.#uart;
-    const n = uart.readBlock(this.#rx, 0);
-    if (n > 0 && this.#line === 'rx') this.#blockEnded(n);
+    const into = this.#into;
+    const at = this.infAt - 3;
+    if (at > 0) {
+      this.#kept0 = into[at];
+      this.#kept1 = into[at + 1];
+      this.#kept2 = into[at + 2];
+    }
+    const n = uart.readBlock(into, at);
+    if (n > 0 && this.#line === 'rx') this.#blockEnded(n, into, at);
+    else if (at > 0) this.#putBack(into, at);
     // Characters outside a transfer: strays (after a block, or before ours went out). The UART's BGT
     // already counts from them.
     for (let byte = uart.read(); byte !== undefined; byte = uart.read()) {
@@ -153,20 +175,30 @@ export class T1BlockLine {
     this.#line = state;
   }
 
-  #blockEnded(length: number): void {
+  /** The bytes the last block's prologue covered, back in their place. */
+  #putBack(into: Uint8Array, at: number): void {
+    into[at] = this.#kept0;
+    into[at + 1] = this.#kept1;
+    into[at + 2] = this.#kept2;
+  }
+
+  #blockEnded(length: number, into: Uint8Array, at: number): void {
     const edcOk = this.#uart.blockEnd === 'complete';
+    this.#pcb = length >= 2 ? into[at + 1] : 0;
     if (this.#rxCharError || !edcOk) {
-      if (this.#trace.mask & TraceCategory.PROTOCOL) this.#trace.log(TraceCategory.PROTOCOL, `T=1 ← invalid (${this.#rxCharError ? 'character error' : 'bad-edc'})`, this.#rx.subarray(0, Math.min(length, this.#rx.length)));
+      if (this.#trace.mask & TraceCategory.PROTOCOL) this.#trace.log(TraceCategory.PROTOCOL, `T=1 ← invalid (${this.#rxCharError ? 'character error' : 'bad-edc'})`, into.subarray(at, Math.min(at + length, into.length)));
+      if (at > 0) this.#putBack(into, at);
       // A character failed parity (or framing/overrun), or the EDC does not check: the block is
       // invalid whatever it says, and its LEN may be wrong, so answer only once the line has been
       // silent for CWT.
       this.#drain('edc');
       return;
     }
-    const block = decodeCheckedBlock(this.#rx, length, this.#edc);
+    const block = decodeCheckedBlock(into, length, this.#edc, at);
     if (this.#trace.mask & TraceCategory.PROTOCOL) {
-      this.#trace.log(TraceCategory.PROTOCOL, `T=1 ← ${block.kind === 'invalid' ? `invalid (${block.error})` : describePcb(this.#rx[1])}`, this.#rx.subarray(0, Math.min(length, this.#rx.length)));
+      this.#trace.log(TraceCategory.PROTOCOL, `T=1 ← ${block.kind === 'invalid' ? `invalid (${block.error})` : describePcb(this.#pcb)}`, into.subarray(at, Math.min(at + length, into.length)));
     }
+    if (at > 0) this.#putBack(into, at);
     if (block.kind === 'invalid') {
       this.#drain(blockErrorKind(block.error));
       return;

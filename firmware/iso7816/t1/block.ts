@@ -94,15 +94,15 @@ export function decodeBlock(buf: Uint8Array, length: number, edc: EdcKind, varia
  * Decode a block whose EDC the card UART has already checked over it (CardUart `readBlock`,
  * `blockEnd` 'complete'): the same checks as `decodeBlock` but the EDC's.
  */
-export function decodeCheckedBlock(buf: Uint8Array, length: number, edc: EdcKind): DecodedBlock {
+export function decodeCheckedBlock(buf: Uint8Array, length: number, edc: EdcKind, at = 0): DecodedBlock {
   // checkFraming written out: this runs for every block the card sends.
   const edcLen = edc === 'crc' ? 2 : 1;
-  const pcb = length >= 2 ? buf[1] : 0;
-  if (length < 3 + edcLen || length > buf.length) return invalid('too-short', pcb);
-  const len = buf[2];
+  const pcb = length >= 2 ? buf[at + 1] : 0;
+  if (length < 3 + edcLen || length > buf.length - at) return invalid('too-short', pcb);
+  const len = buf[at + 2];
   if (len === 255) return invalid('bad-len', pcb);
   if (length !== 3 + len + edcLen) return invalid('length-mismatch', pcb);
-  return decodeFields(buf, pcb);
+  return decodeFields(buf, pcb, at);
 }
 
 /** Prologue and length checks (§11.3, §11.4.2); null when the block is framed right. */
@@ -116,12 +116,12 @@ function checkFraming(buf: Uint8Array, length: number, edc: EdcKind, pcb: number
 }
 
 /** PCB and INF of a framed block (§11.3.2.2). */
-function decodeFields(buf: Uint8Array, pcb: number): DecodedBlock {
-  const len = buf[2];
-  const nad = buf[0];
+function decodeFields(buf: Uint8Array, pcb: number, at = 0): DecodedBlock {
+  const len = buf[at + 2];
+  const nad = buf[at];
   if ((pcb & 0x80) === 0) {
     if ((pcb & 0x1f) !== 0) return invalid('bad-pcb', pcb);
-    return { kind: 'I', nad, ns: (pcb & PCB_I_NS) !== 0 ? 1 : 0, more: (pcb & PCB_I_MORE) !== 0, inf: buf.subarray(3, 3 + len) };
+    return { kind: 'I', nad, ns: (pcb & PCB_I_NS) !== 0 ? 1 : 0, more: (pcb & PCB_I_MORE) !== 0, inf: buf.subarray(at + 3, at + 3 + len) };
   }
   if ((pcb & 0xc0) === PCB_R) {
     if ((pcb & 0x2c) !== 0 || (pcb & 0x03) === 3) return invalid('bad-pcb', pcb);
@@ -133,7 +133,7 @@ function decodeFields(buf: Uint8Array, pcb: number): DecodedBlock {
   const type = S_TYPES[pcb & 0x03];
   const needs = type === 'IFS' || type === 'WTX' ? 1 : 0;
   if (len !== needs) return invalid('bad-inf-length', pcb);
-  const value = needs ? buf[3] : null;
+  const value = needs ? buf[at + 3] : null;
   if (type === 'IFS' && (value === 0 || value === 255)) return invalid('bad-inf', pcb);
   return { kind: 'S', nad, type, response: (pcb & PCB_S_RESPONSE) !== 0, value };
 }

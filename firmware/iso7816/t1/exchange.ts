@@ -10,7 +10,7 @@ import type { Scheduler } from '../../../hal/interfaces/scheduler.js';
 import { TraceCategory } from '../../../hal/common/trace.js';
 import type { Trace } from '../../../hal/interfaces/trace.js';
 import type { SlotError, TransmitResult } from '../../../hal/interfaces/slot.js';
-import { describePcb, type RError, type SType, type T1Block } from './block.js';
+import { BLOCK_MAX, describePcb, type RError, type SType, type T1Block } from './block.js';
 import { T1BlockLine, type Failure } from './block-line.js';
 import type { CrcVariant, EdcKind } from './edc.js';
 import { judgeBlock } from './rules.js';
@@ -19,6 +19,8 @@ import { T1_PHASE_ALLOWED, type T1LineState, type T1Phase } from './states.js';
 
 /** §11.4.2: IFSC and IFSD default to 32 until an ATR or S(IFS) says otherwise. */
 export const IFS_DEFAULT = 32;
+/** Where the response starts in its buffer: the first block's prologue goes before it (T1BlockLine.infAt). */
+const RESPONSE_AT = 3;
 
 /** The link's parameters, checked and with their defaults (link.ts T1LinkOptions). */
 export interface T1ExchangeConfig {
@@ -79,12 +81,11 @@ export class T1Exchange {
   constructor(c: T1ExchangeConfig) {
     this.#c = c;
     this.#trace = c.trace;
+    this.#response = new Uint8Array(RESPONSE_AT + c.maxResponseLength + BLOCK_MAX + 1); // + the last block's prologue and EDC
     this.line = new T1BlockLine({
-      uart: c.uart, trace: c.trace, edc: c.edc, cwtEtu: c.cwtEtu,
+      uart: c.uart, trace: c.trace, edc: c.edc, cwtEtu: c.cwtEtu, rx: this.#response,
       events: {
-        started: () => {
-          this.#sentAny = true;
-        },
+        started: () => void (this.#sentAny = true),
         sent: () => this.#sent(),
         received: (block) => this.#received(block),
         failed: (failure, error, why) => this.#failed(failure, error, why),
@@ -92,7 +93,6 @@ export class T1Exchange {
     });
     this.#send = new T1Sender(this.line, c.nad, c.ifsc, (length) => this.#queue(length));
     this.#cardNad = ((c.nad >> 4) & 0x0f) | ((c.nad & 0x0f) << 4);
-    this.#response = new Uint8Array(c.maxResponseLength);
   }
 
   /** Current IFSC (card's receive size) and IFSD (reader's, as the card knows it). */
@@ -203,6 +203,7 @@ export class T1Exchange {
     this.#setPhase('send');
     this.#responseLen = 0;
     this.#overrun = false;
+    this.line.infAt = RESPONSE_AT;
     this.#send.startCommand(this.#apdu!);
   }
 
@@ -237,7 +238,7 @@ export class T1Exchange {
   #finish(error: SlotError | null): void {
     const done = this.#done;
     const ifsDone = this.#ifsDone;
-    const response = error === null && done ? this.#response.subarray(0, this.#responseLen) : null;
+    const response = error === null && done ? this.#response.subarray(RESPONSE_AT, RESPONSE_AT + this.#responseLen) : null;
     this.#clearExchange();
     this.line.idle();
     done?.({ error, response });
@@ -334,12 +335,12 @@ export class T1Exchange {
     send.nr ^= 1;
     this.#retries = this.#c.retries;
     const inf = block.inf;
-    if (this.#responseLen + inf.length > this.#response.length) this.#overrun = true;
-    else {
-      this.#response.set(inf, this.#responseLen);
-      this.#responseLen += inf.length;
+    if (this.#responseLen + inf.length > this.#c.maxResponseLength) this.#overrun = true;
+    else this.#responseLen += inf.length; // read in place (line.infAt): no copy
+    if (block.more) {
+      this.line.infAt = RESPONSE_AT + this.#responseLen;
+      return send.sendR('none'); // Rule 5: acknowledge the card's chained block.
     }
-    if (block.more) return send.sendR('none'); // Rule 5: acknowledge the card's chained block.
     this.#finish(this.#overrun ? 'XFR_OVERRUN' : null);
   }
 
