@@ -47,7 +47,11 @@ const BLOCK_ENDS: readonly BlockEnd[] = Object.freeze(['complete', 'bad-edc', 'c
 
 type DeliverCallback = (readable: number, writable: number, errors: number) => void;
 
-/** The native UART record; methods map one to one onto the functions of card-uart.c and card-block.c. */
+/**
+ * The native UART record; methods map one to one onto the functions of card-uart.c. The block level
+ * (card-block.c: xs_carduart_write_block, _write_tpdu, _read_block, _get_block_end) is called from
+ * Esp32CardUart directly, one call fewer per block.
+ */
 class CardUartPort extends Native('xs_carduart_destructor') {
   constructor(
     port: number, pin: number, baud: number, etuNs: number, stopBits: 1 | 2, extraGuardEtu: number,
@@ -66,18 +70,6 @@ class CardUartPort extends Native('xs_carduart_destructor') {
   }
   write(byte: number): boolean {
     return native('xs_carduart_write').call(this, byte) as boolean;
-  }
-  writeBlock(block: Uint8Array, length: number, addEdc: boolean, waitEtu: number, characterEtu: number): void {
-    native('xs_carduart_write_block').call(this, block, length, addEdc, waitEtu, characterEtu);
-  }
-  writeTpdu(command: Uint8Array, length: number, expected: number, waitEtu: number): void {
-    native('xs_carduart_write_tpdu').call(this, command, length, expected, waitEtu);
-  }
-  readBlock(into: Uint8Array, offset: number): number {
-    return native('xs_carduart_read_block').call(this, into, offset) as number;
-  }
-  get blockEnd(): number {
-    return native('xs_carduart_get_block_end').call(this) as number;
   }
   get writable(): number {
     return native('xs_carduart_get_writable').call(this) as number;
@@ -186,20 +178,20 @@ export class Esp32CardUart implements CardUart {
 
   writeBlock(block: Uint8Array, length: number, addEdc: boolean, waitEtu: number, characterEtu: number): void {
     if (this.#closed) throw new Error('closed');
-    this.#port.writeBlock(block, length, addEdc, deadline(waitEtu), deadline(characterEtu));
+    native('xs_carduart_write_block').call(this.#port, block, length, addEdc, deadline(waitEtu), deadline(characterEtu));
   }
 
   writeTpdu(command: Uint8Array, length: number, expected: number, waitEtu: number): void {
     if (this.#closed) throw new Error('closed');
-    this.#port.writeTpdu(command, length, expected, deadline(waitEtu));
+    native('xs_carduart_write_tpdu').call(this.#port, command, length, expected, deadline(waitEtu));
   }
 
   readBlock(into: Uint8Array, offset: number): number {
-    return this.#closed ? 0 : this.#port.readBlock(into, offset);
+    return this.#closed ? 0 : native('xs_carduart_read_block').call(this.#port, into, offset) as number;
   }
 
   get blockEnd(): BlockEnd {
-    return this.#closed ? 'cut' : BLOCK_ENDS[this.#port.blockEnd];
+    return this.#closed ? 'cut' : BLOCK_ENDS[native('xs_carduart_get_block_end').call(this.#port) as number];
   }
 
   get writable(): number {
