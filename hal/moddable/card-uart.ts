@@ -127,15 +127,16 @@ export class Esp32CardUart implements CardUart {
     this.#etuNs = etuNs;
     this.#port = new CardUartPort(
       line.port, line.data, uartBaud(baud), etuNs, stopBits, extraGuardEtu, protocol, repetitions, errorSignal,
-      CONVENTION_CODE[convention], EDC_CODE[edc], (readable, writable, errors) => this.#deliver(readable, writable, errors),
+      CONVENTION_CODE[convention], EDC_CODE[edc], this.#deliver,
     );
   }
 
   /**
    * Called by card-uart.c from the XS task, once for everything pending: errors go first so a T=1
-   * block is known bad before it is read, then a T=0 NULL, then what can be read and written.
+   * block is known bad before it is read, then a T=0 NULL, then what can be read and written. The
+   * native calls it directly: one call per delivery.
    */
-  #deliver(readable: number, writable: number, errors: number): void {
+  readonly #deliver = (readable: number, writable: number, errors: number): void => {
     const options = this.#options;
     if (errors !== 0) {
       if (errors & NOTICE_SIGNAL_OFF) this.#signalOff();
@@ -149,7 +150,7 @@ export class Esp32CardUart implements CardUart {
     }
     if (!this.#closed && readable > 0) options.onReadable?.(readable);
     if (!this.#closed && writable > 0) options.onWritable?.(writable);
-  }
+  };
 
   /** ISO 7816-3 §7.3 asks for the signal at 10.5 ± 0.2 etu; past that, none is better than a late one. */
   #signalOff(): void {
