@@ -62,7 +62,7 @@ export class CcidClass<Extra extends object = object> {
     this.#trace = options.trace ?? silentTrace;
     const description = this.description;
     this.#queue = new ReplyQueue(config.slots, description.maxMessageLength, 2 * config.slots + 4, this.#trace);
-    this.#assembler = new MessageAssembler(description.maxMessageLength, PACKET_SIZE, (message) => this.#dispatch(message));
+    this.#assembler = new MessageAssembler(description.maxMessageLength, PACKET_SIZE, this.#dispatch);
     const context: EngineContext = {
       config,
       description,
@@ -101,7 +101,8 @@ export class CcidClass<Extra extends object = object> {
     for (const engine of this.#engines) engine.extendNow();
   }
 
-  #dispatch(bytes: Uint8Array): void {
+  /** One whole bulk OUT message; an arrow the assembler calls directly (one call per message). */
+  readonly #dispatch = (bytes: Uint8Array): void => {
     if (this.#trace.mask & TraceCategory.CCID) this.#trace.log(TraceCategory.CCID, 'bulk OUT', bytes);
     const message = decodePcToRdr(bytes);
     if (message.type === 'Truncated') {
@@ -114,7 +115,7 @@ export class CcidClass<Extra extends object = object> {
     const name = message.type === 'Unknown' ? null : message.type === 'Malformed' ? message.command : message.type;
     const bError = message.type === 'Unknown' ? SlotErrorCode.CMD_NOT_SUPPORTED : Offset.bSlot;
     shortReply(this.#queue, message.bSlot, name, message.bSeq, bStatus(IccStatus.absent, CommandStatus.failed), bError);
-  }
+  };
 
   /** §5.3 class-specific requests to interface 0; everything else stalls. */
   #control(setup: SetupPacket, data: Uint8Array | null): ControlReply {

@@ -120,10 +120,11 @@ export class SlotEngine {
     }
     if (this.#context.trace.mask & TraceCategory.CCID) this.#trace(message.type, message.bSeq);
     switch (message.type) {
+      // XfrBlock first: the cases are compared in order, and nearly every message is one.
+      case 'PC_to_RDR_XfrBlock': return this.#xfr.run(message.bSeq, message.bBWI, message.wLevelParameter, message.abData);
       case 'PC_to_RDR_IccPowerOn': return this.#powerOn(message.bSeq, message.bPowerSelect);
       case 'PC_to_RDR_IccPowerOff': return this.#powerOff(message.bSeq);
       case 'PC_to_RDR_GetSlotStatus': return replies.slotStatus(message.bSeq, CommandStatus.ok, 0);
-      case 'PC_to_RDR_XfrBlock': return this.#xfr.run(message.bSeq, message.bBWI, message.wLevelParameter, message.abData);
       case 'PC_to_RDR_GetParameters': return this.#replyParameters(message.bSeq, CommandStatus.ok, 0);
       case 'PC_to_RDR_ResetParameters': return this.#applyParameters('PC_to_RDR_ResetParameters', message.bSeq, this.#defaults);
       case 'PC_to_RDR_SetParameters': return this.#setParameters(message.bSeq, message.bProtocolNum, message.abProtocolData);

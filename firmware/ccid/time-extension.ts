@@ -82,7 +82,8 @@ export class TimeExtensions {
   }
 
   #arm(): void {
-    this.stop();
-    this.#timer = this.#scheduler.at(this.#scheduler.now() + this.#periodNs, this.#due);
+    const scheduler = this.#scheduler;
+    if (this.#timer !== null) scheduler.cancel(this.#timer);
+    this.#timer = scheduler.at(scheduler.now() + this.#periodNs, this.#due);
   }
 }

@@ -103,15 +103,16 @@ export class Esp32UsbDevice implements UsbDevice {
   readonly #deliver = (length: number): void => {
     if (this.#closed || length < 1) return;
     const bytes = this.#scratch;
+    // The frequent kinds first: the cases are compared in order.
     switch (bytes[0]) {
-      case MESSAGE_CONFIGURED:
-        this.#options.onConfigured?.(bytes[1]);
-        break;
       case MESSAGE_BULK_OUT:
         this.#options.onBulkOut(bytes.subarray(1, length));
         break;
       case MESSAGE_IN_COMPLETE:
         this.#options.onInComplete?.(bytes[1] === 0 ? 'bulk' : 'interrupt');
+        break;
+      case MESSAGE_CONFIGURED:
+        this.#options.onConfigured?.(bytes[1]);
         break;
       case MESSAGE_CONTROL:
         this.#control(length);
