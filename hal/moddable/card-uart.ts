@@ -179,7 +179,10 @@ export class Esp32CardUart implements CardUart {
 
   writeBlock(block: Uint8Array, length: number, addEdc: boolean, waitEtu: number, characterEtu: number): void {
     if (this.#closed) throw new Error('closed');
-    native('xs_carduart_write_block').call(this.#port, block, length, addEdc, deadline(waitEtu), deadline(characterEtu));
+    // deadline() written out for the usual whole etu: this runs for every T=1 block.
+    const wait = waitEtu >= 0 && waitEtu < MAX_DEADLINE_ETU && waitEtu === Math.floor(waitEtu) ? waitEtu : deadline(waitEtu);
+    const character = characterEtu >= 0 && characterEtu < MAX_DEADLINE_ETU && characterEtu === Math.floor(characterEtu) ? characterEtu : deadline(characterEtu);
+    native('xs_carduart_write_block').call(this.#port, block, length, addEdc, wait, character);
   }
 
   writeTpdu(command: Uint8Array, length: number, expected: number, waitEtu: number): void {

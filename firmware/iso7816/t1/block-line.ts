@@ -126,7 +126,8 @@ export class T1BlockLine {
     this.#uart.setDeadlines(0, 0);
   }
 
-  handleReadable(): void {
+  /** An arrow: T1Link hands it to the session as its own (one call per block). */
+  readonly handleReadable = (): void => {
     const uart = this.#uart;
     const into = this.#into;
     const at = this.infAt - 3;
@@ -147,7 +148,7 @@ export class T1BlockLine {
         this.#events.failed('other', this.#drainError, 'no silence after an invalid block');
       }
     }
-  }
+  };
 
   handleError(error: CardCharError): void {
     const line = this.#line;

@@ -102,6 +102,8 @@ export function decodeCheckedBlock(buf: Uint8Array, length: number, edc: EdcKind
   const len = buf[at + 2];
   if (len === 255) return invalid('bad-len', pcb);
   if (length !== 3 + len + edcLen) return invalid('length-mismatch', pcb);
+  // The usual block, an I-block with no reserved bit set, decoded here (decodeFields does the same).
+  if ((pcb & 0x9f) === 0) return { kind: 'I', nad: buf[at], ns: (pcb & PCB_I_NS) !== 0 ? 1 : 0, more: (pcb & PCB_I_MORE) !== 0, inf: buf.subarray(at + 3, at + 3 + len) };
   return decodeFields(buf, pcb, at);
 }
 

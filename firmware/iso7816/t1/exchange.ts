@@ -86,12 +86,12 @@ export class T1Exchange {
       uart: c.uart, trace: c.trace, edc: c.edc, cwtEtu: c.cwtEtu, rx: this.#response,
       events: {
         started: () => void (this.#sentAny = true),
-        sent: () => this.#sent(),
-        received: (block) => this.#received(block),
+        sent: this.#sent,
+        received: this.#received,
         failed: (failure, error, why) => this.#failed(failure, error, why),
       },
     });
-    this.#send = new T1Sender(this.line, c.nad, c.ifsc, (length) => this.#queue(length));
+    this.#send = new T1Sender(this.line, c.nad, c.ifsc, this.#queue); // arrows: one call per block
     this.#cardNad = ((c.nad >> 4) & 0x0f) | ((c.nad & 0x0f) << 4);
   }
 
@@ -120,7 +120,7 @@ export class T1Exchange {
     else this.#startIfs();
   }
 
-  transmitApdu(apdu: Uint8Array, done: (result: TransmitResult) => void, onWaiting?: (multiplier: number) => void): void {
+  readonly transmitApdu = (apdu: Uint8Array, done: (result: TransmitResult) => void, onWaiting?: (multiplier: number) => void): void => {
     const refused = this.#refusal();
     if (refused !== null) return this.#later(() => done({ error: refused, response: null }));
     this.#apdu = apdu;
@@ -129,7 +129,7 @@ export class T1Exchange {
     this.#beginExchange();
     if (this.#needResynch) this.#startResynch('pending after abort');
     else this.#startSend();
-  }
+  };
 
   abort(): void {
     const line = this.line.state;
@@ -251,19 +251,19 @@ export class T1Exchange {
    * The block encoded in the line's buffer goes out; rule 3: a granted WTX multiplies the next BWT
    * only. Our S(ABORT response) ends the exchange (rule 9): nothing is awaited after it.
    */
-  #queue(length: number): void {
+  readonly #queue = (length: number): void => {
     this.line.send(length, this.#endAfterSend === null ? this.#c.bwtEtu * this.#wtx : 0);
     this.#wtx = 1;
-  }
+  };
 
   /** The reader's block is on the line: wait for the answer, unless it was our S(ABORT response) (rule 9). */
-  #sent(): boolean {
+  readonly #sent = (): boolean => {
     if (this.#endAfterSend === null) return true;
     // Rule 9: our S(ABORT response) is on its way; the aborted exchange ends here.
     this.#needResynch = true;
     this.#finish(this.#endAfterSend);
     return false;
-  }
+  };
 
   // ---- receiving ----
 
@@ -291,7 +291,7 @@ export class T1Exchange {
   }
 
   /** A block that passed EDC, LEN and PCB checks: rule 7.1 on its address, then the verdict of rules.ts. */
-  #received(block: T1Block): void {
+  readonly #received = (block: T1Block): void => {
     if (block.nad !== this.#cardNad) {
       // Rule 7.1 (libccid's reading): a block for another address is an invalid block, "other error".
       this.#failed('other', 'other', `NAD ${block.nad}`);
@@ -342,7 +342,7 @@ export class T1Exchange {
       return send.sendR('none'); // Rule 5: acknowledge the card's chained block.
     }
     this.#finish(this.#overrun ? 'XFR_OVERRUN' : null);
-  }
+  };
 
   #onSRequest(type: SType, value: number | null): void {
     switch (type) {

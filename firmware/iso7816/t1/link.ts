@@ -72,6 +72,9 @@ export interface T1LinkOptions {
 
 export class T1Link implements Transport {
   readonly #exchange: T1Exchange;
+  /** The exchange's and the line's own (arrows): no call in between for every APDU and block. */
+  readonly transmitApdu: (apdu: Uint8Array, done: (result: TransmitResult) => void, onWaiting?: (multiplier: number) => void) => void;
+  readonly handleReadable: () => void;
   /** BWT and CWT in etu of the rate in force. */
   readonly bwtEtu: number;
   readonly cwtEtu: number;
@@ -93,6 +96,8 @@ export class T1Link implements Transport {
       retries: options.retries ?? 3, resynchs: options.resynchs ?? 3, maxResponseLength: options.maxResponseLength ?? 65_538,
       onFatal: options.onFatal,
     });
+    this.transmitApdu = this.#exchange.transmitApdu;
+    this.handleReadable = this.#exchange.line.handleReadable;
   }
 
   /** Current IFSC (card's receive size) and IFSD (reader's, as the card knows it). */
@@ -114,13 +119,7 @@ export class T1Link implements Transport {
     this.#exchange.negotiateIfsd(done);
   }
 
-  transmitApdu(apdu: Uint8Array, done: (result: TransmitResult) => void, onWaiting?: (multiplier: number) => void): void {
-    this.#exchange.transmitApdu(apdu, done, onWaiting);
-  }
 
-  handleReadable(): void {
-    this.#exchange.line.handleReadable();
-  }
 
   handleError(error: CardCharError): void {
     this.#exchange.line.handleError(error);
