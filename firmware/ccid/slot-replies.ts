@@ -49,7 +49,11 @@ export class SlotReplies {
 
   /** §6.2.1 RDR_to_PC_DataBlock. */
   dataBlock(bSeq: number, command: CommandStatus, bError: number, chain: number, data: Uint8Array | null): void {
-    this.encode(MessageCode.RDR_to_PC_DataBlock, bSeq, command, bError, chain, data);
+    // encode() written out, bStatus too: every piece of every response comes this way.
+    const queue = this.#queue;
+    const length = encodeRdrToPc(queue.replyBuffer(this.#index), MessageCode.RDR_to_PC_DataBlock, this.#index, bSeq, (command << 6) | this.iccStatus(), bError, chain, data);
+    if (command === CommandStatus.failed) this.#traceError(MessageCode.RDR_to_PC_DataBlock, bSeq, bError);
+    queue.commit(this.#index, length);
   }
 
   /** §6.2.2 RDR_to_PC_SlotStatus, with bClockStatus. */
@@ -83,7 +87,7 @@ export class SlotReplies {
   timeExtension(pending: PC_to_RDR_Name, bSeq: number, multiplier: number): void {
     const bError = multiplier === 1 ? 1 : Math.max(1, Math.min(255, Math.round(multiplier)));
     const code = ResponseCode[pending];
-    const status = bStatus(this.iccStatus(), CommandStatus.timeExtension);
+    const status = (CommandStatus.timeExtension << 6) | this.iccStatus(); // bStatus(), written out
     // The buffer holds the last one encoded (nothing else writes it): a command's periodic extensions
     // are all alike, so they are encoded once.
     const key = code | (bSeq << 8) | (status << 16) | (bError << 24);

@@ -173,7 +173,10 @@ export class SessionCore {
     const uart: CardUart = new this.Uart({
       ...options,
       onReadable: () => {
-        if (this.uart === uart) this.#readable(uart);
+        if (this.uart !== uart) return;
+        // An exchange's block or TPDU (every one comes this way) without the dispatch's call.
+        if (SESSION_TABLE[this.state].line === 'transport') this.parts.protocol.transport?.handleReadable();
+        else this.#readable(uart);
       },
       onWritable: () => {
         if (this.uart === uart) this.#writable(uart);

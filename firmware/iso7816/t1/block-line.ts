@@ -18,8 +18,8 @@ import { T1_LINE_ALLOWED, type T1LineState } from './states.js';
 export type Failure = 'mute' | 'edc' | 'other';
 
 export interface T1BlockLineEvents {
-  /** The reader's block has gone to the UART (it leaves once BGT has passed). */
-  started(): void;
+  /** The reader's block goes to the UART (it leaves once BGT has passed); absent when nobody needs to know. */
+  started?(): void;
   /**
    * The reader's block is the UART's. Return false when no answer is to be awaited (the link ended
    * the exchange, rule 9); true to receive the card's block.
@@ -99,7 +99,7 @@ export class T1BlockLine {
    */
   send(length: number, firstEtu: number): void {
     if (this.#trace.mask & TraceCategory.PROTOCOL) this.#trace.log(TraceCategory.PROTOCOL, `T=1 → ${describePcb(this.tx[1])}`, this.tx.subarray(0, length));
-    this.#events.started();
+    this.#events.started?.();
     this.#uart.writeBlock(this.tx, length, true, firstEtu, this.#cwtEtu);
     if (!this.#events.sent()) return;
     this.#setLine('rx');

@@ -85,7 +85,6 @@ export class T1Exchange {
     this.line = new T1BlockLine({
       uart: c.uart, trace: c.trace, edc: c.edc, cwtEtu: c.cwtEtu, rx: this.#response,
       events: {
-        started: () => void (this.#sentAny = true),
         sent: this.#sent,
         received: this.#received,
         failed: (failure, error, why) => this.#failed(failure, error, why),
@@ -252,6 +251,7 @@ export class T1Exchange {
    * only. Our S(ABORT response) ends the exchange (rule 9): nothing is awaited after it.
    */
   readonly #queue = (length: number): void => {
+    this.#sentAny = true;
     this.line.send(length, this.#endAfterSend === null ? this.#c.bwtEtu * this.#wtx : 0);
     this.#wtx = 1;
   };
