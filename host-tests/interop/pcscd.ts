@@ -205,10 +205,12 @@ export async function startPcsc(options: PcscOptions = {}): Promise<PcscEnv> {
     const runIn = (command: string, args: readonly string[], timeoutMs = 30_000, input?: string): Promise<RunResult> =>
       run('nsenter', [...enter, command, ...args], { timeoutMs, input });
     const deadline = Date.now() + 30_000;
-    while (hostSetup) {
+    for (;;) {
+      // Until pcscd's socket is up a client's context fails (SCARD_E_NO_SERVICE); then, with the
+      // bundle host-setup prepared, the reader must be listed too.
       const listed = await runIn(PYTHON, ['-c', 'from smartcard.System import readers\nprint([str(r) for r in readers()])'], 10_000);
-      if (listed.stdout.includes(READER_NAME)) break;
-      if (Date.now() > deadline || pcscd.child.exitCode !== null) throw new Error(`reader never listed: ${listed.stdout}${listed.stderr}\n${logs()}`);
+      if (listed.code === 0 && (!hostSetup || listed.stdout.includes(READER_NAME))) break;
+      if (Date.now() > deadline || pcscd.child.exitCode !== null) throw new Error(`${hostSetup ? 'reader never listed' : 'pcscd never answered'}: ${listed.stdout}${listed.stderr}\n${logs()}`);
       await new Promise((r) => setTimeout(r, 300));
     }
     return {
