@@ -70,14 +70,19 @@ export interface ReaderSignal {
 
 const BYTE = 0x5a;
 
-export async function measureReaderSignal(latencyNs: number, rate: Rate): Promise<ReaderSignal> {
+/** The line rig with the card and a probe UART at `rate`, 1 ms after they opened. */
+async function atRate(latencyNs: number, rate: Rate) {
   const rig = await lineRig({ interruptLatencyNs: latencyNs, clockHz: rate.clockHz });
   const { board, card } = rig;
   const scheduler = board.scheduler;
-  const line = rig.socket.line;
   card.io.setRate(rate.F, rate.D);
   const probe = rig.openUart({ F: rate.F, D: rate.D });
   scheduler.advance(1_000_000);
+  return { rig, card, scheduler, line: rig.socket.line, probe };
+}
+
+export async function measureReaderSignal(latencyNs: number, rate: Rate): Promise<ReaderSignal> {
+  const { rig, card, scheduler, line, probe } = await atRate(latencyNs, rate);
   const from = line.events.length;
   card.io.send(BYTE, { badParity: true, badParityTimes: 1 });
   const etu = etuNsOf(rate);
@@ -114,13 +119,7 @@ export interface ReaderRepetition {
 }
 
 export async function measureRepetition(latencyNs: number, rate: Rate): Promise<ReaderRepetition> {
-  const rig = await lineRig({ interruptLatencyNs: latencyNs, clockHz: rate.clockHz });
-  const { board, card } = rig;
-  const scheduler = board.scheduler;
-  const line = rig.socket.line;
-  card.io.setRate(rate.F, rate.D);
-  const probe = rig.openUart({ F: rate.F, D: rate.D });
-  scheduler.advance(1_000_000);
+  const { card, scheduler, line, probe } = await atRate(latencyNs, rate);
   const etu = etuNsOf(rate);
   // The card listens in the inverse convention for this one character: it fails parity there.
   card.io.setConvention('inverse');

@@ -222,6 +222,16 @@ function same(withBursts: readonly string[], reference: readonly string[]): void
  * Random blocks (valid and not, LEN right and wrong) with guard times from the minimum to beyond the
  * card's CWT (a pause longer than CWT starts a new block on the card's side, ISO 7816-3 §11.4.3).
  */
+/** What a card engine takes in, each character at the time the card's I/O says it arrived. */
+function logCardReceipts(card: { receive(byte: number, parityOk: boolean): void }, log: string[]): void {
+  const receive = card.receive.bind(card);
+  const io = (card as unknown as { io: { receivedAtNs?: number } }).io;
+  card.receive = (byte, parityOk) => {
+    log.push(`${io.receivedAtNs} card ${byte} ${parityOk}`);
+    receive(byte, parityOk);
+  };
+}
+
 function playT1(N: number, blocks: readonly { pcb: number; inf: number[]; len: number; waitEtu: number }[], bursts: boolean, recording = true): string[] {
   const card = t1Card();
   const scheduler = new VirtualScheduler();
@@ -238,12 +248,7 @@ function playT1(N: number, blocks: readonly { pcb: number; inf: number[]; len: n
       log.push(`${scheduler.exactPs} reader error ${e}`);
     },
   }, { scheduler, bursts, recording });
-  const receive = card.receive.bind(card);
-  const io = (card as unknown as { io: { receivedAtNs?: number } }).io;
-  card.receive = (byte, parityOk) => {
-    log.push(`${io.receivedAtNs} card ${byte} ${parityOk}`);
-    receive(byte, parityOk);
-  };
+  logCardReceipts(card, log);
   scheduler.runUntilIdle(scheduler.now() + 1e9); // the ATR
   for (const b of blocks) {
     const block = [0x00, b.pcb, b.len, ...b.inf];
@@ -297,12 +302,7 @@ function playT0(N: number, tpdus: readonly { ins: number; p3: number; data: read
       log.push(`${scheduler.exactPs} waiting`);
     },
   }, { scheduler, bursts, recording });
-  const receive = card.receive.bind(card);
-  const io = (card as unknown as { io: { receivedAtNs?: number } }).io;
-  card.receive = (byte, parityOk) => {
-    log.push(`${io.receivedAtNs} card ${byte} ${parityOk}`);
-    receive(byte, parityOk);
-  };
+  logCardReceipts(card, log);
   scheduler.runUntilIdle(scheduler.now() + 1e9); // the ATR
   for (const t of tpdus) {
     const out = t.data.length > 0;
