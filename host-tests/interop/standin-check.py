@@ -113,6 +113,62 @@ def interrupt(timeout_ms, cancel_after=None):
 out['interruptTimeout'] = interrupt(100)
 out['interruptCancelled'] = interrupt(0, cancel_after=0.2)
 
+
+# Read-ahead: once a read has asked for a length that holds any message (dwMaxCCIDMessageLength) and
+# is not a multiple of the packet size, each bulk OUT carries a bulk IN URB of that length with it,
+# which the next read takes.
+def bulk_out(seq, data=b'', declared=None):
+    m = bytes([0x6F, len(data) if declared is None else declared, 0, 0, 0, 0, seq, 0, 0, 0]) + data
+    return lib.libusb_bulk_transfer(handle, 0x01, (C.c_ubyte * len(m)).from_buffer_copy(m), len(m), C.byref(sent), 5000)
+
+
+def bulk_in(length, timeout_ms):
+    buffer = (C.c_ubyte * length)()
+    n = C.c_int(-1)
+    r = lib.libusb_bulk_transfer(handle, 0x82, buffer, length, C.byref(n), timeout_ms)
+    return [r, bytes(buffer[:n.value]).hex()]
+
+
+ahead = {}
+ahead['learn'] = bulk_in(4100, 100)
+ahead['out'] = bulk_out(1, b'\x01\x02')
+ahead['in'] = bulk_in(4100, 3000)
+# A shorter read than the URB queued for it: that URB is withdrawn (or its data taken, if it won).
+ahead['outShort'] = bulk_out(2, b'\x03')
+time.sleep(0.1)
+ahead['inShort'] = bulk_in(64, 3000)
+# Shorter than the answer: the overflow a URB of that length gets.
+bulk_out(3, b'\x04' * 20)
+time.sleep(0.1)
+ahead['inOverflow'] = bulk_in(16, 3000)[0]
+ahead['afterOverflow'] = bulk_in(4100, 300)
+
+
+# Two threads (as two slots' commands), each writing then reading: every answer reaches exactly one
+# reader, whichever thread took the URB queued behind a write.
+def worker(first, answers):
+    for seq in range(first, first + 40):
+        if bulk_out(seq, bytes([seq])) != 0:
+            answers.append('out failed')
+            continue
+        r, data = bulk_in(4100, 3000)
+        answers.append(data if r == 0 else r)
+
+
+answers_a, answers_b = [], []
+threads = [threading.Thread(target=worker, args=(10, answers_a)), threading.Thread(target=worker, args=(100, answers_b))]
+for th in threads:
+    th.start()
+for th in threads:
+    th.join()
+ahead['twoThreads'] = sorted(answers_a + answers_b)
+# An answer that never comes: the read times out and its queued URB is unlinked.
+ahead['outUnanswered'] = bulk_out(200, b'\x05', declared=9)
+start = time.monotonic()
+ahead['inTimeout'] = bulk_in(4100, 200)[0]
+ahead['inTimeoutSeconds'] = round(time.monotonic() - start, 2)
+out['readAhead'] = ahead
+
 # The server goes away (the test closes it once READY exists): every call now fails with NO_DEVICE.
 ready, gone = sys.argv[2] + '.ready', sys.argv[2] + '.gone'
 open(ready, 'w').close()

@@ -1,18 +1,59 @@
 /**
  * The libusb stand-in on its own: libusb-1.0 calls (through ctypes) against the USB/IP server and the
  * test echo device, checking the libusb semantics libccid relies on (timeouts unlink, STALL is
- * LIBUSB_ERROR_PIPE, a cancelled interrupt transfer completes as cancelled).
+ * LIBUSB_ERROR_PIPE, a cancelled interrupt transfer completes as cancelled), and the bulk IN URB it
+ * queues behind each bulk OUT (read-ahead) against what a plain read would have got.
  */
 import test from 'ava';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { SimUsbHost } from '../../hal/sim/usb-device.js';
 import { paceInRealTime } from '../../hal/sim/usbip/realtime.js';
 import { listenUsbip } from '../../hal/sim/usbip/server.js';
 import { createEchoDevice } from '../usbip/echo-device.js';
 import { exportOf } from '../usbip/memory-client.js';
 import { buildStandin, interopTimeout, PYTHON, REPO_ROOT, requireTools } from './pcscd.js';
 import { run } from './processes.js';
+
+/** The device's bus API with every URB the server submits and every unlink logged, in order. */
+function recorded(host: SimUsbHost, log: string[]): SimUsbHost {
+  return {
+    control: (setup, data) => host.control(setup, data),
+    bulkOut: (data, done) => {
+      const seq = data[6];
+      log.push(`out ${seq}`);
+      return host.bulkOut(data, (status) => {
+        log.push(`out-done ${seq}`);
+        done?.(status);
+      });
+    },
+    bulkIn: (maxLength, done) => {
+      log.push(`in ${maxLength}`);
+      return host.bulkIn(maxLength, done);
+    },
+    interruptIn: (maxLength, done) => host.interruptIn(maxLength, done),
+    cancel: (handle) => {
+      const pending = host.cancel(handle);
+      log.push(`cancel ${pending}`);
+      return pending;
+    },
+    reset: () => host.reset(),
+    get address() { return host.address; },
+    get configuration() { return host.configuration; },
+  };
+}
+
+/** What the server saw from the bulk OUT of `seq` to its completion. */
+function whileWriting(log: readonly string[], seq: number): string[] {
+  const start = log.indexOf(`out ${seq}`);
+  const end = log.indexOf(`out-done ${seq}`);
+  return start < 0 || end < 0 ? [`no out ${seq}`] : log.slice(start + 1, end);
+}
+
+/** The echo device's answer to `seq` with `data` (echo-device.ts: the message with 0x80 first). */
+const echoed = (seq: number, data: readonly number[]): string =>
+  Buffer.from([0x80, data.length, 0, 0, 0, 0, seq, 0, 0, 0, ...data]).toString('hex');
 
 test('the stand-in: enumeration, descriptors, STALL → PIPE, bulk echo, sync timeout, async timeout and cancel, server gone → NO_DEVICE', async (t) => {
   interopTimeout(t);
@@ -21,7 +62,9 @@ test('the stand-in: enumeration, descriptors, STALL → PIPE, bulk echo, sync ti
   const dir = mkdtempSync(join(tmpdir(), 'ccid-standin-'));
   const device = createEchoDevice();
   const pacer = paceInRealTime(device.scheduler);
-  const exported = exportOf(device);
+  const log: string[] = [];
+  const plain = exportOf(device);
+  const exported = { ...plain, host: recorded(plain.host, log) };
   const listener = await listenUsbip({ kind: 'unix', path: join(dir, 'usbip.sock') }, { exported, onActivity: pacer.kick });
   try {
     const marker = join(dir, 'marker');
@@ -52,6 +95,32 @@ test('the stand-in: enumeration, descriptors, STALL → PIPE, bulk echo, sync ti
     t.deepEqual(out.interruptTimeout.slice(0, 3), [0, 1, 2]);
     t.deepEqual(out.interruptCancelled.slice(0, 3), [0, 1, 3]);
     t.true(out.interruptCancelled[3] >= 0.15);
+    // No read-ahead while the reads' length (4096) is a multiple of the packet size (64): the IN URB
+    // comes after the bulk OUT completed.
+    t.deepEqual(whileWriting(log, 9), []);
+    // Read-ahead (the reads now ask for 4100 ≥ dwMaxCCIDMessageLength 271): the bulk IN URB reaches
+    // the server with the bulk OUT, before it completes, and the next read gets its answer.
+    const ahead = out.readAhead;
+    t.deepEqual(ahead.learn, [-7, ''], 'nothing to read yet: LIBUSB_ERROR_TIMEOUT');
+    t.is(ahead.out, 0);
+    t.deepEqual(whileWriting(log, 1), ['in 4100']);
+    t.deepEqual(ahead.in, [0, echoed(1, [1, 2])]);
+    // A shorter read than the queued URB: the answer still arrives whole when it fits…
+    t.deepEqual(whileWriting(log, 2), ['in 4100']);
+    t.deepEqual(ahead.inShort, [0, echoed(2, [3])]);
+    // …and when it does not fit, LIBUSB_ERROR_OVERFLOW, and the answer waits for a longer read.
+    t.deepEqual(whileWriting(log, 3), ['in 4100']);
+    t.is(ahead.inOverflow, -8, 'LIBUSB_ERROR_OVERFLOW');
+    t.deepEqual(ahead.afterOverflow, [0, echoed(3, new Array<number>(20).fill(4))]);
+    // Two threads writing and reading at once: each answer reaches exactly one reader.
+    const expected = [...Array.from({ length: 40 }, (_, i) => 10 + i), ...Array.from({ length: 40 }, (_, i) => 100 + i)].map((seq) => echoed(seq, [seq]));
+    t.deepEqual(ahead.twoThreads, expected.sort());
+    // An answer that never comes: the read times out after its own timeout and the queued URB is
+    // unlinked while still pending.
+    const unanswered = log.slice(log.indexOf('out 200'));
+    t.deepEqual(unanswered.slice(0, 4), ['out 200', 'in 4100', 'out-done 200', 'cancel true']);
+    t.is(ahead.inTimeout, -7, 'LIBUSB_ERROR_TIMEOUT');
+    t.true(ahead.inTimeoutSeconds >= 0.19 && ahead.inTimeoutSeconds < 1.5);
     // The server saw the client leave and gave the device back; the client then saw NO_DEVICE.
     t.is(exported.importer, null);
     t.deepEqual(out.afterServerGone, [-4, -4]);

@@ -7,11 +7,14 @@ import { SimUsbDevice } from '../../hal/sim/usb-device.js';
 import { VirtualScheduler } from '../../hal/sim/scheduler.js';
 
 const device = Uint8Array.of(18, 1, 0x00, 0x02, 0, 0, 0, 64, 0x34, 0x12, 0x78, 0x56, 0x00, 0x01, 1, 2, 0, 1);
-/** Interface, a 54-byte class descriptor (contents irrelevant here), then the three endpoints. */
+/**
+ * Interface, a 54-byte class descriptor (filler, but for dwMaxCCIDMessageLength = 271 at offset 44,
+ * CCID rev 1.1 §5.1: the host's read-ahead sizes itself by it), then the three endpoints.
+ */
 const configuration = Uint8Array.of(
   9, 2, 9 + 9 + 54 + 7 * 3, 0, 1, 1, 0, 0x80, 50,
   9, 4, 0, 0, 3, 0x0b, 0, 0, 0,
-  54, 0x21, ...new Array<number>(52).fill(0x11),
+  54, 0x21, ...new Array<number>(42).fill(0x11), 0x0f, 0x01, 0, 0, ...new Array<number>(6).fill(0x11),
   7, 5, 0x01, 2, 64, 0, 0,
   7, 5, 0x82, 2, 64, 0, 0,
   7, 5, 0x83, 3, 8, 0, 16,

@@ -71,8 +71,12 @@ export function listenUsbip(address: ListenAddress, options: UsbipServerOptions)
       log: options.log,
     });
     socket.on('data', (chunk: Buffer) => {
+      // What the chunk's URBs answer at once (a bulk OUT and the bulk IN queued behind it) leaves in
+      // one write: corked until the chunk is handled.
+      socket.cork();
       try {
         connection.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        socket.uncork();
       } catch (error) {
         // A request the simulated device could not handle ends this client, never the server.
         options.log?.(`usbip: ${error instanceof Error ? error.stack ?? error.message : String(error)}; closing the connection`);

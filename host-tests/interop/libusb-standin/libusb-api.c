@@ -116,7 +116,7 @@ API int libusb_bulk_transfer(libusb_device_handle *h, unsigned char endpoint, un
 {
 	(void)h;
 	struct urb u = { .dir_in = endpoint >> 7, .ep = endpoint & 0x0f, .buf = data, .length = length };
-	int r = link_sync(&u, timeout);
+	int r = link_bulk(&u, timeout);
 	if (transferred) *transferred = u.actual;
 	return r < 0 ? r : 0;
 }

@@ -7,6 +7,7 @@
 #ifndef CCID_STANDIN_H
 #define CCID_STANDIN_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -106,6 +107,8 @@ struct urb {
 	unsigned char *buf;
 	int length, actual, status;
 	int done, unlinking;
+	/* Sync transfers only: signalled when the URB is done (async ones wake the event handlers). */
+	pthread_cond_t *wake;
 	/* Async transfers only: the libusb transfer, why we unlinked it, and its deadline. */
 	struct libusb_transfer *transfer;
 	int unlink_reason;
@@ -118,6 +121,8 @@ int link_open(struct standin_device *dev);
 void link_close(void);
 int link_submit(struct urb *u);
 int link_sync(struct urb *u, unsigned int timeout_ms);
+/* A synchronous bulk transfer (dir_in, ep 1-15, buf, length set); returns bytes or a LIBUSB_ERROR. */
+int link_bulk(struct urb *u, unsigned int timeout_ms);
 int link_find_transfer(struct libusb_transfer *t, int reason);
 int link_handle_events(int *completed);
 int link_errno_to_libusb(int status);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -18,9 +19,15 @@ enum { OP_REQ_IMPORT = 0x8003, USBIP_VERSION = 0x0111, DEVICE_RECORD = 0x138 };
 /* How long an unlink may stay unanswered before the link is declared dead. */
 enum { UNLINK_GRACE_MS = 5000 };
 
+/* What one recv() may bring at once: a RET_SUBMIT header and its data usually arrive together. */
+enum { RECEIVE_BUFFER = 64 * 1024 };
+
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t changed;
+/* Async transfers' completions (libusb_handle_events*). A sync transfer has a condition of its own,
+ * so a completion wakes only the thread that waits for it. */
+static pthread_cond_t events;
+static pthread_condattr_t monotonic;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int fd = -1;
 static int gone;
@@ -28,14 +35,41 @@ static pthread_t receiver;
 static uint32_t next_seqnum = 1;
 static uint32_t devid;
 static struct urb *in_flight;
+/* The receiver thread's buffer: bytes [received_at, received_end) are read but not yet parsed. */
+static unsigned char received[RECEIVE_BUFFER];
+static size_t received_at, received_end;
+
+/*
+ * The bulk IN URB submitted right behind a bulk OUT one (bulk_out), as a host controller keeps an IN
+ * URB queued: one per IN endpoint at most, for the next synchronous read of that endpoint. `queued`
+ * while it is in flight or holds data nobody has read yet; `claimed` once a read has taken it.
+ */
+struct read_ahead {
+	struct urb urb;
+	pthread_cond_t wake;
+	unsigned char *buffer;
+	int capacity;
+	int queued, claimed;
+};
+static struct read_ahead ahead[16];
+/* The IN endpoint (1-15, 0 = none yet) of the last synchronous bulk read, the length of the last
+ * read of it that could hold any message (0 = none yet), its wMaxPacketSize, and the device's
+ * dwMaxCCIDMessageLength. */
+static int read_endpoint, read_length, read_packet;
+static uint32_t max_message;
+/* The imported device (its configuration descriptor gives the endpoints' packet sizes). */
+static const struct standin_device *device;
 
 static void init_cond(void)
 {
 	/* Waits use CLOCK_MONOTONIC: wall-clock jumps must not fire or stall timeouts. */
-	pthread_condattr_t attr;
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&changed, &attr);
+	pthread_condattr_init(&monotonic);
+	pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
+	pthread_cond_init(&events, &monotonic);
+	for (int i = 0; i < 16; i++) {
+		pthread_cond_init(&ahead[i].wake, &monotonic);
+		ahead[i].urb.wake = &ahead[i].wake;
+	}
 }
 
 static void put32(unsigned char *p, uint32_t v) { p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = v; }
@@ -53,6 +87,20 @@ static int write_all(const unsigned char *p, size_t n)
 	return 0;
 }
 
+/* One sendmsg() for several pieces (headers and OUT data), so the server gets them in one read. */
+static int write_pieces(struct iovec *piece, int n)
+{
+	while (n > 0) {
+		struct msghdr m = { .msg_iov = piece, .msg_iovlen = (size_t)n };
+		ssize_t w = sendmsg(fd, &m, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR) continue;
+		if (w <= 0) return -1;
+		for (; n > 0 && (size_t)w >= piece->iov_len; piece++, n--) w -= (ssize_t)piece->iov_len;
+		if (n > 0) { piece->iov_base = (char *)piece->iov_base + w; piece->iov_len -= (size_t)w; }
+	}
+	return 0;
+}
+
 static int read_all(unsigned char *p, size_t n)
 {
 	while (n > 0) {
@@ -62,6 +110,32 @@ static int read_all(unsigned char *p, size_t n)
 		p += r;
 		n -= (size_t)r;
 	}
+	return 0;
+}
+
+/* `n` bytes of the server's stream: from what the last recv() brought, then from new ones (a large
+ * payload straight into its destination). Receiver thread only. */
+static int take(unsigned char *p, size_t n)
+{
+	size_t have = received_end - received_at;
+	if (have >= n) {
+		memcpy(p, received + received_at, n);
+		received_at += n;
+		return 0;
+	}
+	memcpy(p, received + received_at, have);
+	p += have;
+	n -= have;
+	received_at = received_end = 0;
+	if (n >= RECEIVE_BUFFER / 2) return read_all(p, n);
+	while (received_end < n) {
+		ssize_t r = recv(fd, received + received_end, RECEIVE_BUFFER - received_end, 0);
+		if (r < 0 && errno == EINTR) continue;
+		if (r <= 0) return -1;
+		received_end += (size_t)r;
+	}
+	memcpy(p, received, n);
+	received_at = n;
 	return 0;
 }
 
@@ -84,13 +158,24 @@ static void remove_urb(struct urb *u)
 		if (*p == u) { *p = u->next; return; }
 }
 
+/* Marks `u` done and wakes whoever waits for it: its own thread, or the event handlers for an async
+ * transfer (caller holds `lock`). */
+static void complete(struct urb *u, int status, int actual)
+{
+	u->status = status;
+	u->actual = actual;
+	u->done = 1;
+	if (u->wake) pthread_cond_signal(u->wake);
+	else pthread_cond_broadcast(&events);
+}
+
 /* Completes every URB still waiting: the server went away (caller holds `lock`). */
 static void fail_all(void)
 {
 	gone = 1;
 	for (struct urb *u = in_flight; u; u = u->next)
-		if (!u->done) { u->status = -ENODEV; u->actual = 0; u->done = 1; }
-	pthread_cond_broadcast(&changed);
+		if (!u->done) complete(u, -ENODEV, 0);
+	pthread_cond_broadcast(&events);
 }
 
 static int on_ret_submit(const unsigned char *h)
@@ -106,12 +191,9 @@ static int on_ret_submit(const unsigned char *h)
 	 * data follows), so the link ends. */
 	if (!u || actual > (uint32_t)u->length) return -1;
 	/* The URB cannot be freed meanwhile: its owner waits for `done`. */
-	if (u->dir_in && actual > 0 && read_all(u->buf, actual) < 0) return -1;
+	if (u->dir_in && actual > 0 && take(u->buf, actual) < 0) return -1;
 	pthread_mutex_lock(&lock);
-	u->status = status;
-	u->actual = (int)actual;
-	u->done = 1;
-	pthread_cond_broadcast(&changed);
+	complete(u, status, (int)actual);
 	pthread_mutex_unlock(&lock);
 	return 0;
 }
@@ -123,12 +205,7 @@ static void on_ret_unlink(const unsigned char *h)
 	pthread_mutex_lock(&lock);
 	for (struct urb *u = in_flight; u; u = u->next) {
 		/* Status 0: the RET_SUBMIT went first and already completed the URB. */
-		if (u->unlinking && u->unlink_seqnum == seqnum && !u->done && status != 0) {
-			u->status = status;
-			u->actual = 0;
-			u->done = 1;
-			pthread_cond_broadcast(&changed);
-		}
+		if (u->unlinking && u->unlink_seqnum == seqnum && !u->done && status != 0) complete(u, status, 0);
 	}
 	pthread_mutex_unlock(&lock);
 }
@@ -138,7 +215,7 @@ static void *receive_loop(void *unused)
 	(void)unused;
 	unsigned char h[HEADER];
 	for (;;) {
-		if (read_all(h, HEADER) < 0) break;
+		if (take(h, HEADER) < 0) break;
 		uint32_t command = get32(h);
 		if (command == RET_SUBMIT) {
 			if (on_ret_submit(h) < 0) break;
@@ -214,12 +291,14 @@ static int enumerate(struct standin_device *dev)
 
 int link_open(struct standin_device *dev)
 {
+	device = dev;
 	pthread_once(&once, init_cond);
 	if (fd >= 0 && !gone) return 0;
 	if (fd >= 0) link_close();
 	fd = connect_socket();
 	if (fd < 0) return -1;
 	gone = 0;
+	received_at = received_end = 0;
 	if (import_device(dev) < 0 || pthread_create(&receiver, NULL, receive_loop, NULL) != 0) {
 		close(fd);
 		fd = -1;
@@ -236,11 +315,18 @@ void link_close(void)
 	pthread_join(receiver, NULL);
 	close(fd);
 	fd = -1;
+	/* The receiver failed every URB still in flight; a read-ahead URB nobody claimed goes with the link. */
+	pthread_mutex_lock(&lock);
+	for (int i = 0; i < 16; i++)
+		if (ahead[i].queued) { remove_urb(&ahead[i].urb); ahead[i].queued = 0; }
+	read_endpoint = 0;
+	pthread_mutex_unlock(&lock);
 }
 
-static int send_submit(struct urb *u)
+/* The CMD_SUBMIT header of `u`. */
+static void submit_header(unsigned char *h, const struct urb *u)
 {
-	unsigned char h[HEADER] = { 0 };
+	memset(h, 0, HEADER);
 	put32(h, CMD_SUBMIT);
 	put32(h + 4, u->seqnum);
 	put32(h + 8, devid);
@@ -249,29 +335,49 @@ static int send_submit(struct urb *u)
 	put32(h + 24, (uint32_t)u->length);
 	put32(h + 32, 0xffffffffu);
 	memcpy(h + 40, u->setup, 8);
+}
+
+/* Queues `u` in flight with a fresh seqnum (caller holds `lock`), before sending, so the answer
+ * always finds it. */
+static void enqueue(struct urb *u)
+{
+	u->seqnum = next_seqnum++;
+	u->done = 0;
+	u->unlinking = 0;
+	u->next = in_flight;
+	in_flight = u;
+}
+
+/* Sends CMD_SUBMIT for `u` and, when `then` is not NULL, for `then` right behind it, in one write. */
+static void send_submits(struct urb *u, struct urb *then)
+{
+	unsigned char h[HEADER], h2[HEADER];
+	struct iovec piece[3];
+	int n = 0;
+	submit_header(h, u);
+	piece[n++] = (struct iovec){ h, HEADER };
+	if (!u->dir_in && u->length > 0) piece[n++] = (struct iovec){ u->buf, (size_t)u->length };
+	if (then) {
+		submit_header(h2, then);
+		piece[n++] = (struct iovec){ h2, HEADER };
+	}
 	pthread_mutex_lock(&write_lock);
-	int r = write_all(h, HEADER);
-	if (r == 0 && !u->dir_in && u->length > 0) r = write_all(u->buf, (size_t)u->length);
+	int r = write_pieces(piece, n);
 	pthread_mutex_unlock(&write_lock);
-	return r;
+	if (r < 0) {
+		pthread_mutex_lock(&lock);
+		fail_all();
+		pthread_mutex_unlock(&lock);
+	}
 }
 
 int link_submit(struct urb *u)
 {
 	pthread_mutex_lock(&lock);
 	if (fd < 0 || gone) { pthread_mutex_unlock(&lock); return LIBUSB_ERROR_NO_DEVICE; }
-	u->seqnum = next_seqnum++;
-	u->done = 0;
-	u->unlinking = 0;
-	u->next = in_flight;
-	in_flight = u;
+	enqueue(u);
 	pthread_mutex_unlock(&lock);
-	/* Queued before sending, so the answer always finds it. */
-	if (send_submit(u) < 0) {
-		pthread_mutex_lock(&lock);
-		fail_all();
-		pthread_mutex_unlock(&lock);
-	}
+	send_submits(u, NULL);
 	return 0;
 }
 
@@ -297,18 +403,20 @@ static void link_unlink(struct urb *u)
 static int wait_until(struct urb *u, const struct timespec *t)
 {
 	while (!u->done)
-		if (pthread_cond_timedwait(&changed, &lock, t) == ETIMEDOUT) return u->done;
+		if (pthread_cond_timedwait(u->wake, &lock, t) == ETIMEDOUT) return u->done;
 	return 1;
 }
 
-int link_sync(struct urb *u, unsigned int timeout_ms)
+/*
+ * Waits for the sync URB `u` as libusb's synchronous calls do: on timeout it is unlinked and, once
+ * the unlink is answered, the call fails with LIBUSB_ERROR_TIMEOUT (unless the data won the race).
+ * Takes it out of flight; returns the byte count or a LIBUSB_ERROR (caller holds `lock`).
+ */
+static int wait_sync(struct urb *u, unsigned int timeout_ms)
 {
-	int r = link_submit(u);
-	if (r < 0) return r;
-	pthread_mutex_lock(&lock);
 	int timed_out = 0;
 	if (timeout_ms == 0) {
-		while (!u->done) pthread_cond_wait(&changed, &lock);
+		while (!u->done) pthread_cond_wait(u->wake, &lock);
 	} else {
 		struct timespec t;
 		deadline_after(&t, timeout_ms);
@@ -316,14 +424,168 @@ int link_sync(struct urb *u, unsigned int timeout_ms)
 			timed_out = 1;
 			link_unlink(u);
 			deadline_after(&t, UNLINK_GRACE_MS);
-			if (!wait_until(u, &t)) { shutdown(fd, SHUT_RDWR); while (!u->done) pthread_cond_wait(&changed, &lock); }
+			if (!wait_until(u, &t)) { shutdown(fd, SHUT_RDWR); while (!u->done) pthread_cond_wait(u->wake, &lock); }
 		}
 	}
 	remove_urb(u);
-	pthread_mutex_unlock(&lock);
 	if (u->status == 0) return u->actual;
 	if (timed_out && u->status == -ECONNRESET) return LIBUSB_ERROR_TIMEOUT;
 	return link_errno_to_libusb(u->status);
+}
+
+int link_sync(struct urb *u, unsigned int timeout_ms)
+{
+	pthread_once(&once, init_cond);
+	pthread_cond_t wake;
+	pthread_cond_init(&wake, &monotonic);
+	u->wake = &wake;
+	int r = link_submit(u);
+	if (r == 0) {
+		pthread_mutex_lock(&lock);
+		r = wait_sync(u, timeout_ms);
+		pthread_mutex_unlock(&lock);
+	}
+	pthread_cond_destroy(&wake);
+	return r;
+}
+
+/* wMaxPacketSize of the endpoint with address `address` (USB 2.0 §9.6.6), 0 when there is none. */
+static int packet_size(int address)
+{
+	const unsigned char *c = device ? device->config_desc : NULL;
+	int len = device ? device->config_len : 0;
+	for (int i = 0; c && i + 5 < len && c[i] >= 2; i += c[i])
+		if (c[i + 1] == 5 && c[i] >= 7 && c[i + 2] == address) return c[i + 4] | (c[i + 5] & 0x07) << 8;
+	return 0;
+}
+
+/* dwMaxCCIDMessageLength of the CCID class descriptor (CCID rev 1.1 §5.1, offset 44), 0 without one. */
+static uint32_t ccid_max_message(void)
+{
+	const unsigned char *c = device ? device->config_desc : NULL;
+	int len = device ? device->config_len : 0;
+	for (int i = 0; c && i + 1 < len && c[i] >= 2; i += c[i])
+		if (c[i + 1] == 0x21 && c[i] >= 54 && i + 48 <= len) return c[i + 44] | c[i + 45] << 8 | c[i + 46] << 16 | (uint32_t)c[i + 47] << 24;
+	return 0;
+}
+
+/*
+ * A synchronous bulk OUT: its CMD_SUBMIT goes with the CMD_SUBMIT of a bulk IN URB for the endpoint
+ * synchronous reads use (every bulk OUT command gets one bulk IN answer, CCID rev 1.1 §5.2), so the
+ * server can answer both in one round trip. That IN URB stays in flight for the next read of its
+ * endpoint (bulk_in), as a URB a host controller keeps queued would. Its length is that of the last
+ * read that could hold any message the device may send (dwMaxCCIDMessageLength), and only a length
+ * that is not a multiple of the packet size: then the URB ends exactly where a URB of that length or
+ * longer would, at the message's short or zero-length packet (USB 2.0 §5.8.3), never on a full
+ * buffer or an overflow.
+ */
+static int bulk_out(struct urb *u, unsigned int timeout_ms)
+{
+	pthread_cond_t wake;
+	pthread_cond_init(&wake, &monotonic);
+	u->wake = &wake;
+	pthread_mutex_lock(&lock);
+	if (fd < 0 || gone) {
+		pthread_mutex_unlock(&lock);
+		pthread_cond_destroy(&wake);
+		return LIBUSB_ERROR_NO_DEVICE;
+	}
+	enqueue(u);
+	int ahead_fits = read_endpoint && read_length > 0 && read_packet > 0 && read_length % read_packet != 0;
+	struct read_ahead *a = ahead_fits ? &ahead[read_endpoint] : NULL;
+	if (a && a->queued) a = NULL;
+	if (a && a->capacity < read_length) {
+		unsigned char *grown = realloc(a->buffer, (size_t)read_length);
+		if (grown) { a->buffer = grown; a->capacity = read_length; }
+		else a = NULL;
+	}
+	if (a) {
+		struct urb *in = &a->urb;
+		*in = (struct urb){ .dir_in = 1, .ep = read_endpoint, .buf = a->buffer, .length = read_length, .wake = &a->wake };
+		enqueue(in);
+		a->queued = 1;
+		a->claimed = 0;
+	}
+	pthread_mutex_unlock(&lock);
+	send_submits(u, a ? &a->urb : NULL);
+	pthread_mutex_lock(&lock);
+	int r = wait_sync(u, timeout_ms);
+	pthread_mutex_unlock(&lock);
+	pthread_cond_destroy(&wake);
+	return r;
+}
+
+/* Unlinks the read-ahead URB `a` and waits for the answer (caller holds `lock`); nonzero when the
+ * URB completed before the unlink reached the server, with its data. */
+static int withdraw(struct read_ahead *a)
+{
+	struct urb *u = &a->urb;
+	if (!u->done) {
+		link_unlink(u);
+		struct timespec t;
+		deadline_after(&t, UNLINK_GRACE_MS);
+		if (!wait_until(u, &t)) { shutdown(fd, SHUT_RDWR); while (!u->done) pthread_cond_wait(u->wake, &lock); }
+	}
+	remove_urb(u);
+	return u->status != -ECONNRESET;
+}
+
+/*
+ * A synchronous bulk IN read. With a read-ahead URB queued on the endpoint (and not taken by another
+ * thread's read) and `length` at least its length, that URB is the read's (its timeout counts from
+ * this call, as the read's own URB's would). A shorter read withdraws it first: when it had completed
+ * already, its outcome is the read's (an answer longer than `length` is an overflow and stays for
+ * the next read); otherwise a URB of `length` goes out as usual.
+ */
+static int bulk_in(struct urb *u, unsigned int timeout_ms)
+{
+	pthread_mutex_lock(&lock);
+	if (read_endpoint != u->ep) {
+		read_endpoint = u->ep;
+		read_length = 0;
+		read_packet = packet_size(0x80 | u->ep);
+		max_message = ccid_max_message();
+	}
+	if (max_message > 0 && (uint32_t)u->length >= max_message) read_length = u->length;
+	struct read_ahead *a = &ahead[u->ep];
+	if (!a->queued || a->claimed) {
+		pthread_mutex_unlock(&lock);
+		return link_sync(u, timeout_ms);
+	}
+	a->claimed = 1;
+	int r;
+	if (u->length >= a->urb.length) {
+		r = wait_sync(&a->urb, timeout_ms);
+	} else if (withdraw(a)) {
+		if (a->urb.status == 0 && a->urb.actual > u->length) {
+			/* Too long for this read: an overflow, and the answer waits for a longer read, as the
+			 * device keeps a packet that did not fit (babble). */
+			a->claimed = 0;
+			pthread_mutex_unlock(&lock);
+			return LIBUSB_ERROR_OVERFLOW;
+		}
+		r = a->urb.status == 0 ? a->urb.actual : link_errno_to_libusb(a->urb.status);
+	} else {
+		a->queued = 0;
+		pthread_mutex_unlock(&lock);
+		return link_sync(u, timeout_ms);
+	}
+	if (r >= 0) {
+		int n = r < u->length ? r : u->length;
+		memcpy(u->buf, a->buffer, (size_t)n);
+		u->actual = n;
+		if (r > u->length) r = LIBUSB_ERROR_OVERFLOW;
+	}
+	a->queued = 0;
+	pthread_mutex_unlock(&lock);
+	return r;
+}
+
+int link_bulk(struct urb *u, unsigned int timeout_ms)
+{
+	if (u->ep < 1 || u->ep > 15) return LIBUSB_ERROR_INVALID_PARAM;
+	pthread_once(&once, init_cond);
+	return u->dir_in ? bulk_in(u, timeout_ms) : bulk_out(u, timeout_ms);
 }
 
 int link_errno_to_libusb(int status)
@@ -419,7 +681,7 @@ int link_handle_events(int *completed)
 		struct timespec next;
 		deadline_after(&next, 1000);
 		expire(&next);
-		pthread_cond_timedwait(&changed, &lock, &next);
+		pthread_cond_timedwait(&events, &lock, &next);
 	}
 	pthread_mutex_unlock(&lock);
 	return 0;
