@@ -162,6 +162,38 @@ for th in threads:
 for th in threads:
     th.join()
 ahead['twoThreads'] = sorted(answers_a + answers_b)
+
+
+# An interrupt message that arrives while a synchronous transfer reads the socket: that reader
+# completes the async transfer too, and libusb_handle_events delivers it.
+def interrupt_during_bulk():
+    done = C.c_int(0)
+
+    @CALLBACK
+    def on_done(transfer):
+        done.value = 1
+
+    t = lib.libusb_alloc_transfer(0)
+    data = (C.c_ubyte * 8)()
+    t.contents.dev_handle = handle.value
+    t.contents.endpoint = 0x83
+    t.contents.type = 3
+    t.contents.timeout = 0
+    t.contents.length = 8
+    t.contents.buffer = C.cast(data, C.c_void_p)
+    t.contents.callback = C.cast(on_done, C.c_void_p)
+    submitted = lib.libusb_submit_transfer(t)
+    written = bulk_out(250, b'\x06')
+    answer = bulk_in(4100, 3000)
+    start = time.monotonic()
+    while not done.value and time.monotonic() - start < 5:
+        lib.libusb_handle_events_completed(ctx, C.byref(done))
+    result = [submitted, written, answer, done.value, t.contents.status, bytes(data[:t.contents.actual_length]).hex()]
+    lib.libusb_free_transfer(t)
+    return result
+
+
+ahead['interruptDuringBulk'] = interrupt_during_bulk()
 # An answer that never comes: the read times out and its queued URB is unlinked.
 ahead['outUnanswered'] = bulk_out(200, b'\x05', declared=9)
 start = time.monotonic()

@@ -16,13 +16,17 @@ import { exportOf } from '../usbip/memory-client.js';
 import { buildStandin, interopTimeout, PYTHON, REPO_ROOT, requireTools } from './pcscd.js';
 import { run } from './processes.js';
 
-/** The device's bus API with every URB the server submits and every unlink logged, in order. */
-function recorded(host: SimUsbHost, log: string[]): SimUsbHost {
+/**
+ * The device's bus API with every URB the server submits and every unlink logged, in order;
+ * `onBulkOut` sees each bulk OUT's bSeq.
+ */
+function recorded(host: SimUsbHost, log: string[], onBulkOut: (seq: number) => void): SimUsbHost {
   return {
     control: (setup, data) => host.control(setup, data),
     bulkOut: (data, done) => {
       const seq = data[6];
       log.push(`out ${seq}`);
+      onBulkOut(seq);
       return host.bulkOut(data, (status) => {
         log.push(`out-done ${seq}`);
         done?.(status);
@@ -64,7 +68,13 @@ test('the stand-in: enumeration, descriptors, STALL → PIPE, bulk echo, sync ti
   const pacer = paceInRealTime(device.scheduler);
   const log: string[] = [];
   const plain = exportOf(device);
-  const exported = { ...plain, host: recorded(plain.host, log) };
+  // bSeq 250 makes the device send an interrupt message (a NotifySlotChange) with its answer.
+  const exported = {
+    ...plain,
+    host: recorded(plain.host, log, (seq) => {
+      if (seq === 250) device.usb.sendInterrupt(Uint8Array.of(0x50, 0x03));
+    }),
+  };
   const listener = await listenUsbip({ kind: 'unix', path: join(dir, 'usbip.sock') }, { exported, onActivity: pacer.kick });
   try {
     const marker = join(dir, 'marker');
@@ -115,6 +125,9 @@ test('the stand-in: enumeration, descriptors, STALL → PIPE, bulk echo, sync ti
     // Two threads writing and reading at once: each answer reaches exactly one reader.
     const expected = [...Array.from({ length: 40 }, (_, i) => 10 + i), ...Array.from({ length: 40 }, (_, i) => 100 + i)].map((seq) => echoed(seq, [seq]));
     t.deepEqual(ahead.twoThreads, expected.sort());
+    // An interrupt message read by a synchronous transfer's thread still completes its async
+    // transfer: [submit, bulk OUT, bulk IN, completed, LIBUSB_TRANSFER_COMPLETED, data].
+    t.deepEqual(ahead.interruptDuringBulk, [0, 0, [0, echoed(250, [6])], 1, 0, '5003']);
     // An answer that never comes: the read times out after its own timeout and the queued URB is
     // unlinked while still pending.
     const unanswered = log.slice(log.indexOf('out 200'));

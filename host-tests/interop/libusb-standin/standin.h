@@ -107,8 +107,10 @@ struct urb {
 	unsigned char *buf;
 	int length, actual, status;
 	int done, unlinking;
-	/* Sync transfers only: signalled when the URB is done (async ones wake the event handlers). */
+	/* Sync transfers only: signalled when the URB is done or the reader role is free (async ones
+	 * wake the event handlers); `waiting` while its thread waits for it. */
 	pthread_cond_t *wake;
+	int waiting;
 	/* Async transfers only: the libusb transfer, why we unlinked it, and its deadline. */
 	struct libusb_transfer *transfer;
 	int unlink_reason;

@@ -1,12 +1,18 @@
 /*
- * The USB/IP client side of the stand-in: one socket to `ccid-reader serve`, one receiver thread
- * that completes URBs, and a list of URBs in flight shared by every libusb caller thread.
+ * The USB/IP client side of the stand-in: one socket to `ccid-reader serve` and a list of URBs in
+ * flight shared by every libusb caller thread. A thread waiting for a synchronous transfer reads the
+ * socket itself (one wake-up per answer, as a blocking read on a real device file): whoever holds
+ * the reader role completes every URB the bytes answer. A receiver thread holds the role while no
+ * synchronous transfer has wanted it for a while, so async transfers (the interrupt endpoint)
+ * complete when nobody else reads; a synchronous waiter takes the role back from it with a kick.
  * Wire format: Linux Documentation/usb/usbip_protocol.rst (all fields big-endian).
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -18,6 +24,8 @@ enum { CMD_SUBMIT = 1, CMD_UNLINK = 2, RET_SUBMIT = 3, RET_UNLINK = 4, HEADER = 
 enum { OP_REQ_IMPORT = 0x8003, USBIP_VERSION = 0x0111, DEVICE_RECORD = 0x138 };
 /* How long an unlink may stay unanswered before the link is declared dead. */
 enum { UNLINK_GRACE_MS = 5000 };
+/* How long the receiver thread leaves the socket to synchronous readers after one last read it. */
+enum { RECLAIM_MS = 10 };
 
 /* What one recv() may bring at once: a RET_SUBMIT header and its data usually arrive together. */
 enum { RECEIVE_BUFFER = 64 * 1024 };
@@ -35,9 +43,16 @@ static pthread_t receiver;
 static uint32_t next_seqnum = 1;
 static uint32_t devid;
 static struct urb *in_flight;
-/* The receiver thread's buffer: bytes [received_at, received_end) are read but not yet parsed. */
+/* The reader role's buffer: bytes [received_at, received_end) are read but not yet parsed. */
 static unsigned char received[RECEIVE_BUFFER];
 static size_t received_at, received_end;
+/* The reader role (under `lock`): held by someone; by the receiver thread; the receiver was asked to
+ * give it up (through `kick_fd`); how many times a synchronous waiter took it. */
+static int reading, receiver_reading, kicked;
+static unsigned sync_reads;
+static int kick_fd = -1;
+/* The receiver thread waits on it while synchronous waiters read. */
+static pthread_cond_t receiver_idle;
 
 /*
  * The bulk IN URB submitted right behind a bulk OUT one (bulk_out), as a host controller keeps an IN
@@ -66,6 +81,7 @@ static void init_cond(void)
 	pthread_condattr_init(&monotonic);
 	pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
 	pthread_cond_init(&events, &monotonic);
+	pthread_cond_init(&receiver_idle, &monotonic);
 	for (int i = 0; i < 16; i++) {
 		pthread_cond_init(&ahead[i].wake, &monotonic);
 		ahead[i].urb.wake = &ahead[i].wake;
@@ -113,32 +129,6 @@ static int read_all(unsigned char *p, size_t n)
 	return 0;
 }
 
-/* `n` bytes of the server's stream: from what the last recv() brought, then from new ones (a large
- * payload straight into its destination). Receiver thread only. */
-static int take(unsigned char *p, size_t n)
-{
-	size_t have = received_end - received_at;
-	if (have >= n) {
-		memcpy(p, received + received_at, n);
-		received_at += n;
-		return 0;
-	}
-	memcpy(p, received + received_at, have);
-	p += have;
-	n -= have;
-	received_at = received_end = 0;
-	if (n >= RECEIVE_BUFFER / 2) return read_all(p, n);
-	while (received_end < n) {
-		ssize_t r = recv(fd, received + received_end, RECEIVE_BUFFER - received_end, 0);
-		if (r < 0 && errno == EINTR) continue;
-		if (r <= 0) return -1;
-		received_end += (size_t)r;
-	}
-	memcpy(p, received, n);
-	received_at = n;
-	return 0;
-}
-
 static void deadline_after(struct timespec *t, unsigned int ms)
 {
 	clock_gettime(CLOCK_MONOTONIC, t);
@@ -176,26 +166,7 @@ static void fail_all(void)
 	for (struct urb *u = in_flight; u; u = u->next)
 		if (!u->done) complete(u, -ENODEV, 0);
 	pthread_cond_broadcast(&events);
-}
-
-static int on_ret_submit(const unsigned char *h)
-{
-	uint32_t seqnum = get32(h + 4);
-	int status = (int32_t)get32(h + 20);
-	uint32_t actual = get32(h + 24);
-	pthread_mutex_lock(&lock);
-	struct urb *u = in_flight;
-	while (u && (u->seqnum != seqnum || u->done)) u = u->next;
-	pthread_mutex_unlock(&lock);
-	/* An answer to nothing we sent: the stream can no longer be trusted (we cannot know whether IN
-	 * data follows), so the link ends. */
-	if (!u || actual > (uint32_t)u->length) return -1;
-	/* The URB cannot be freed meanwhile: its owner waits for `done`. */
-	if (u->dir_in && actual > 0 && take(u->buf, actual) < 0) return -1;
-	pthread_mutex_lock(&lock);
-	complete(u, status, (int)actual);
-	pthread_mutex_unlock(&lock);
-	return 0;
+	pthread_cond_broadcast(&receiver_idle);
 }
 
 static void on_ret_unlink(const unsigned char *h)
@@ -210,23 +181,161 @@ static void on_ret_unlink(const unsigned char *h)
 	pthread_mutex_unlock(&lock);
 }
 
+/*
+ * Completes the URBs that the bytes in `received` answer. A message not all there yet stays for the
+ * next read, except the IN data of one larger than the buffer, read to its end straight into its
+ * URB. Returns -1 when the stream can no longer be trusted (an answer to nothing we sent: we cannot
+ * know whether IN data follows). Reader role only.
+ */
+static int parse(void)
+{
+	for (;;) {
+		size_t have = received_end - received_at;
+		const unsigned char *h = received + received_at;
+		if (have < HEADER) break;
+		uint32_t command = get32(h);
+		if (command == RET_UNLINK) {
+			on_ret_unlink(h);
+			received_at += HEADER;
+			continue;
+		}
+		if (command != RET_SUBMIT) return -1;
+		uint32_t seqnum = get32(h + 4);
+		int status = (int32_t)get32(h + 20);
+		uint32_t actual = get32(h + 24);
+		pthread_mutex_lock(&lock);
+		struct urb *u = in_flight;
+		while (u && (u->seqnum != seqnum || u->done)) u = u->next;
+		pthread_mutex_unlock(&lock);
+		if (!u || actual > (uint32_t)u->length) return -1;
+		/* The URB cannot go away meanwhile: its owner waits for `done`. */
+		size_t data = u->dir_in ? actual : 0;
+		if (have < HEADER + data) {
+			if (HEADER + data <= RECEIVE_BUFFER) break;
+			size_t part = have - HEADER;
+			memcpy(u->buf, h + HEADER, part);
+			if (read_all(u->buf + part, data - part) < 0) return -1;
+			received_at = received_end;
+		} else {
+			memcpy(u->buf, h + HEADER, data);
+			received_at += HEADER + data;
+		}
+		pthread_mutex_lock(&lock);
+		complete(u, status, (int)actual);
+		pthread_mutex_unlock(&lock);
+	}
+	/* What is left is the start of a message: to the front, so the rest fits behind it. */
+	size_t left = received_end - received_at;
+	if (left > 0 && received_at > 0) memmove(received, received + received_at, left);
+	received_at = 0;
+	received_end = left;
+	return 0;
+}
+
+/* Waits once for the server's bytes, until `deadline` (NULL: none) or, with `kickable`, a kick; then
+ * reads what came and completes what it answers. Returns -1 when the link is gone. Reader role only,
+ * without `lock`. */
+static int read_once(const struct timespec *deadline, int kickable)
+{
+	struct timespec left, *timeout = NULL;
+	if (deadline) {
+		clock_gettime(CLOCK_MONOTONIC, &left);
+		left.tv_sec = deadline->tv_sec - left.tv_sec;
+		left.tv_nsec = deadline->tv_nsec - left.tv_nsec;
+		if (left.tv_nsec < 0) { left.tv_sec--; left.tv_nsec += 1000000000L; }
+		if (left.tv_sec < 0) return 0;
+		timeout = &left;
+	}
+	struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = kick_fd, .events = POLLIN } };
+	int n = ppoll(p, kickable ? 2 : 1, timeout, NULL);
+	if (n < 0) return errno == EINTR ? 0 : -1;
+	if (kickable && (p[1].revents & POLLIN)) {
+		uint64_t count;
+		if (read(kick_fd, &count, sizeof count) < 0) { /* nothing to drain */ }
+	}
+	if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR))) return 0;
+	ssize_t r = recv(fd, received + received_end, RECEIVE_BUFFER - received_end, MSG_DONTWAIT);
+	if (r < 0 && (errno == EAGAIN || errno == EINTR)) return 0;
+	if (r <= 0) return -1;
+	received_end += (size_t)r;
+	return parse();
+}
+
+/* A synchronous waiter stops reading: another one still waiting takes over (caller holds `lock`). */
+static void hand_off(const struct urb *leaving)
+{
+	for (struct urb *u = in_flight; u; u = u->next)
+		if (u != leaving && u->waiting && !u->done) { pthread_cond_signal(u->wake); return; }
+}
+
+/*
+ * Waits for the synchronous URB `u` until `deadline` (NULL: none), reading the socket whenever nobody
+ * else does; returns nonzero when it is done (caller holds `lock`).
+ */
+static int wait_reading(struct urb *u, const struct timespec *deadline)
+{
+	int read_some = 0;
+	u->waiting = 1;
+	while (!u->done) {
+		if (!reading) {
+			read_some = 1;
+			reading = 1;
+			sync_reads++;
+			pthread_mutex_unlock(&lock);
+			int r = read_once(deadline, 0);
+			pthread_mutex_lock(&lock);
+			reading = 0;
+			if (r < 0) fail_all();
+			if (!u->done && deadline) {
+				struct timespec now;
+				clock_gettime(CLOCK_MONOTONIC, &now);
+				if (!before(&now, deadline)) break;
+			}
+			continue;
+		}
+		if (receiver_reading && !kicked) {
+			kicked = 1;
+			uint64_t one = 1;
+			if (write(kick_fd, &one, sizeof one) < 0) { /* the counter is already set */ }
+		}
+		int w = deadline ? pthread_cond_timedwait(u->wake, &lock, deadline) : pthread_cond_wait(u->wake, &lock);
+		if (w == ETIMEDOUT) break;
+	}
+	u->waiting = 0;
+	if (read_some) hand_off(u);
+	return u->done;
+}
+
+/*
+ * The receiver thread: reads while no synchronous waiter has wanted to for RECLAIM_MS, so async
+ * transfers complete with nobody else reading; ends when the link does.
+ */
 static void *receive_loop(void *unused)
 {
 	(void)unused;
-	unsigned char h[HEADER];
-	for (;;) {
-		if (take(h, HEADER) < 0) break;
-		uint32_t command = get32(h);
-		if (command == RET_SUBMIT) {
-			if (on_ret_submit(h) < 0) break;
-		} else if (command == RET_UNLINK) {
-			on_ret_unlink(h);
-		} else {
-			break;
+	pthread_mutex_lock(&lock);
+	unsigned seen = sync_reads - 1;
+	while (!gone) {
+		if (reading || sync_reads != seen) {
+			seen = sync_reads;
+			struct timespec t;
+			deadline_after(&t, RECLAIM_MS);
+			pthread_cond_timedwait(&receiver_idle, &lock, &t);
+			continue;
+		}
+		reading = receiver_reading = 1;
+		pthread_mutex_unlock(&lock);
+		int r = read_once(NULL, 1);
+		pthread_mutex_lock(&lock);
+		reading = receiver_reading = 0;
+		if (r < 0) fail_all();
+		if (kicked) {
+			/* A synchronous waiter wants the role: hand it over and leave it alone for a while. */
+			kicked = 0;
+			seen = sync_reads - 1;
+			hand_off(NULL);
 		}
 	}
-	pthread_mutex_lock(&lock);
-	fail_all();
 	pthread_mutex_unlock(&lock);
 	return NULL;
 }
@@ -299,7 +408,11 @@ int link_open(struct standin_device *dev)
 	if (fd < 0) return -1;
 	gone = 0;
 	received_at = received_end = 0;
-	if (import_device(dev) < 0 || pthread_create(&receiver, NULL, receive_loop, NULL) != 0) {
+	reading = receiver_reading = kicked = 0;
+	kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (kick_fd < 0 || import_device(dev) < 0 || pthread_create(&receiver, NULL, receive_loop, NULL) != 0) {
+		if (kick_fd >= 0) close(kick_fd);
+		kick_fd = -1;
 		close(fd);
 		fd = -1;
 		return -1;
@@ -312,10 +425,16 @@ void link_close(void)
 {
 	if (fd < 0) return;
 	shutdown(fd, SHUT_RDWR);
+	/* Whoever reads now sees the end; if nobody does, the link ends here. */
+	pthread_mutex_lock(&lock);
+	if (!reading) fail_all();
+	pthread_mutex_unlock(&lock);
 	pthread_join(receiver, NULL);
 	close(fd);
 	fd = -1;
-	/* The receiver failed every URB still in flight; a read-ahead URB nobody claimed goes with the link. */
+	close(kick_fd);
+	kick_fd = -1;
+	/* Every URB still in flight failed; a read-ahead URB nobody claimed goes with the link. */
 	pthread_mutex_lock(&lock);
 	for (int i = 0; i < 16; i++)
 		if (ahead[i].queued) { remove_urb(&ahead[i].urb); ahead[i].queued = 0; }
@@ -399,14 +518,6 @@ static void link_unlink(struct urb *u)
 	if (r < 0) fail_all();
 }
 
-/* Waits for `u` until `t`; returns nonzero when it is done (caller holds `lock`). */
-static int wait_until(struct urb *u, const struct timespec *t)
-{
-	while (!u->done)
-		if (pthread_cond_timedwait(u->wake, &lock, t) == ETIMEDOUT) return u->done;
-	return 1;
-}
-
 /*
  * Waits for the sync URB `u` as libusb's synchronous calls do: on timeout it is unlinked and, once
  * the unlink is answered, the call fails with LIBUSB_ERROR_TIMEOUT (unless the data won the race).
@@ -416,15 +527,15 @@ static int wait_sync(struct urb *u, unsigned int timeout_ms)
 {
 	int timed_out = 0;
 	if (timeout_ms == 0) {
-		while (!u->done) pthread_cond_wait(u->wake, &lock);
+		wait_reading(u, NULL);
 	} else {
 		struct timespec t;
 		deadline_after(&t, timeout_ms);
-		if (!wait_until(u, &t)) {
+		if (!wait_reading(u, &t)) {
 			timed_out = 1;
 			link_unlink(u);
 			deadline_after(&t, UNLINK_GRACE_MS);
-			if (!wait_until(u, &t)) { shutdown(fd, SHUT_RDWR); while (!u->done) pthread_cond_wait(u->wake, &lock); }
+			if (!wait_reading(u, &t)) { shutdown(fd, SHUT_RDWR); wait_reading(u, NULL); }
 		}
 	}
 	remove_urb(u);
@@ -524,7 +635,7 @@ static int withdraw(struct read_ahead *a)
 		link_unlink(u);
 		struct timespec t;
 		deadline_after(&t, UNLINK_GRACE_MS);
-		if (!wait_until(u, &t)) { shutdown(fd, SHUT_RDWR); while (!u->done) pthread_cond_wait(u->wake, &lock); }
+		if (!wait_reading(u, &t)) { shutdown(fd, SHUT_RDWR); wait_reading(u, NULL); }
 	}
 	remove_urb(u);
 	return u->status != -ECONNRESET;
