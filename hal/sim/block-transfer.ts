@@ -23,6 +23,8 @@ export const TRANSFER_MAX = 3 + 255 + 2;
 export interface TransferLine {
   /** Queue one character (logical value) behind those already queued. */
   send(byte: number): void;
+  /** Queue `count` characters of `bytes` from `from`, as `send` does each (a line may take them at once). */
+  sendBytes?(bytes: Uint8Array, from: number, count: number): void;
   /** The reader still has characters queued or on the line. */
   readonly sending: boolean;
   /** Arm (or, with 0 and 0, disarm) the receive deadlines, as CardUart.setDeadlines does. */
@@ -109,7 +111,7 @@ export class BlockTransfer {
     const tx = this.#tx;
     tx.set(length === block.length ? block : block.subarray(0, length));
     if (addEdc) appendEdc(this.#edc, tx, length);
-    for (let i = 0; i < total; i++) this.#line.send(tx[i]);
+    this.#send(tx, 0, total);
     if (waitEtu > 0) {
       this.#state = 't1';
       this.#rxCount = 0;
@@ -130,7 +132,7 @@ export class BlockTransfer {
     this.#txPos = 5;
     this.#rxCount = 0;
     this.#state = 'procedure';
-    for (let i = 0; i < 5; i++) this.#line.send(this.#tx[i]);
+    this.#send(this.#tx, 0, 5);
     this.#line.deadlines(waitEtu, waitEtu);
   }
 
@@ -225,7 +227,14 @@ export class BlockTransfer {
       return;
     }
     this.#remaining -= count;
-    for (let i = 0; i < count; i++) this.#line.send(this.#tx[this.#txPos++]);
+    this.#send(this.#tx, this.#txPos, count);
+    this.#txPos += count;
+  }
+
+  #send(bytes: Uint8Array, from: number, count: number): void {
+    const line = this.#line;
+    if (line.sendBytes) line.sendBytes(bytes, from, count);
+    else for (let i = 0; i < count; i++) line.send(bytes[from + i]);
   }
 
   #finish(end: BlockEnd, notify = true): void {

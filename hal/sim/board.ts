@@ -77,18 +77,12 @@ export function createSimBoard(options: SimBoardOptions = {}): SimBoard {
     clockStop: options.clockStop ?? true,
   }), options.debounceNs ?? DEFAULT_DEBOUNCE_NS, trace);
 
-  const contacts = class extends SimContacts {
-    constructor(o: CardContactsOptions) {
-      super(socket, o);
-    }
-  };
+  const contacts: CardContactsConstructor = boardConstructor((o: CardContactsOptions) => new SimContacts(socket, o));
   const uartCapabilities = options.uartCapabilities;
-  const uart = class extends SimCardUart {
-    static readonly capabilities = uartCapabilities;
-    constructor(o: CardUartOptions) {
-      super(line, o);
-    }
-  };
+  const uart: CardUartConstructor = Object.assign(
+    boardConstructor((o: CardUartOptions) => new SimCardUart(line, o, uartCapabilities)),
+    { capabilities: uartCapabilities },
+  );
   if (options.card) socket.insert(options.card);
 
   return {
@@ -107,4 +101,17 @@ export function createSimBoard(options: SimBoardOptions = {}): SimBoard {
     remove: () => socket.remove(),
     fault: (kind) => socket.fault(kind),
   };
+}
+
+/**
+ * A constructor for one board's objects (`new board.uart(options)`, as firmware calls it) that
+ * makes instances of the shared class itself, bound to this board, rather than a class per board:
+ * every board's UARTs (contacts, devices) then share one hidden class, and a process that makes
+ * many boards (tests, benches) keeps the simulator's per-character paths monomorphic.
+ */
+export function boardConstructor<O, T extends object>(make: (options: O) => T): new (options: O) => T {
+  // `new` on a function that returns an object gives that object.
+  return function construct(options: O): T {
+    return make(options);
+  } as unknown as new (options: O) => T;
 }

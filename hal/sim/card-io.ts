@@ -37,12 +37,9 @@ export class SimCardIo implements CardIo {
     this.#voltage = voltage;
     this.#port = new LinePort(line, 'card', {
       received: (byte, parityOk) => card.receive(byte, parityOk),
-      // A card's UART drops noise and broken frames silently.
+      // A card's UART drops noise and broken frames silently; nothing else of its line matters to it.
       framing: () => {},
-      leadingEdge: () => {},
-      sending: () => {},
       sendFailed: () => {},
-      sent: () => {},
       absorbable: card.absorbable === undefined ? undefined : (gap, first) => card.absorbable!(gap / TICKS_PER_NS, this.#clock.toNs(first)),
     }, this.#etu(), 'direct', CARD_REPETITIONS);
     this.#port.listening = false;
@@ -95,6 +92,12 @@ export class SimCardIo implements CardIo {
     if (!this.#active || !Number.isFinite(etu)) return;
     const bad = options?.badParity ? (options.badParityTimes ?? Infinity) : 0;
     this.#port.send(byte, etu, this.#convention, options?.delayEtu ?? 0, bad);
+  }
+
+  sendBytes(bytes: ArrayLike<number>): void {
+    const etu = this.#etu();
+    if (!this.#active || !Number.isFinite(etu)) return;
+    this.#port.sendBytes(bytes, 0, bytes.length, etu, this.#convention);
   }
 
   after(etu: number, callback: () => void): number {

@@ -35,6 +35,8 @@ export interface CardIo {
   setConvention(convention: Convention): void;
   /** Queue one character from the card, paced by the line (start bit, 8 data bits, parity, guard time). */
   send(byte: number, options?: CardSendOptions): void;
+  /** Queue `bytes` as `send` queues each without options; a line may take them at once. */
+  sendBytes?(bytes: ArrayLike<number>): void;
   /** Run `callback` after `etu` etu of the card's current rate (the card's own timer). Returns a handle for cancel(). */
   after(etu: number, callback: () => void): number;
   /** Run `callback` after `cycles` CLK cycles (ATR delay is counted in cycles). */

@@ -161,7 +161,9 @@ export class SimLine {
   #foundSeq = NaN;
   #cursor: number[] = [];
   #low: number[] = [];
-  #lastEdge: Record<LineSide, number> = { reader: -Infinity, card: -Infinity };
+  /** The leading edge of each side's last character (ticks): two fields, looked at for every character. */
+  #lastReaderEdge = -Infinity;
+  #lastCardEdge = -Infinity;
   #vcc = 0;
   #clk = 0;
   #rst: 0 | 1 = 0;
@@ -474,14 +476,15 @@ export class SimLine {
 
   /** `character` for the ports: the leading edge at `time` (ticks) by `side`, and its record when the line keeps one. */
   mark(side: LineSide, time: number, event: LineCharacter | null): void {
-    this.#lastEdge[side] = time;
+    if (side === 'reader') this.#lastReaderEdge = time;
+    else this.#lastCardEdge = time;
     if (event !== null && this.recording) this.events.push(event);
   }
 
   /** Leading edge of the last character sent by `side`, in ticks (-Infinity if none). */
   lastEdge(side: LineSide): number {
     this.#burst?.catchUp();
-    return this.#lastEdge[side];
+    return side === 'reader' ? this.#lastReaderEdge : this.#lastCardEdge;
   }
 
   #driver(driver: object): Driver {
@@ -725,8 +728,8 @@ export class SimLine {
     this.#changeTime -= delta;
     this.#wakeTime -= delta;
     this.#foundTime -= delta;
-    this.#lastEdge.reader -= delta;
-    this.#lastEdge.card -= delta;
+    this.#lastReaderEdge -= delta;
+    this.#lastCardEdge -= delta;
     for (const listener of this.#listeners) listener.rebase?.(delta);
   }
 }

@@ -24,6 +24,12 @@
  * reached (`#unburst`). What either side, the line and the record show is the same as without
  * bursts; only the order of events at the very same picosecond can differ (what a burst does after
  * the fact comes after the events scheduled for that picosecond).
+ *
+ * A run costs less still. In the steady state of a burst — a block or a TPDU's data, every queued
+ * character on at the same rate and convention, the receiver taking them without reacting — the
+ * catch-up does each character's end, decision and next leading edge in one step (`#runAhead`),
+ * without asking the receiver again (`absorbLeft`) or looking through the queue (leading edges a
+ * guard time apart, `#startAfter`); a run queued at once (`sendBytes`) is counted in once.
  */
 import type { Convention } from '../interfaces/card-uart.js';
 import type { BurstSource, LineCharacter, LineListener, LineSide, SimLine } from './line.js';
@@ -48,14 +54,17 @@ export interface PortHooks {
   received(byte: number, parityOk: boolean): void;
   /** A start bit that was not one, or a missing stop condition. */
   framing(): void;
-  /** The leading edge of an incoming start bit was seen (ticks). */
-  leadingEdge(time: number): void;
+  /**
+   * The leading edge of an incoming start bit was seen (ticks). This and `sending` and `sent` are
+   * left out by an owner with nothing to do then (they run for every character).
+   */
+  leadingEdge?(time: number): void;
   /** A character this side sent is starting on the line (ticks); `last` when nothing else is queued. */
-  sending(time: number, last: boolean): void;
+  sending?(time: number, last: boolean): void;
   /** A character this side sent was rejected by more error signals than `repetitions` allows. */
   sendFailed(byte: number): void;
   /** A queued character has left the queue for good (sent, or given up). */
-  sent(): void;
+  sent?(): void;
   /**
    * Whether the owner wants `sent` at the very end of a character (a burst then keeps an event
    * there): `last` when nothing is queued behind it.
@@ -93,6 +102,8 @@ interface Outgoing {
   /** Earliest start, from `delayEtu` (NaN: counted from the previous character's leading edge). */
   delayEtu: number;
   queuedAt: number;
+  /** Wrong parity asked for, or not the rate and convention of the record queued before it (OutgoingQueue.irregular). */
+  breaks: boolean;
 }
 
 /** The send queue: a ring of Outgoing records reused in place, so sending allocates nothing once it has grown. */
@@ -102,6 +113,13 @@ class OutgoingQueue {
   length = 0;
   /** How many queued records have a delayEtu (the caller counts it in when it fills one in). */
   delayed = 0;
+  /**
+   * How many queued records may not follow the one before them in a burst (wrong parity asked for,
+   * or another rate or convention; counted in by the caller, `breaks` below). While none is queued
+   * (nor a delayed one), a burst's queue goes on evenly: its leading edges are worked out at once
+   * instead of character by character.
+   */
+  irregular = 0;
 
   get first(): Outgoing {
     return this.#slots[this.#head];
@@ -114,7 +132,7 @@ class OutgoingQueue {
       const grown: Outgoing[] = [];
       for (let i = 0; i < this.length; i++) grown.push(slots[(this.#head + i) % slots.length]);
       for (let i = this.length; i < 2 * this.length + 4; i++) {
-        grown.push({ byte: 0, etu: 0, convention: 'direct', badParity: 0, delayEtu: 0, queuedAt: NaN });
+        grown.push({ byte: 0, etu: 0, convention: 'direct', badParity: 0, delayEtu: 0, queuedAt: NaN, breaks: false });
       }
       this.#slots = grown;
       this.#head = 0;
@@ -128,7 +146,9 @@ class OutgoingQueue {
   }
 
   shift(): void {
-    if (this.#slots[this.#head].delayEtu > 0) this.delayed--;
+    const first = this.#slots[this.#head];
+    if (first.delayEtu > 0) this.delayed--;
+    if (first.breaks) this.irregular--;
     this.#head = (this.#head + 1) % this.#slots.length;
     this.length--;
   }
@@ -137,8 +157,11 @@ class OutgoingQueue {
   truncate(n: number): void {
     if (n >= this.length) return;
     this.length = n;
-    this.delayed = 0;
-    for (let i = 0; i < n; i++) if (this.at(i).delayEtu > 0) this.delayed++;
+    this.delayed = this.irregular = 0;
+    for (let i = 0; i < n; i++) {
+      if (this.at(i).delayEtu > 0) this.delayed++;
+      if (this.at(i).breaks) this.irregular++;
+    }
   }
 
   /** Every queued record's times moved back by `delta` (epoch move). */
@@ -188,6 +211,14 @@ interface Burst {
   rxPending: boolean;
   /** In T=0 with nothing queued behind: an event at the sender's end, to learn whether the burst goes on. */
   endTimer: number | undefined;
+  /** The time of endTimer. */
+  endAt: number;
+  /**
+   * How many characters after the pending one the receiver is known to take without reacting (its
+   * last `absorbable`, counted down per character; 0: ask again). Its owner calls `reabsorb` when
+   * that drops for another reason, which asks again.
+   */
+  absorbLeft: number;
 }
 
 export class LinePort implements LineListener, BurstSource {
@@ -347,6 +378,7 @@ export class LinePort implements LineListener, BurstSource {
     if (this.#receivingFrom !== null) this.#unburst();
     this.catchUp();
     const idle = !this.#txBusy && this.#queue.length === 0;
+    const before = this.#queue.length > 0 ? this.#queue.at(this.#queue.length - 1) : undefined;
     const c = this.#queue.push();
     c.byte = byte & 0xff;
     c.etu = etu;
@@ -355,6 +387,39 @@ export class LinePort implements LineListener, BurstSource {
     c.delayEtu = delayEtu;
     if (delayEtu > 0) this.#queue.delayed++;
     c.queuedAt = idle ? this.line.scheduler.ticks : NaN;
+    c.breaks = badParity > 0 || (before !== undefined && (before.etu !== etu || before.convention !== convention));
+    if (c.breaks) this.#queue.irregular++;
+    if (this.#burst !== null) {
+      // A character queued with a delay changes the burst's gap, which `absorbable` is asked with.
+      if (delayEtu > 0) this.#burst.absorbLeft = 0;
+      this.#planEnd(this.#burst);
+    }
+    this.#pump();
+  }
+
+  /**
+   * Queue `count` characters of `bytes` from `from`, as `send` queues each (no delay, right
+   * parity), with the bookkeeping of the queue done once for them all.
+   */
+  sendBytes(bytes: ArrayLike<number>, from: number, count: number, etu: number, convention: Convention): void {
+    if (this.#closed || count <= 0) return;
+    if (this.#receivingFrom !== null) this.#unburst();
+    this.catchUp();
+    const queue = this.#queue;
+    let before = queue.length > 0 ? queue.at(queue.length - 1) : undefined;
+    const idle = !this.#txBusy && queue.length === 0;
+    for (let i = 0; i < count; i++) {
+      const c = queue.push();
+      c.byte = bytes[from + i] & 0xff;
+      c.etu = etu;
+      c.convention = convention;
+      c.badParity = 0;
+      c.delayEtu = 0;
+      c.queuedAt = idle && i === 0 ? this.line.scheduler.ticks : NaN;
+      c.breaks = before !== undefined && (before.etu !== etu || before.convention !== convention);
+      if (c.breaks) queue.irregular++;
+      before = c;
+    }
     if (this.#burst !== null) this.#planEnd(this.#burst);
     this.#pump();
   }
@@ -401,7 +466,7 @@ export class LinePort implements LineListener, BurstSource {
     this.#rxBusy = true;
     this.#rxStart = now;
     this.#rxEtu = this.#etu;
-    this.#hooks.leadingEdge(now);
+    this.#hooks.leadingEdge?.(now);
     this.#rxTimer = this.line.scheduler.atTicks(now + span(STOP_SAMPLE, this.#rxEtu), this.#onEvaluate);
   }
 
@@ -450,7 +515,7 @@ export class LinePort implements LineListener, BurstSource {
     const event = this.#event(now, c, !bad, repeated);
     this.line.mark(this.side, now, event ?? null);
     this.#lastOwnEdge = now;
-    this.#hooks.sending(now, this.#queue.length === 1);
+    this.#hooks.sending?.(now, this.#queue.length === 1);
     this.line.drive(this, 0);
     this.line.planTicks(this, now, c.etu, f);
     this.#txChar = c;
@@ -494,7 +559,7 @@ export class LinePort implements LineListener, BurstSource {
     this.#txChar = this.#txEvent = undefined;
     this.#attempts = 0;
     this.#queue.shift();
-    this.#hooks.sent();
+    this.#hooks.sent?.();
   }
 
   #done(): void {
@@ -564,6 +629,7 @@ export class LinePort implements LineListener, BurstSource {
       start: now, end: now + this.#endEtu() * etu, byte: c.byte, frame: f, event,
       next: false, nextStart: 0, nextByte: 0, nextFrame: 0,
       rxStart: now, rxByte: c.byte, rxAt: now + span(STOP_SAMPLE, etu), rxTimer: undefined, rxTimerAt: NaN, rxLazy: false, waking: false, rxPending: true, endTimer: undefined,
+      endAt: NaN, absorbLeft: 0,
     };
     this.#burst = b;
     r.#receivingFrom = this;
@@ -577,8 +643,8 @@ export class LinePort implements LineListener, BurstSource {
     b.rxTimer = this.line.scheduler.atTicks(b.rxAt, this.#onBurstDecision);
     b.rxTimerAt = b.rxAt;
     this.#planEnd(b);
-    this.#hooks.sending(now, this.#queue.length === 1);
-    r.#hooks.leadingEdge(now);
+    this.#hooks.sending?.(now, this.#queue.length === 1);
+    r.#hooks.leadingEdge?.(now);
     return true;
   }
 
@@ -617,6 +683,7 @@ export class LinePort implements LineListener, BurstSource {
     const between = own || scheduler.runningSeq === Infinity;
     for (;;) {
       if (sender.#burst !== b) break;
+      if (b.absorbLeft > 0 && b.phase === 'on-line' && sender.#runAhead(b, now, between)) continue;
       const at = b.phase === 'before-start' ? b.start : b.phase === 'on-line' ? b.end : Infinity;
       // A decision done after the fact comes first at its tick, where its event would have run.
       if (b.rxLazy && b.rxAt <= at && (b.rxAt < now || (b.rxAt === now && between))) {
@@ -627,6 +694,106 @@ export class LinePort implements LineListener, BurstSource {
       else break;
     }
     sender.#catchingUp = false;
+  }
+
+  /**
+   * The steady state of a burst, a character at a time without the general steps: from just after
+   * a leading edge (its decision done after the fact, the character behind it taken without a
+   * reaction too), each character's end, its decision and the next one's leading edge, in the
+   * order and with the times `#burstEnd`, `#decide` and `#burstStart` give them, as long as they
+   * are all due, no event of the burst's falls among them and nothing changes. Whether anything
+   * was done.
+   */
+  #runAhead(b: Burst, now: number, between: boolean): boolean {
+    if (!b.rxLazy || b.next || b.rxStart !== b.start || (b.rxTimer === undefined && !b.waking)) return false;
+    const queue = this.#queue;
+    const r = b.receiver;
+    if (queue.delayed > 0 || r.#etu !== b.etu || r.#convention !== b.convention || !r.#listening || r.#queue.length > 0) return false;
+    const etu = b.etu;
+    const convention = b.convention;
+    const endTicks = this.#endEtu() * etu;
+    const decideTicks = span(STOP_SAMPLE, etu);
+    // §7.2: the next leading edge comes a guard time after this one (and not before the sender's
+    // end, nor within the turnaround after the other side's last character).
+    const step = Math.max(endTicks, this.guardEtu * etu);
+    const turnaround = this.line.lastEdge(this.side === 'reader' ? 'card' : 'reader') + this.turnaroundEtu * etu;
+    // In T=0 the decision (10.25 etu) comes before the sender's end (11 etu); in T=1 after it (10).
+    const decisionFirst = decideTicks < endTicks;
+    const side = this.side;
+    const line = this.line;
+    // In an even queue only the last character can need an event at its end (#needsEnd): the
+    // general check is only needed near it, or while the owner wants every `sent` on time.
+    const wantsEverySent = this.#hooks.wantsSent?.(false) === true;
+    let done = false;
+    while (b.absorbLeft > 0 && queue.length > 1) {
+      const next = queue.at(1);
+      if (next.badParity !== 0 || next.etu !== etu || next.convention !== convention || next.delayEtu !== 0 || !Number.isNaN(next.queuedAt)) break;
+      const start = b.start;
+      const nextStart = Math.max(start + step, turnaround);
+      if (!(nextStart < now || (nextStart === now && between))) break;
+      if ((b.rxTimer !== undefined && b.rxAt >= b.rxTimerAt) || (b.endTimer !== undefined && start + endTicks >= b.endAt)) break;
+      const byte = b.rxByte;
+      const nextByte = next.byte;
+      if (!decisionFirst) {
+        // The character's end for its sender (#burstEnd, #finishChar).
+        this.#txChar = this.#txEvent = undefined;
+        this.#attempts = 0;
+        queue.shift();
+        this.#hooks.sent?.();
+        if (this.#burst !== b) return true;
+      }
+      // The receiver's decision, done after the fact (#decide), and the next one awaited (#awaitDecision).
+      b.rxPending = false;
+      r.#rxBusy = false;
+      r.#consecutiveErrors = 0;
+      r.#receivedAt = b.rxAt;
+      b.rxStart = nextStart;
+      b.rxByte = nextByte;
+      b.rxAt = nextStart + decideTicks;
+      b.rxPending = true;
+      b.absorbLeft--;
+      if (decisionFirst) {
+        b.next = true;
+        b.nextStart = nextStart;
+        b.nextByte = nextByte;
+        b.nextFrame = frame(nextByte, convention, false);
+      } else {
+        b.phase = 'before-start';
+        b.start = nextStart;
+        b.byte = nextByte;
+        b.frame = frame(nextByte, convention, false);
+      }
+      if (b.endTimer === undefined && (wantsEverySent || queue.length <= 2 || queue.irregular !== 0)) this.#planEnd(b);
+      r.#hooks.received(byte, true);
+      line.watch();
+      if (this.#burst !== b) return true;
+      if (decisionFirst) {
+        this.#txChar = this.#txEvent = undefined;
+        this.#attempts = 0;
+        queue.shift();
+        this.#hooks.sent?.();
+        if (this.#burst !== b) return true;
+        b.next = false;
+        b.phase = 'before-start';
+        b.start = nextStart;
+        b.byte = nextByte;
+        b.frame = b.nextFrame;
+      }
+      // The next leading edge (#burstStart).
+      b.phase = 'on-line';
+      b.end = nextStart + endTicks;
+      b.event = line.recording ? this.#event(nextStart, queue.first, true, false) : undefined;
+      line.mark(side, nextStart, b.event ?? null);
+      this.#lastOwnEdge = nextStart;
+      this.#txStart = nextStart;
+      line.burstFrame(nextStart, etu, b.frame);
+      r.#rxBusy = true;
+      this.#hooks.sending?.(nextStart, queue.length === 1);
+      r.#hooks.leadingEdge?.(nextStart);
+      done = true;
+      if (this.#burst !== b) return true;
+    }
+    return done;
   }
 
   /** The leading edge of the burst's next character, after the fact. */
@@ -642,8 +809,8 @@ export class LinePort implements LineListener, BurstSource {
     this.line.burstFrame(start, b.etu, b.frame);
     const r = b.receiver;
     r.#rxBusy = true;
-    this.#hooks.sending(start, this.#queue.length === 1);
-    r.#hooks.leadingEdge(start);
+    this.#hooks.sending?.(start, this.#queue.length === 1);
+    r.#hooks.leadingEdge?.(start);
   }
 
   /** The end of the burst's character for its sender, after the fact: the next one, or single characters again. */
@@ -693,8 +860,13 @@ export class LinePort implements LineListener, BurstSource {
   #planEnd(b: Burst): void {
     if (b.endTimer !== undefined || b.phase === 'over') return;
     const endTicks = this.#endEtu() * b.etu;
-    if (this.#needsEnd(b, 0)) b.endTimer = this.line.scheduler.atTicks(b.phase === 'on-line' ? b.end : b.start + endTicks, this.#onBurstEndEvent);
-    else if (b.next && this.#needsEnd(b, 1)) b.endTimer = this.line.scheduler.atTicks(b.nextStart + endTicks, this.#onBurstEndEvent);
+    if (this.#needsEnd(b, 0)) this.#endEvent(b, b.phase === 'on-line' ? b.end : b.start + endTicks);
+    else if (b.next && this.#needsEnd(b, 1)) this.#endEvent(b, b.nextStart + endTicks);
+  }
+
+  #endEvent(b: Burst, at: number): void {
+    b.endAt = at;
+    b.endTimer = this.line.scheduler.atTicks(at, this.#onBurstEndEvent);
   }
 
   /**
@@ -725,6 +897,10 @@ export class LinePort implements LineListener, BurstSource {
       if (!sender.#follows(b, 1)) return prev;
       start = sender.#startOf(queue.at(1), prev + endTicks, prev);
     }
+    if (start - prev <= gap && sender.#even(b, i + 1)) {
+      // The queue goes on evenly from `start`: one guard time apart (or the last queued).
+      return sender.#startAfter(b, start, sender.#guardStep(b) <= gap ? queue.length - 1 - i : 0);
+    }
     for (;;) {
       if (!(start - prev <= gap)) return prev;
       prev = start;
@@ -742,7 +918,10 @@ export class LinePort implements LineListener, BurstSource {
     const sender = this.#receivingFrom;
     if (sender === null) return;
     const b = sender.#burst;
-    if (b === null || !b.rxLazy || b.waking) return;
+    if (b === null) return;
+    // What the receiver takes is asked again at the next character in any case.
+    b.absorbLeft = 0;
+    if (!b.rxLazy || b.waking) return;
     sender.catchUp();
     if (sender.#burst !== b || !b.rxLazy) return;
     if (b.rxTimer !== undefined) this.line.scheduler.cancel(b.rxTimer);
@@ -784,6 +963,7 @@ export class LinePort implements LineListener, BurstSource {
     b.rxPending = true;
     const absorbable = b.receiver.#hooks.absorbable;
     const absorbed = absorbable === undefined ? 0 : absorbable(this.#burstGap(b), firstAt) - ahead;
+    b.absorbLeft = absorbed > 1 ? absorbed - 1 : 0;
     if (absorbed > 0) {
       b.rxLazy = true;
       // The first decision that has to be an event gets it now (the running one plans it when it ends).
@@ -819,12 +999,42 @@ export class LinePort implements LineListener, BurstSource {
     const queue = this.#queue;
     let index = b.phase === 'on-line' && b.rxStart !== b.start ? 1 : 0;
     let start = b.rxStart;
+    if (absorbed > 0 && this.#even(b, index + 1)) {
+      // The queue goes on evenly: the leading edge `absorbed` characters on (or the last queued) at once.
+      start = this.#startAfter(b, start, Math.min(absorbed, queue.length - 1 - index));
+      absorbed = 0;
+    }
     for (let k = 0; k < absorbed && this.#follows(b, index + 1); k++) {
       index++;
       start = this.#startOf(queue.at(index), start + endTicks, start);
     }
     b.rxTimerAt = start + span(STOP_SAMPLE, b.etu);
     b.rxTimer = this.line.scheduler.atTicks(b.rxTimerAt, this.#onBurstDecision);
+  }
+
+  /**
+   * Whether every queued character from `index` on follows in the burst `b` without a pause of its
+   * own: none asked for wrong parity, a delay, another rate or convention (`#follows` for each).
+   */
+  #even(b: Burst, index: number): boolean {
+    const queue = this.#queue;
+    return queue.delayed === 0 && queue.irregular === 0 && this.#follows(b, index);
+  }
+
+  /** §7.2: leading edges in an even burst are a guard time apart, and at least the sender's own end apart. */
+  #guardStep(b: Burst): number {
+    return Math.max(this.#endEtu() * b.etu, this.guardEtu * b.etu);
+  }
+
+  /**
+   * The leading edge `count` characters after one at `start` in an even burst (`#startOf` for each
+   * in turn): a guard time apart, the first also no sooner than the turnaround after the other side.
+   */
+  #startAfter(b: Burst, start: number, count: number): number {
+    if (count <= 0) return start;
+    const step = this.#guardStep(b);
+    const turnaround = this.line.lastEdge(this.side === 'reader' ? 'card' : 'reader') + this.turnaroundEtu * b.etu;
+    return Math.max(start + step, turnaround) + (count - 1) * step;
   }
 
   #finishBurst(b: Burst): void {
@@ -876,7 +1086,7 @@ export class LinePort implements LineListener, BurstSource {
       b.nextByte = next.byte;
       b.nextFrame = frame(next.byte, next.convention, false);
       this.#awaitDecision(b, b.nextStart, b.nextByte, 1);
-    } else if (b.endTimer === undefined) b.endTimer = this.line.scheduler.atTicks(b.end, this.#onBurstEndEvent);
+    } else if (b.endTimer === undefined) this.#endEvent(b, b.end);
     r.#hooks.received(byte, true);
     this.line.watch();
   }

@@ -46,7 +46,8 @@ export class SimCardUart implements CardUart {
    * edge, §11.2): a card character that starts meanwhile (a stray) moves the release, as the
    * ESP32-S3 driver's does. The port itself only sees the line when it queues.
    */
-  readonly #held: number[] = [];
+  readonly #held = new Uint8Array(UART_BUFFER);
+  #heldCount = 0;
   #release: number | undefined;
   readonly #onRelease = (): void => {
     // A card character that started meanwhile in a burst (its leading edge handed over after the
@@ -56,9 +57,8 @@ export class SimCardUart implements CardUart {
     if (this.#release !== fired) return;
     this.#release = undefined;
     if (this.#closed) return;
-    const held = this.#held;
-    for (let i = 0; i < held.length; i++) this.write(held[i]);
-    held.length = 0;
+    this.#writeBytes(this.#held, 0, this.#heldCount);
+    this.#heldCount = 0;
     if (this.#firstEtu > 0 || this.#nextEtu > 0) this.setDeadlines(this.#firstEtu, this.#nextEtu);
   };
   /**
@@ -127,7 +127,11 @@ export class SimCardUart implements CardUart {
     this.#options.onWritable?.(this.writable);
   };
 
-  constructor(line: SimLine, options: CardUartOptions) {
+  /**
+   * `capabilities`: the board's UART (CardUartConstructor.capabilities); a subclass may declare
+   * them static instead.
+   */
+  constructor(line: SimLine, options: CardUartOptions, capabilities?: CardUartCapabilities) {
     const { clockHz, F, D, N, protocol, repetitions } = options;
     if (!(clockHz > 0 && F > 0 && D > 0)) throw new RangeError('CardUart: clockHz, F and D must be positive');
     if (!(N >= 0 && N <= 255) || (protocol !== 0 && protocol !== 1) || !(repetitions >= 0)) {
@@ -137,7 +141,7 @@ export class SimCardUart implements CardUart {
     this.#options = { ...options };
     // A board that declares UART capabilities (static, on the constructor) gets its UART's real
     // rate: the divider's rounding makes the reader's bit time differ from the card's, as on hardware.
-    const capabilities: CardUartCapabilities | undefined = (new.target as unknown as { capabilities?: CardUartCapabilities }).capabilities;
+    capabilities ??= (new.target as unknown as { capabilities?: CardUartCapabilities }).capabilities;
     const baud = (D * clockHz) / F;
     if (capabilities && baud > capabilities.maxBaud) throw new RangeError(`CardUart: ${baud} bit/s is above the UART's ${capabilities.maxBaud}`);
     const actual = capabilities?.closestBaud?.(baud) ?? baud;
@@ -168,11 +172,13 @@ export class SimCardUart implements CardUart {
     // §7.2 (T=0: 16 etu between characters in opposite directions), §11.2 (T=1: BGT 22 etu).
     this.#port.turnaroundEtu = protocol === 1 ? 22 : 16;
     const port = this.#port;
-    const held = this.#held;
+    // The getter below has its own `this`.
+    const uart = this;
     this.#transfer = new BlockTransfer({
       send: (byte) => this.#sendBlockByte(byte),
+      sendBytes: (bytes, from, count) => this.#sendBlockBytes(bytes, from, count),
       get sending() {
-        return port.busy || held.length > 0;
+        return port.busy || uart.#heldCount > 0;
       },
       deadlines: (first, next) => this.setDeadlines(first, next),
       ended: () => this.#postReadable(),
@@ -233,7 +239,7 @@ export class SimCardUart implements CardUart {
     this.#nextEtu = nextEtu > 0 ? nextEtu : 0;
     this.#port.recheck();
     if (this.#firstEtu === 0 && this.#nextEtu === 0) return;
-    if (this.#port.busy || this.#held.length > 0) return; // armed when the last queued character starts (#sending)
+    if (this.#port.busy || this.#heldCount > 0) return; // armed when the last queued character starts (#sending)
     // Counted from the last leading edge on the line; if that would already have expired, the line
     // has been idle and the deadline counts from this call.
     const now = this.#line.scheduler.ticks;
@@ -296,21 +302,48 @@ export class SimCardUart implements CardUart {
 
   /** A character of a block transfer: in T=1 the first one waits for BGT (see #held). */
   #sendBlockByte(byte: number): void {
-    if (this.#held.length === 0) {
-      const bgtEnd = this.#line.lastEdge('card') + this.#port.turnaroundEtu * this.#etu;
-      if (this.#options.protocol === 0 || this.#port.busy || bgtEnd <= this.#line.scheduler.ticks) {
-        this.write(byte);
-        return;
-      }
-      this.#release = this.#line.scheduler.atTicks(bgtEnd, this.#onRelease);
+    if (this.#mayWrite()) this.write(byte);
+    else this.#hold(byte);
+  }
+
+  /** `#sendBlockByte` for each of `count` characters of `bytes` from `from`, queued at once. */
+  #sendBlockBytes(bytes: Uint8Array, from: number, count: number): void {
+    if (count <= 0) return;
+    if (this.#mayWrite()) this.#writeBytes(bytes, from, count);
+    else for (let i = 0; i < count; i++) this.#hold(bytes[from + i]);
+  }
+
+  /** Whether a block character goes to the line now: nothing held, and in T=1 BGT over or our own block going out. */
+  #mayWrite(): boolean {
+    if (this.#heldCount > 0) return false;
+    if (this.#options.protocol === 0 || this.#port.busy) return true;
+    const bgtEnd = this.#line.lastEdge('card') + this.#port.turnaroundEtu * this.#etu;
+    if (bgtEnd <= this.#line.scheduler.ticks) return true;
+    this.#release = this.#line.scheduler.atTicks(bgtEnd, this.#onRelease);
+    return false;
+  }
+
+  #hold(byte: number): void {
+    if (this.#heldCount + this.#port.queued >= UART_BUFFER) throw new Error('CardUart: transmit buffer full');
+    this.#held[this.#heldCount++] = byte;
+  }
+
+  /** `write` for each of `count` characters, queued at once. */
+  #writeBytes(bytes: Uint8Array, from: number, count: number): void {
+    if (this.#closed) throw new Error('CardUart: closed');
+    if (this.#port.queued + count > UART_BUFFER) {
+      for (let i = 0; i < count; i++) this.write(bytes[from + i]);
+      return;
     }
-    this.#held.push(byte);
+    const convention = this.#port.convention === 'detect' ? 'direct' : this.#port.convention;
+    this.#port.sendBytes(bytes, from, count, this.#etu, convention);
+    if (this.#port.queued >= UART_BUFFER) this.#full = true;
   }
 
   #dropHeld(): void {
     if (this.#release !== undefined) this.#line.scheduler.cancel(this.#release);
     this.#release = undefined;
-    this.#held.length = 0;
+    this.#heldCount = 0;
   }
 
   #incomingEdge(t: number): void {

@@ -18,6 +18,7 @@ import { parseScriptedCard } from '../../hal/sim/cards/scripted.js';
 import type { Iso7816PcapWriter } from '../../hal/sim/pcap.js';
 import { recordSlotApdus } from './pcap-slot.js';
 import { SimUsbDevice, type SimUsbDeviceOptions } from '../../hal/sim/usb-device.js';
+import { boardConstructor } from '../../hal/sim/board.js';
 import type { UsbDeviceOptions } from '../../hal/interfaces/usb-device.js';
 
 export interface SimReaderOptions {
@@ -73,11 +74,7 @@ export function createSimReader(options: SimReaderOptions = {}): SimReader {
   });
   const config = readerConfig(options.exchangeLevel ?? 'extended-apdu', count);
   // The simulated device needs the virtual clock besides the class's options.
-  const usb = class extends SimUsbDevice {
-    constructor(o: UsbDeviceOptions) {
-      super({ ...o, scheduler } satisfies SimUsbDeviceOptions);
-    }
-  };
+  const usb = boardConstructor((o: UsbDeviceOptions) => new SimUsbDevice({ ...o, scheduler } satisfies SimUsbDeviceOptions));
   const ccid = new CcidClass({ usb, slots, config, scheduler, trace: options.trace });
   return {
     board,

@@ -2,6 +2,8 @@ import test from 'ava';
 import { createSimBoardProvider, SIM_BOARD_CLOCKS_HZ, SIM_BOARD_CLASSES, SIM_BOARD_TIMER_HZ } from '../../boards/sim/board.js';
 import { findCard } from '../../hal/sim/cards/registry.js';
 import { toVcd } from '../../hal/sim/vcd.js';
+import { createSimBoard } from '../../hal/sim/board.js';
+import { SimCardUart } from '../../hal/sim/uart.js';
 import { exchange, hx, openUart, type Rig } from './helpers.js';
 import type { CardCharError } from '../../hal/interfaces/card-uart.js';
 
@@ -85,4 +87,20 @@ test('ISO 7816-3 §6.2.3: RST low during the ATR silences the card at once', (t)
   t.is(board.sim.line.events.length, 2);
   t.is(board.sim.line.io, 1);
   t.true(board.sim.line.record.filter((c) => c.signal === 'io').every((c) => c.timeNs <= cut));
+});
+
+test('a board\'s constructors make instances of the shared classes: however many boards a process makes, their UARTs share one hidden class', (t) => {
+  const capabilities = { maxBaud: 250_000 };
+  const boards = [createSimBoard(), createSimBoard({ uartCapabilities: capabilities })];
+  const options = { clockHz: 4_000_000, F: 372, D: 1, N: 0, protocol: 0 as const, repetitions: 3, convention: 'direct' as const };
+  const uarts = boards.map((b) => new b.uart(options));
+  const contacts = boards.map((b) => new b.contacts({}));
+  t.is(Object.getPrototypeOf(uarts[0]), SimCardUart.prototype);
+  t.is(Object.getPrototypeOf(uarts[1]), SimCardUart.prototype);
+  t.is(Object.getPrototypeOf(contacts[0]), Object.getPrototypeOf(contacts[1]));
+  // The board's UART limits stay on its constructor, where the firmware reads them (CardUartConstructor).
+  t.is(boards[0].uart.capabilities, undefined);
+  t.is(boards[1].uart.capabilities, capabilities);
+  t.throws(() => new boards[1].uart({ ...options, D: 32 }), { instanceOf: RangeError, message: /above the UART's 250000/ });
+  for (const u of uarts) u.close();
 });

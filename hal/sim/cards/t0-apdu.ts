@@ -31,7 +31,9 @@ export class T0ApduAdapter implements T0Application {
   #pending: Uint8Array | null = null;
   #pendingOffset = 0;
   #pendingSw: number = SW.OK;
-  #envelope: number[] = [];
+  /** The command collected from ENVELOPEs: its first #envelopeLength bytes (the buffer grows and is kept). */
+  #envelope = new Uint8Array(512);
+  #envelopeLength = 0;
 
   /** `outgoing(ins)`: whether P3 is Le (case 2) for this instruction; otherwise P3 is Lc. */
   constructor(app: ApduProcessor, outgoing: (ins: number) => boolean) {
@@ -42,7 +44,7 @@ export class T0ApduAdapter implements T0Application {
   /** Forget pending response data and a half-collected envelope (reset). */
   reset(): void {
     this.#pending = null;
-    this.#envelope = [];
+    this.#envelopeLength = 0;
   }
 
   command(h: Uint8Array): T0Step {
@@ -55,7 +57,7 @@ export class T0ApduAdapter implements T0Application {
       return { receive: p3, then: (data) => this.#envelopePiece(cla, data, p3 === 0) };
     }
     // Any other command breaks a chain of ENVELOPEs (ISO 7816-4 command chaining): its pieces are lost.
-    this.#envelope = [];
+    this.#envelopeLength = 0;
     const refused = this.#app.refuse?.(cla, ins) ?? null;
     if (refused !== null) return { status: refused };
     if (this.#outgoing(ins)) return this.#outgoingCase(this.#app.process({ cla, ins, p1, p2, data: h.subarray(5), ne: p3 || 256, extended: false }), p3 || 256);
@@ -110,15 +112,21 @@ export class T0ApduAdapter implements T0Application {
   }
 
   #envelopePiece(cla: number, data: Uint8Array, empty: boolean): T0Step {
-    for (const b of data) this.#envelope.push(b);
+    if (this.#envelopeLength + data.length > this.#envelope.length) {
+      const grown = new Uint8Array(Math.max(2 * this.#envelope.length, this.#envelopeLength + data.length));
+      grown.set(this.#envelope.subarray(0, this.#envelopeLength));
+      this.#envelope = grown;
+    }
+    this.#envelope.set(data, this.#envelopeLength);
+    this.#envelopeLength += data.length;
     if (cla & CHAINING && !empty) return { status: SW.OK };
-    const parsed = parseApdu(Uint8Array.from(this.#envelope));
+    const parsed = parseApdu(this.#envelope.slice(0, this.#envelopeLength));
     if ('more' in parsed) {
       if (!empty) return { status: SW.OK };
-      this.#envelope = [];
+      this.#envelopeLength = 0;
       return { status: SW.WRONG_LENGTH };
     }
-    this.#envelope = [];
+    this.#envelopeLength = 0;
     if ('error' in parsed) return { status: SW.WRONG_LENGTH };
     return this.#respond(this.#app.process(parsed.apdu));
   }

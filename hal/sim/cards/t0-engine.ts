@@ -38,7 +38,9 @@ export class T0CardEngine {
   #io: CardIo | null = null;
   #header: number[] = [];
   #ins = 0;
-  #incoming: number[] = [];
+  /** The data of the step being received: its first #incomingLength bytes (the buffer grows and is kept). */
+  #incoming = new Uint8Array(256);
+  #incomingLength = 0;
   #expected = 0;
   #then: ((data: Uint8Array) => T0Step) | null = null;
   #busy = false;
@@ -52,7 +54,7 @@ export class T0CardEngine {
   start(io: CardIo): void {
     this.#io = io;
     this.#header = [];
-    this.#incoming = [];
+    this.#incomingLength = 0;
     this.#then = null;
     this.#busy = false;
   }
@@ -63,18 +65,23 @@ export class T0CardEngine {
    */
   absorbable(): number {
     if (!this.#io || this.#busy) return 0;
-    if (this.#then) return this.#options.byteByByte ? 0 : Math.max(0, this.#expected - this.#incoming.length - 1);
+    if (this.#then) return this.#options.byteByByte ? 0 : Math.max(0, this.#expected - this.#incomingLength - 1);
     return 4 - this.#header.length;
   }
 
   receive(byte: number): void {
     if (!this.#io || this.#busy) return; // the reader must not send while the card works
     if (this.#then) {
-      this.#incoming.push(byte);
-      if (this.#incoming.length === this.#expected) {
+      if (this.#incomingLength === this.#incoming.length) {
+        const grown = new Uint8Array(2 * this.#incoming.length);
+        grown.set(this.#incoming);
+        this.#incoming = grown;
+      }
+      this.#incoming[this.#incomingLength++] = byte;
+      if (this.#incomingLength === this.#expected) {
         const then = this.#then;
         this.#then = null;
-        this.#run(then(Uint8Array.from(this.#incoming)));
+        this.#run(then(this.#incoming.slice(0, this.#incomingLength)));
       } else if (this.#options.byteByByte) {
         this.#io.send(this.#ins ^ 0xff);
       }
@@ -104,13 +111,17 @@ export class T0CardEngine {
         this.#run(step.then(new Uint8Array(0)));
         return;
       }
-      this.#incoming = [];
+      this.#incomingLength = 0;
       this.#expected = step.receive;
       this.#then = (data) => step.then(data);
       io.send(this.#options.byteByByte ? this.#ins ^ 0xff : this.#ins);
       return;
     }
-    if ('send' in step && step.send.length > 0) {
+    if ('send' in step && step.send.length > 0 && !this.#options.byteByByte && io.sendBytes) {
+      // INS, then all the data at once (§10.3.3).
+      io.send(this.#ins);
+      io.sendBytes(step.send);
+    } else if ('send' in step && step.send.length > 0) {
       if (!this.#options.byteByByte) io.send(this.#ins);
       for (const byte of step.send) {
         if (this.#options.byteByByte) io.send(this.#ins ^ 0xff);

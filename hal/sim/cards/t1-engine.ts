@@ -151,7 +151,9 @@ export class T1CardEngine {
   #nr = 0;
   #ifsd = 32;
   #ifsc = 32;
-  #command: number[] = [];
+  /** The command APDU being chained in (its first #commandLength bytes; the buffer grows and is kept). */
+  #command = new Uint8Array(512);
+  #commandLength = 0;
   #response: Uint8Array | null = null;
   #responseOffset = 0;
   #last: Sent = { kind: 'none' };
@@ -183,7 +185,7 @@ export class T1CardEngine {
     this.#ns = this.#nr = 0;
     this.#ifsd = 32;
     this.#ifsc = this.#o.ifsc;
-    this.#command = [];
+    this.#commandLength = 0;
     this.#response = null;
     this.#last = { kind: 'none' };
     this.#lastI = null;
@@ -309,13 +311,19 @@ export class T1CardEngine {
     if (ns !== this.#nr || inf.length > this.#ifsc) return this.#sendR(this.#nr, 2); // Rule 7.1
     this.#nr ^= 1;
     this.#lastI = null;
-    for (let i = 0; i < inf.length; i++) this.#command.push(inf[i]);
+    if (this.#commandLength + inf.length > this.#command.length) {
+      const grown = new Uint8Array(Math.max(2 * this.#command.length, this.#commandLength + inf.length));
+      grown.set(this.#command.subarray(0, this.#commandLength));
+      this.#command = grown;
+    }
+    this.#command.set(inf, this.#commandLength);
+    this.#commandLength += inf.length;
     if (more) {
       this.#turn(() => this.#sendR(this.#nr, 0), true); // Rule 5
       return;
     }
-    const command = Uint8Array.from(this.#command);
-    this.#command = [];
+    const command = this.#command.slice(0, this.#commandLength);
+    this.#commandLength = 0;
     this.stats.apdus++;
     const parsed = parseApdu(command);
     const result: ApduResponse = 'apdu' in parsed ? this.#app.process(parsed.apdu) : { data: new Uint8Array(0), sw: 0x6700 };
@@ -360,7 +368,7 @@ export class T1CardEngine {
         this.#ns = this.#nr = 0;
         this.#ifsd = 32;
         this.#ifsc = this.#o.ifsc;
-        this.#command = [];
+        this.#commandLength = 0;
         this.#response = null;
         this.#waiting = null;
         this.#lastI = null;
@@ -370,7 +378,7 @@ export class T1CardEngine {
         this.#ifsd = value;
         return this.#sendS(0x21, value);
       case 2: // Rule 9: the reader aborts the chain
-        this.#command = [];
+        this.#commandLength = 0;
         this.#response = null;
         return this.#sendS(0x22, null);
       default:
@@ -411,7 +419,7 @@ export class T1CardEngine {
     }
     if (fault === 'abort' && inChain) {
       this.#request(0x02, 0, () => {
-        this.#command = [];
+        this.#commandLength = 0;
         this.#response = null;
         this.#last = { kind: 'none' };
       });
@@ -449,8 +457,12 @@ export class T1CardEngine {
     const size = Math.min(this.#ifsd, 254);
     const count = Math.min(size, remaining);
     const more = remaining > size;
-    const bytes: number[] = [this.#nadOut(), (this.#ns << 6) | (more ? 0x20 : 0), count];
-    for (let i = 0; i < count; i++) bytes.push(response[this.#responseOffset + i]);
+    // Sized once: prologue, INF and the EDC #withEdc appends.
+    const bytes = new Array<number>(3 + count);
+    bytes[0] = this.#nadOut();
+    bytes[1] = (this.#ns << 6) | (more ? 0x20 : 0);
+    bytes[2] = count;
+    for (let i = 0; i < count; i++) bytes[3 + i] = response[this.#responseOffset + i];
     this.#withEdc(bytes);
     this.#last = { kind: 'I', bytes, more, ns: this.#ns };
     this.#lastI = this.#last;
@@ -499,7 +511,8 @@ export class T1CardEngine {
     let fault = this.#draw(this.#plan?.send, this.#sendIndex++, T1_SEND_FAULTS);
     if (fault === 'wrong-ns' && !isI) fault = 'bad-edc';
     if (fault === null) {
-      for (let i = 0; i < block.length; i++) io.send(block[i]);
+      if (io.sendBytes) io.sendBytes(block);
+      else for (let i = 0; i < block.length; i++) io.send(block[i]);
       return;
     }
     this.stats.faults[fault] = (this.stats.faults[fault] ?? 0) + 1;
