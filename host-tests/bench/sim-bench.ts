@@ -9,8 +9,10 @@
  * (T=1 at Di 4, IFSC 254). The same with the line's record kept (as `sim` does for its trace and
  * VCD) shows what recording costs.
  *
- * CPU is the process's user + system time over a run of APDUs, after a warm-up run; the median of
- * several runs, as the machine is shared. `npx tsx host-tests/bench/sim-bench.ts` prints the table.
+ * CPU is the process's user + system time over a round of APDUs (garbage collection and the
+ * engine's compiler threads included), in the steady state of a long-running `serve`: one reader
+ * per row, warmed up first (the engine takes a few hundred 4 KB exchanges to compile and settle its
+ * hot paths); the median of several rounds, as the machine is shared. `npx tsx host-tests/bench/sim-bench.ts` prints the table.
  */
 import { findCard } from '../../hal/sim/cards/registry.js';
 import type { VirtualScheduler } from '../../hal/sim/scheduler.js';
@@ -45,10 +47,19 @@ function until(scheduler: VirtualScheduler, done: () => boolean): void {
 interface Measured {
   cpuUs: number;
   virtualNs: number;
+}
+
+interface Session {
+  rounds: Measured[];
   events: number;
 }
 
-function session(card: string, recording: boolean, apdu: Uint8Array, count: number): Measured {
+/**
+ * One reader, as `serve` has: `warmup` APDUs first, then `ROUNDS` rounds of `count`, each measured;
+ * then one more round with the scheduler's events counted (its two ways in wrapped on this
+ * instance, which would otherwise slow the measured rounds).
+ */
+function session(card: string, recording: boolean, apdu: Uint8Array, warmup: number, count: number): Session {
   const reader = createSimReader({ card: findCard(card)!.create(1), recording });
   const scheduler = reader.board.scheduler;
   const host = new CcidHost({ usb: reader.usb.host });
@@ -60,7 +71,23 @@ function session(card: string, recording: boolean, apdu: Uint8Array, count: numb
   host.powerOn((r) => (power = r));
   until(scheduler, () => power !== null);
   if (power!.error !== null) throw new Error(`${card}: power-on failed (${power!.error})`);
-  // Count scheduled events by wrapping this scheduler instance's two ways in (not its class).
+  const exchange = (): void => {
+    let reply: TransmitReply | null = null;
+    host.transmit(apdu, (r) => (reply = r));
+    until(scheduler, () => reply !== null);
+    const r = reply as TransmitReply | null;
+    if (r === null || r.error !== null || r.response === null || r.response[r.response.length - 2] !== 0x90) {
+      throw new Error(`${card}: exchange failed (${r?.error})`);
+    }
+  };
+  for (let i = 0; i < warmup; i++) exchange();
+  const rounds: Measured[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const startNs = scheduler.now();
+    const startCpu = cpuUs();
+    for (let i = 0; i < count; i++) exchange();
+    rounds.push({ cpuUs: (cpuUs() - startCpu) / count, virtualNs: (scheduler.now() - startNs) / count });
+  }
   let events = 0;
   const at = scheduler.at.bind(scheduler);
   const atTicks = scheduler.atTicks.bind(scheduler);
@@ -72,21 +99,9 @@ function session(card: string, recording: boolean, apdu: Uint8Array, count: numb
     events++;
     return atTicks(time, callback);
   };
-  const startNs = scheduler.now();
-  const startCpu = cpuUs();
-  for (let i = 0; i < count; i++) {
-    let reply: TransmitReply | null = null;
-    host.transmit(apdu, (r) => (reply = r));
-    until(scheduler, () => reply !== null);
-    const r = reply as TransmitReply | null;
-    if (r === null || r.error !== null || r.response === null || r.response[r.response.length - 2] !== 0x90) {
-      throw new Error(`${card}: exchange failed (${r?.error})`);
-    }
-  }
-  const cpu = cpuUs() - startCpu;
-  const measured = { cpuUs: cpu / count, virtualNs: (scheduler.now() - startNs) / count, events: events / count };
+  for (let i = 0; i < count; i++) exchange();
   reader.close();
-  return measured;
+  return { rounds, events: events / count };
 }
 
 function median(values: number[]): number {
@@ -94,16 +109,15 @@ function median(values: number[]): number {
   return sorted[sorted.length >> 1];
 }
 
-function row(exchange: string, card: string, recording: boolean, apdu: Uint8Array, count: number): SimBenchRow {
-  session(card, recording, apdu, Math.max(1, count >> 2));
-  const runs = Array.from({ length: ROUNDS }, () => session(card, recording, apdu, count));
+function row(exchange: string, card: string, recording: boolean, apdu: Uint8Array, warmup: number, count: number): SimBenchRow {
+  const { rounds, events } = session(card, recording, apdu, warmup, count);
   return {
     exchange,
     card,
     recording: recording ? 'on' : 'off',
-    'CPU µs / APDU': Math.round(median(runs.map((r) => r.cpuUs)) * 10) / 10,
-    'virtual ms / APDU': Math.round(median(runs.map((r) => r.virtualNs)) / 1e3) / 1e3,
-    'scheduler events / APDU': Math.round(median(runs.map((r) => r.events))),
+    'CPU µs / APDU': Math.round(median(rounds.map((r) => r.cpuUs)) * 10) / 10,
+    'virtual ms / APDU': Math.round(median(rounds.map((r) => r.virtualNs)) / 1e3) / 1e3,
+    'scheduler events / APDU': Math.round(events),
   };
 }
 
@@ -112,8 +126,8 @@ export async function benchSim(): Promise<SimBenchRow[]> {
   const rows: SimBenchRow[] = [];
   for (const recording of [false, true]) {
     for (const card of ['t0-fs', 't1']) {
-      rows.push(row('short APDU (SELECT MF)', card, recording, SELECT_MF, 2000));
-      rows.push(row('4 KB each way (ECHO 4096)', card, recording, echo, 20));
+      rows.push(row('short APDU (SELECT MF)', card, recording, SELECT_MF, 5000, 2000));
+      rows.push(row('4 KB each way (ECHO 4096)', card, recording, echo, 300, 50));
     }
   }
   return rows;
