@@ -282,6 +282,20 @@ export class SimUsbDevice implements UsbDevice {
     while (endpoint.message !== null && endpoint.urbs.length > 0) {
       const urb = endpoint.urbs[0];
       const message = endpoint.message;
+      // Full packets that neither end the message nor fill the URB complete nothing: they move at
+      // once, all but the last of those that fit (the last goes through the checks below).
+      const full = Math.min(Math.floor((message.length - endpoint.sent) / size), Math.floor((urb.maxLength - urb.received) / size)) - 1;
+      if (full > 0) {
+        const bytes = full * size;
+        if (urb.received + bytes + size > urb.buffer.length) {
+          const grown = new Uint8Array(Math.min(urb.maxLength, Math.max(2 * urb.buffer.length, urb.received + bytes + size, 64)));
+          grown.set(urb.buffer.subarray(0, urb.received));
+          urb.buffer = grown;
+        }
+        urb.buffer.set(message.subarray(endpoint.sent, endpoint.sent + bytes), urb.received);
+        urb.received += bytes;
+        endpoint.sent += bytes;
+      }
       const packet = Math.min(size, message.length - endpoint.sent);
       if (packet === 0 && !endpoint.zlpOwed) break;
       if (urb.received + packet > urb.maxLength) {
