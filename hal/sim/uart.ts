@@ -309,8 +309,13 @@ export class SimCardUart implements CardUart {
   /** `#sendBlockByte` for each of `count` characters of `bytes` from `from`, queued at once. */
   #sendBlockBytes(bytes: Uint8Array, from: number, count: number): void {
     if (count <= 0) return;
-    if (this.#mayWrite()) this.#writeBytes(bytes, from, count);
-    else for (let i = 0; i < count; i++) this.#hold(bytes[from + i]);
+    if (this.#mayWrite()) {
+      this.#writeBytes(bytes, from, count);
+      return;
+    }
+    if (this.#heldCount + count + this.#port.queued > UART_BUFFER) throw new Error('CardUart: transmit buffer full');
+    this.#held.set(bytes.subarray(from, from + count), this.#heldCount);
+    this.#heldCount += count;
   }
 
   /** Whether a block character goes to the line now: nothing held, and in T=1 BGT over or our own block going out. */

@@ -457,13 +457,19 @@ export class T1CardEngine {
     const size = Math.min(this.#ifsd, 254);
     const count = Math.min(size, remaining);
     const more = remaining > size;
-    // Sized once: prologue, INF and the EDC #withEdc appends.
-    const bytes = new Array<number>(3 + count);
+    // Sized once: prologue, INF and EDC (§11.3.1).
+    const crc = this.#o.edc === 'crc';
+    const length = 3 + count;
+    const bytes = new Array<number>(length + (crc ? 2 : 1)).fill(0);
     bytes[0] = this.#nadOut();
     bytes[1] = (this.#ns << 6) | (more ? 0x20 : 0);
     bytes[2] = count;
     for (let i = 0; i < count; i++) bytes[3 + i] = response[this.#responseOffset + i];
-    this.#withEdc(bytes);
+    if (crc) {
+      const v = crcOf(bytes, length);
+      bytes[length] = v >> 8;
+      bytes[length + 1] = v & 0xff;
+    } else bytes[length] = lrcOf(bytes, length);
     this.#last = { kind: 'I', bytes, more, ns: this.#ns };
     this.#lastI = this.#last;
     this.#ns ^= 1;
