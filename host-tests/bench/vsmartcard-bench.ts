@@ -9,7 +9,9 @@
  * Short APDUs (SELECT MF), a 4 KB command (UPDATE BINARY 4096, extended) and a 4 KB response (READ
  * BINARY 4096, extended). The three run in turns, pair after pair, the order alternating, so drift
  * in the shared machine's load falls on both; each figure is the min / median / max over the pairs,
- * and each ratio is taken within a pair.
+ * and each ratio is taken within a pair. Beside the rates, the CPU time each process of a side spent
+ * per APDU (pcscd with its driver, the device: `serve`, vicc or the floor's server, and the pyscard
+ * client), from /proc/PID/stat and the client's own process time: what a side's rate is made of.
  */
 import { startPcsc, type PcscEnv } from '../interop/pcscd.js';
 import type { RunResult } from '../interop/processes.js';
@@ -17,13 +19,16 @@ import { REPO_ROOT } from '../cli/build.js';
 import { join } from 'node:path';
 import { startVsmartcard, type VsmartcardEnv } from './vsmartcard.js';
 
-const PAIRS = 5;
+const PAIRS = 7;
 const SHORT_COUNT = 1500;
-const LONG_COUNT = 40;
+const LONG_COUNT = 100;
 
-/** Prints one JSON object: APDU/s for each kind. */
+/**
+ * Prints one JSON object: for each kind, APDU/s and the CPU µs per APDU of pcscd, the device and the
+ * client itself. `measure` puts PIDS (pcscd, the device) in front of it.
+ */
 const CLIENT = `
-import json, time
+import json, os, time
 from smartcard.System import readers
 from smartcard.CardConnection import CardConnection
 connection = readers()[0].createConnection()
@@ -31,14 +36,23 @@ connection.connect(CardConnection.T1_protocol)
 def tx(hex_apdu):
     data, sw1, sw2 = connection.transmit(list(bytes.fromhex(hex_apdu)))
     return (bytes(data) + bytes([sw1, sw2])).hex().upper()
+TICK = os.sysconf('SC_CLK_TCK')
+def cpu(pid):
+    # utime and stime: fields 14 and 15 of /proc/PID/stat, counted after the parenthesised name.
+    with open('/proc/%d/stat' % pid) as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
 def rate(apdu, count, length):
     for _ in range(3):
         tx(apdu)
+    before = [cpu(pid) for pid in PIDS] + [time.process_time()]
     start = time.monotonic()
     for _ in range(count):
         r = tx(apdu)
         assert r.endswith('9000') and len(r) == 2 * length + 4, r[-40:]
-    return count / (time.monotonic() - start)
+    elapsed = time.monotonic() - start
+    after = [cpu(pid) for pid in PIDS] + [time.process_time()]
+    return [count / elapsed] + [round((a - b) / count * 1e6, 1) for a, b in zip(after, before)]
 out = {'short': rate('00A4000C023F00', ${SHORT_COUNT}, 0)}
 assert tx('00A4000C021000') == '9000'
 assert tx('00A4000C021001') == '9000'
@@ -55,17 +69,28 @@ const KINDS: readonly [Kind, string][] = [
 ];
 
 type Rates = Record<Kind, number>;
+/** CPU µs per APDU: pcscd (with its driver), the device's process, the pyscard client. */
+type Cpu = Record<Kind, [number, number, number]>;
 
 interface Side {
   name: 'ours' | 'vsmartcard' | 'floor';
   python(script: string, timeoutMs?: number): Promise<RunResult>;
   logs(): string;
+  pids: { server: number; pcscd: number };
 }
 
-async function measure(side: Side): Promise<Rates> {
-  const result = await side.python(CLIENT, 300_000);
+async function measure(side: Side): Promise<{ rates: Rates; cpu: Cpu }> {
+  const result = await side.python(`PIDS = [${side.pids.pcscd}, ${side.pids.server}]\n${CLIENT}`, 300_000);
   if (result.code !== 0) throw new Error(`${side.name}: client failed (${result.code}):\n${result.stdout}${result.stderr}\n${side.logs().slice(-4000)}`);
-  return JSON.parse(result.stdout.trim().split('\n').pop()!) as Rates;
+  const out = JSON.parse(result.stdout.trim().split('\n').pop()!) as Record<Kind, [number, number, number, number]>;
+  const rates = {} as Rates;
+  const cpu = {} as Cpu;
+  for (const [kind] of KINDS) {
+    const [rate, pcscd, device, client] = out[kind];
+    rates[kind] = rate;
+    cpu[kind] = [pcscd, device, client];
+  }
+  return { rates, cpu };
 }
 
 function stats(values: readonly number[]): { min: number; median: number; max: number } {
@@ -87,7 +112,15 @@ export interface VsmartcardRow {
   'floor / vsmartcard (median)': number;
 }
 
-export async function benchVsmartcard(): Promise<{ pairs: number; table: VsmartcardRow[]; raw: Record<string, Rates[]> }> {
+export interface CpuRow {
+  side: string;
+  exchange: string;
+  'pcscd µs/APDU (median)': number;
+  'device µs/APDU (median)': number;
+  'client µs/APDU (median)': number;
+}
+
+export async function benchVsmartcard(): Promise<{ pairs: number; table: VsmartcardRow[]; cpu: CpuRow[]; raw: Record<string, Rates[]> }> {
   const envs: { close(): Promise<void> }[] = [];
   try {
     const ours: PcscEnv = await startPcsc({ card: 't1', serveArgs: ['--time-scale', 'max'] });
@@ -97,14 +130,19 @@ export async function benchVsmartcard(): Promise<{ pairs: number; table: Vsmartc
     const vs: VsmartcardEnv = await startVsmartcard();
     envs.push(vs);
     const sides: Side[] = [
-      { name: 'ours', python: ours.python, logs: ours.logs },
-      { name: 'vsmartcard', python: vs.python, logs: vs.logs },
-      { name: 'floor', python: floor.python, logs: floor.logs },
+      { name: 'ours', python: ours.python, logs: ours.logs, pids: ours.pids },
+      { name: 'vsmartcard', python: vs.python, logs: vs.logs, pids: vs.pids },
+      { name: 'floor', python: floor.python, logs: floor.logs, pids: floor.pids },
     ];
     const raw: Record<string, Rates[]> = { ours: [], vsmartcard: [], floor: [] };
+    const cpuRaw: Record<string, Cpu[]> = { ours: [], vsmartcard: [], floor: [] };
     for (let pair = 0; pair < PAIRS; pair++) {
       const order = pair % 2 === 0 ? sides : [...sides].reverse();
-      for (const side of order) raw[side.name].push(await measure(side));
+      for (const side of order) {
+        const { rates, cpu } = await measure(side);
+        raw[side.name].push(rates);
+        cpuRaw[side.name].push(cpu);
+      }
     }
     const table = KINDS.map(([kind, label]): VsmartcardRow => {
       const of = (name: string) => raw[name].map((r) => r[kind]);
@@ -120,7 +158,14 @@ export async function benchVsmartcard(): Promise<{ pairs: number; table: Vsmartc
         'floor / vsmartcard (median)': round(stats(raw.floor.map((r, i) => r[kind] / raw.vsmartcard[i][kind])).median, 3),
       };
     });
-    return { pairs: PAIRS, table, raw };
+    const cpu = sides.flatMap((side) => KINDS.map(([kind, label]): CpuRow => {
+      const median = (i: number): number => round(stats(cpuRaw[side.name].map((c) => c[kind][i])).median, 3);
+      return {
+        side: side.name, exchange: label,
+        'pcscd µs/APDU (median)': median(0), 'device µs/APDU (median)': median(1), 'client µs/APDU (median)': median(2),
+      };
+    }));
+    return { pairs: PAIRS, table, cpu, raw };
   } finally {
     for (const env of envs.reverse()) await env.close();
   }

@@ -73,6 +73,8 @@ export interface VsmartcardEnv {
   /** Runs a Python script with Debian's python inside the namespaces, where pcscd lists the reader. */
   python(script: string, timeoutMs?: number): Promise<RunResult>;
   logs(): string;
+  /** Process ids of vicc and of pcscd (the bench reads their CPU time in /proc). */
+  readonly pids: { readonly server: number; readonly pcscd: number };
   close(): Promise<void>;
 }
 
@@ -124,7 +126,7 @@ export async function startVsmartcard(): Promise<VsmartcardEnv> {
       if (Date.now() > deadline || vicc.child.exitCode !== null) throw new Error(`vicc never answered\n${logs()}`);
       await new Promise((r) => setTimeout(r, 200));
     }
-    return { python, logs, close };
+    return { python, logs, pids: { server: vicc.child.pid ?? 0, pcscd: pid }, close };
   } catch (error) {
     const details = logs();
     await close();

@@ -122,6 +122,8 @@ export interface PcscEnv {
   python(script: string, timeoutMs?: number): Promise<RunResult>;
   /** serve's and pcscd's output, for failure messages. */
   logs(): string;
+  /** Process ids of the USB/IP server and of pcscd (benches read their CPU time in /proc). */
+  readonly pids: { readonly server: number; readonly pcscd: number };
   close(): Promise<void>;
 }
 
@@ -226,6 +228,7 @@ export async function startPcsc(options: PcscOptions = {}): Promise<PcscEnv> {
       },
       python: (script, timeoutMs = 60_000) => runIn(PYTHON, ['-c', script], timeoutMs),
       logs,
+      pids: { server: serve.child.pid ?? 0, pcscd: pid },
       close,
     };
   } catch (error) {
