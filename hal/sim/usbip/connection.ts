@@ -31,6 +31,8 @@ export interface UsbipConnectionOptions {
   log?(message: string): void;
 }
 
+const EMPTY = new Uint8Array(0);
+
 /** Larger transfers are refused: libccid's largest is an extended APDU block of a few KB. */
 export const MAX_TRANSFER = 1 << 20;
 
@@ -51,7 +53,7 @@ const STATUS: Record<UsbTransferStatus, number> = {
 
 export class UsbipConnection {
   readonly #o: UsbipConnectionOptions;
-  #buffer = new Uint8Array(0);
+  #buffer = EMPTY;
   #phase: 'handshake' | 'urbs' | 'closed' = 'handshake';
   readonly #pending = new Map<number, Pending>();
 
@@ -65,9 +67,13 @@ export class UsbipConnection {
 
   receive(chunk: Uint8Array): void {
     if (this.#phase === 'closed') return;
-    const joined = new Uint8Array(this.#buffer.length + chunk.length);
-    joined.set(this.#buffer);
-    joined.set(chunk, this.#buffer.length);
+    // Usually nothing is left from the last chunk: then this one is parsed where it is.
+    let joined = chunk;
+    if (this.#buffer.length > 0) {
+      joined = new Uint8Array(this.#buffer.length + chunk.length);
+      joined.set(this.#buffer);
+      joined.set(chunk, this.#buffer.length);
+    }
     let offset = 0;
     for (;;) {
       const used = this.#phase === 'handshake' ? this.#handshake(joined.subarray(offset)) : this.#phase === 'urbs' ? this.#urb(joined.subarray(offset)) : 0;
@@ -75,7 +81,8 @@ export class UsbipConnection {
       offset += used;
     }
     // The loop may have closed the connection (a method call TypeScript's narrowing does not see).
-    this.#buffer = this.#isOpen() ? joined.slice(offset) : new Uint8Array(0);
+    // Kept bytes are copied: the transport may reuse the chunk's memory.
+    this.#buffer = this.#isOpen() && offset < joined.length ? joined.slice(offset) : EMPTY;
     this.#o.onActivity?.();
   }
 
@@ -88,7 +95,7 @@ export class UsbipConnection {
     if (this.#phase === 'closed') return;
     const wasImported = this.#phase === 'urbs';
     this.#phase = 'closed';
-    this.#buffer = new Uint8Array(0);
+    this.#buffer = EMPTY;
     if (!wasImported) return;
     for (const pending of this.#pending.values()) this.#o.exported.host.cancel(pending.handle);
     this.#pending.clear();
@@ -151,10 +158,13 @@ export class UsbipConnection {
     const total = URB_HEADER_LENGTH + submitPayloadLength(command);
     if (bytes.length < total) return 0;
     if (iso) {
-      this.#o.send(encodeRetSubmit(command.seqnum, -ERRNO.EINVAL, 0, new Uint8Array(0)));
+      this.#o.send(encodeRetSubmit(command.seqnum, -ERRNO.EINVAL, 0, EMPTY));
       return total;
     }
-    const data = command.direction === 0 ? bytes.slice(URB_HEADER_LENGTH, URB_HEADER_LENGTH + command.transferBufferLength) : null;
+    // Bulk OUT data is copied by the device when the URB is submitted (SimUsbHost.bulkOut): a view
+    // is enough; a control request's data is the class's to keep.
+    const end = URB_HEADER_LENGTH + command.transferBufferLength;
+    const data = command.direction !== 0 ? null : command.ep === 0 ? bytes.slice(URB_HEADER_LENGTH, end) : bytes.subarray(URB_HEADER_LENGTH, end);
     this.#submit(command, data);
     return total;
   }
@@ -167,12 +177,12 @@ export class UsbipConnection {
       const reply = result.data.subarray(0, command.transferBufferLength);
       const status = result.status === 'ok' ? 0 : -ERRNO.EPIPE;
       const actual = command.direction === 1 ? reply.length : status === 0 ? command.transferBufferLength : 0;
-      this.#o.send(encodeRetSubmit(seqnum, status, actual, command.direction === 1 ? reply : new Uint8Array(0)));
+      this.#o.send(encodeRetSubmit(seqnum, status, actual, command.direction === 1 ? reply : EMPTY));
       return;
     }
     const kind = endpoints.byAddress.get(command.ep | (command.direction === 1 ? 0x80 : 0));
     if (kind === undefined) {
-      this.#o.send(encodeRetSubmit(seqnum, -ERRNO.EPIPE, 0, new Uint8Array(0)));
+      this.#o.send(encodeRetSubmit(seqnum, -ERRNO.EPIPE, 0, EMPTY));
       return;
     }
     const pending: Pending = { handle: 0, unlinkSeqnum: null };
@@ -185,7 +195,7 @@ export class UsbipConnection {
     };
     if (kind === 'bulk-out') {
       const length = data?.length ?? 0;
-      pending.handle = host.bulkOut(data ?? new Uint8Array(0), (status) => finish(status, status === 'ok' ? length : 0, new Uint8Array(0)));
+      pending.handle = host.bulkOut(data ?? EMPTY, (status) => finish(status, status === 'ok' ? length : 0, EMPTY));
     } else {
       const done = (status: UsbTransferStatus, inData: Uint8Array): void => finish(status, inData.length, inData);
       const length = command.transferBufferLength;

@@ -142,30 +142,29 @@ export type UrbCommand =
 
 /** Decodes a 48-byte URB header (the caller guarantees 48 bytes). */
 export function decodeUrbHeader(bytes: Uint8Array): UrbCommand {
-  const view = viewOf(bytes);
-  const command = view.getUint32(0);
-  const seqnum = view.getUint32(4);
-  const devid = view.getUint32(8);
-  const direction = view.getUint32(12);
-  const ep = view.getUint32(16);
+  const command = getU32(bytes, 0);
+  const seqnum = getU32(bytes, 4);
+  const devid = getU32(bytes, 8);
+  const direction = getU32(bytes, 12);
+  const ep = getU32(bytes, 16);
   if (command === USBIP_CMD_SUBMIT) {
     return {
       kind: 'submit', seqnum, devid, direction, ep,
-      transferFlags: view.getUint32(20),
-      transferBufferLength: view.getUint32(24),
-      startFrame: view.getUint32(28),
-      numberOfPackets: view.getUint32(32),
-      interval: view.getUint32(36),
+      transferFlags: getU32(bytes, 20),
+      transferBufferLength: getU32(bytes, 24),
+      startFrame: getU32(bytes, 28),
+      numberOfPackets: getU32(bytes, 32),
+      interval: getU32(bytes, 36),
       setup: {
         bmRequestType: bytes[40],
         bRequest: bytes[41],
-        wValue: view.getUint16(42, true),
-        wIndex: view.getUint16(44, true),
-        wLength: view.getUint16(46, true),
+        wValue: bytes[42] | (bytes[43] << 8),
+        wIndex: bytes[44] | (bytes[45] << 8),
+        wLength: bytes[46] | (bytes[47] << 8),
       },
     };
   }
-  if (command === USBIP_CMD_UNLINK) return { kind: 'unlink', seqnum, devid, direction, ep, unlinkSeqnum: view.getUint32(20) };
+  if (command === USBIP_CMD_UNLINK) return { kind: 'unlink', seqnum, devid, direction, ep, unlinkSeqnum: getU32(bytes, 20) };
   return { kind: 'unknown', command, seqnum };
 }
 
@@ -181,55 +180,51 @@ export function submitPayloadLength(command: Extract<UrbCommand, { kind: 'submit
 
 export function encodeCmdSubmit(c: Omit<Extract<UrbCommand, { kind: 'submit' }>, 'kind'>, data: Uint8Array = new Uint8Array(0)): Uint8Array {
   const out = new Uint8Array(URB_HEADER_LENGTH + data.length);
-  const view = viewOf(out);
-  view.setUint32(0, USBIP_CMD_SUBMIT);
-  view.setUint32(4, c.seqnum);
-  view.setUint32(8, c.devid);
-  view.setUint32(12, c.direction);
-  view.setUint32(16, c.ep);
-  view.setUint32(20, c.transferFlags);
-  view.setUint32(24, c.transferBufferLength);
-  view.setUint32(28, c.startFrame);
-  view.setUint32(32, c.numberOfPackets);
-  view.setUint32(36, c.interval);
+  putU32(out, 0, USBIP_CMD_SUBMIT);
+  putU32(out, 4, c.seqnum);
+  putU32(out, 8, c.devid);
+  putU32(out, 12, c.direction);
+  putU32(out, 16, c.ep);
+  putU32(out, 20, c.transferFlags);
+  putU32(out, 24, c.transferBufferLength);
+  putU32(out, 28, c.startFrame);
+  putU32(out, 32, c.numberOfPackets);
+  putU32(out, 36, c.interval);
   out[40] = c.setup.bmRequestType;
   out[41] = c.setup.bRequest;
-  view.setUint16(42, c.setup.wValue, true);
-  view.setUint16(44, c.setup.wIndex, true);
-  view.setUint16(46, c.setup.wLength, true);
+  putU16le(out, 42, c.setup.wValue);
+  putU16le(out, 44, c.setup.wIndex);
+  putU16le(out, 46, c.setup.wLength);
   out.set(data, URB_HEADER_LENGTH);
   return out;
 }
 
 export function encodeCmdUnlink(seqnum: number, devid: number, unlinkSeqnum: number): Uint8Array {
   const out = new Uint8Array(URB_HEADER_LENGTH);
-  const view = viewOf(out);
-  view.setUint32(0, USBIP_CMD_UNLINK);
-  view.setUint32(4, seqnum);
-  view.setUint32(8, devid);
-  view.setUint32(20, unlinkSeqnum);
+  putU32(out, 0, USBIP_CMD_UNLINK);
+  putU32(out, 4, seqnum);
+  putU32(out, 8, devid);
+  putU32(out, 20, unlinkSeqnum);
   return out;
 }
 
 /** RET_SUBMIT: `status` is 0 or a negative errno; `data` is the IN data (empty for OUT). */
 export function encodeRetSubmit(seqnum: number, status: number, actualLength: number, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(URB_HEADER_LENGTH + data.length);
-  const view = viewOf(out);
-  view.setUint32(0, USBIP_RET_SUBMIT);
-  view.setUint32(4, seqnum);
-  view.setInt32(20, status);
-  view.setUint32(24, actualLength);
-  view.setUint32(32, NOT_ISO);
-  out.set(data, URB_HEADER_LENGTH);
+  putU32(out, 0, USBIP_RET_SUBMIT);
+  putU32(out, 4, seqnum);
+  putU32(out, 20, status);
+  putU32(out, 24, actualLength);
+  putU32(out, 32, NOT_ISO);
+  if (data.length > 0) out.set(data, URB_HEADER_LENGTH);
   return out;
 }
 
 export function encodeRetUnlink(seqnum: number, status: number): Uint8Array {
   const out = new Uint8Array(URB_HEADER_LENGTH);
-  const view = viewOf(out);
-  view.setUint32(0, USBIP_RET_UNLINK);
-  view.setUint32(4, seqnum);
-  view.setInt32(20, status);
+  putU32(out, 0, USBIP_RET_UNLINK);
+  putU32(out, 4, seqnum);
+  putU32(out, 20, status);
   return out;
 }
 
@@ -240,12 +235,33 @@ export type UrbReply =
 
 /** Decodes a 48-byte reply header (the client side: tests and tools). */
 export function decodeReplyHeader(bytes: Uint8Array): UrbReply {
-  const view = viewOf(bytes);
-  const command = view.getUint32(0);
-  const seqnum = view.getUint32(4);
-  if (command === USBIP_RET_SUBMIT) return { kind: 'ret-submit', seqnum, status: view.getInt32(20), actualLength: view.getUint32(24) };
-  if (command === USBIP_RET_UNLINK) return { kind: 'ret-unlink', seqnum, status: view.getInt32(20) };
+  const command = getU32(bytes, 0);
+  const seqnum = getU32(bytes, 4);
+  if (command === USBIP_RET_SUBMIT) return { kind: 'ret-submit', seqnum, status: getU32(bytes, 20) | 0, actualLength: getU32(bytes, 24) };
+  if (command === USBIP_RET_UNLINK) return { kind: 'ret-unlink', seqnum, status: getU32(bytes, 20) | 0 };
   return { kind: 'unknown', command, seqnum };
+}
+
+/*
+ * The per-URB codecs read and write their big-endian fields byte by byte: a DataView per message
+ * costs more than the message's whole header.
+ */
+function getU32(bytes: Uint8Array, at: number): number {
+  return ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]) >>> 0;
+}
+
+/** Big-endian; a negative `value` (a status) is written in two's complement. */
+function putU32(out: Uint8Array, at: number, value: number): void {
+  out[at] = value >>> 24;
+  out[at + 1] = value >>> 16;
+  out[at + 2] = value >>> 8;
+  out[at + 3] = value;
+}
+
+/** The setup packet's fields are USB's, little-endian. */
+function putU16le(out: Uint8Array, at: number, value: number): void {
+  out[at] = value;
+  out[at + 1] = value >>> 8;
 }
 
 function viewOf(bytes: Uint8Array): DataView {
