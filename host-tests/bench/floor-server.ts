@@ -5,7 +5,7 @@
  * simulated card on a simulated line. What pcscd + libccid + the libusb stand-in + USB/IP + the CCID
  * class cost on their own: the most `serve` could reach.
  *
- * Usage (as the interop harness starts a server): tsx host-tests/bench/floor-server.ts
+ * Usage (as the interop harness starts a server; the bench runs it bundled, as serve is): tsx host-tests/bench/floor-server.ts
  *   --usbip unix:PATH --control unix:PATH
  * Answers: READ BINARY (INS B0) gets Ne bytes and 90 00, everything else 90 00.
  */
