@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SimUsbHost } from '../../hal/sim/usb-device.js';
 import { paceInRealTime } from '../../hal/sim/usbip/realtime.js';
-import { listenUsbip } from '../../hal/sim/usbip/server.js';
+import { UsbipConnection } from '../../hal/sim/usbip/connection.js';
+import { URB_HEADER_LENGTH } from '../../hal/sim/usbip/protocol.js';
+import { listen, listenUsbip } from '../../hal/sim/usbip/server.js';
 import { createEchoDevice } from '../usbip/echo-device.js';
 import { exportOf } from '../usbip/memory-client.js';
 import { buildStandin, interopTimeout, PYTHON, REPO_ROOT, requireTools } from './pcscd.js';
@@ -140,6 +142,85 @@ test('the stand-in: enumeration, descriptors, STALL → PIPE, bulk echo, sync ti
   } finally {
     pacer.stop();
     await listener.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** One bulk exchange through the stand-in, then a control transfer: [bulk OUT, bulk IN, control]. */
+const ONE_EXCHANGE = `
+import ctypes as C, json, sys
+lib = C.CDLL(sys.argv[1])
+lib.libusb_get_device_list.restype = C.c_ssize_t
+ctx = C.c_void_p()
+lib.libusb_init(C.byref(ctx))
+devices = C.POINTER(C.c_void_p)()
+assert lib.libusb_get_device_list(ctx, C.byref(devices)) == 1
+handle = C.c_void_p()
+lib.libusb_open(C.c_void_p(devices[0]), C.byref(handle))
+m = bytes([0x6F, 1, 0, 0, 0, 0, 0xEE, 0, 0, 0, 7])
+n = C.c_int()
+out = [lib.libusb_bulk_transfer(handle, 0x01, (C.c_ubyte * len(m)).from_buffer_copy(m), len(m), C.byref(n), 3000)]
+buf = (C.c_ubyte * 4100)()
+out.append(lib.libusb_bulk_transfer(handle, 0x82, buf, 4100, C.byref(n), 3000))
+out.append(lib.libusb_control_transfer(handle, 0x80, 6, 0x0100, 0, buf, 18, 1000))
+lib.libusb_close(handle)
+lib.libusb_exit(ctx)
+print(json.dumps(out))
+`;
+
+/** What a broken server sends instead of its answer to the bulk IN read (a 48-byte RET_SUBMIT + data). */
+const BROKEN: readonly [string, (answer: Uint8Array) => Uint8Array][] = [
+  ['an answer to a URB never sent', (a) => { const b = a.slice(); b.set([0x7f, 0xff, 0xff, 0xff], 4); return b; }],
+  ['more IN data than the URB holds', (a) => { const b = a.slice(); b.set([0, 0x10, 0, 0], 24); return b; }],
+  ['an unknown command', (a) => { const b = a.slice(); b.set([0, 0, 0, 9], 0); return b; }],
+  ['a header cut short, then the end of the stream', (a) => a.slice(0, 20)],
+];
+
+test('the stand-in against a server that breaks the protocol: the transfer fails with NO_DEVICE, the caller goes on', async (t) => {
+  interopTimeout(t);
+  requireTools();
+  const standin = await buildStandin();
+  const dir = mkdtempSync(join(tmpdir(), 'ccid-standin-'));
+  try {
+    for (const [what, breakIt] of BROKEN) {
+      const device = createEchoDevice();
+      const pacer = paceInRealTime(device.scheduler);
+      const exported = exportOf(device);
+      const path = join(dir, 'usbip.sock');
+      // The echo device's answer to bSeq EE (a DataBlock) is the RET_SUBMIT that gets broken.
+      const listener = await listen({ kind: 'unix', path }, (socket) => {
+        const connection = new UsbipConnection({
+          exported,
+          send: (bytes) => {
+            const answer = bytes.length > URB_HEADER_LENGTH + 6 && bytes[3] === 3 && bytes[URB_HEADER_LENGTH + 6] === 0xee;
+            if (!answer) {
+              socket.write(bytes);
+              return;
+            }
+            const broken = breakIt(bytes);
+            if (broken.length < URB_HEADER_LENGTH) socket.end(broken);
+            else socket.write(broken);
+          },
+          end: () => socket.end(),
+          onActivity: pacer.kick,
+        });
+        socket.on('data', (chunk: Buffer) => connection.receive(new Uint8Array(chunk)));
+        socket.on('close', () => connection.closed());
+        socket.on('error', () => undefined);
+      });
+      try {
+        const result = await run(PYTHON, ['-c', ONE_EXCHANGE, join(standin, 'libusb-1.0.so.0')], {
+          env: { ...process.env, CCID_READER_USBIP: `unix:${path}` }, timeoutMs: 30_000,
+        });
+        t.is(result.code, 0, `${what}: ${result.stderr}`);
+        // The bulk OUT went through; the read fails with LIBUSB_ERROR_NO_DEVICE, and so does what follows.
+        t.deepEqual(JSON.parse(result.stdout), [0, -4, -4], what);
+      } finally {
+        pacer.stop();
+        await listener.close();
+      }
+    }
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
