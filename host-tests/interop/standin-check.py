@@ -83,7 +83,9 @@ out['bulkTimeout'] = lib.libusb_bulk_transfer(handle, 0x82, reply, 4096, C.byref
 out['bulkTimeoutSeconds'] = round(time.monotonic() - start, 2)
 
 
-def interrupt(timeout_ms, cancel_after=None):
+def interrupt(timeout_ms, cancel_after=None, meanwhile=lambda: None):
+    """An async interrupt IN transfer, handled to its end: [submit result, completed, status, seconds,
+    data, what `meanwhile` (run once it is submitted) returned]."""
     done = C.c_int(0)
 
     @CALLBACK
@@ -102,12 +104,14 @@ def interrupt(timeout_ms, cancel_after=None):
     submitted = lib.libusb_submit_transfer(t)
     if cancel_after is not None:
         threading.Timer(cancel_after, lambda: lib.libusb_cancel_transfer(t)).start()
+    during = meanwhile()
     start = time.monotonic()
     while not done.value and time.monotonic() - start < 5:
         lib.libusb_handle_events_completed(ctx, C.byref(done))
-    status = t.contents.status
+    result = [submitted, done.value, t.contents.status, round(time.monotonic() - start, 2),
+              bytes(data[:t.contents.actual_length]).hex(), during]
     lib.libusb_free_transfer(t)
-    return [submitted, done.value, status, round(time.monotonic() - start, 2)]
+    return result
 
 
 out['interruptTimeout'] = interrupt(100)
@@ -166,34 +170,7 @@ ahead['twoThreads'] = sorted(answers_a + answers_b)
 
 # An interrupt message that arrives while a synchronous transfer reads the socket: that reader
 # completes the async transfer too, and libusb_handle_events delivers it.
-def interrupt_during_bulk():
-    done = C.c_int(0)
-
-    @CALLBACK
-    def on_done(transfer):
-        done.value = 1
-
-    t = lib.libusb_alloc_transfer(0)
-    data = (C.c_ubyte * 8)()
-    t.contents.dev_handle = handle.value
-    t.contents.endpoint = 0x83
-    t.contents.type = 3
-    t.contents.timeout = 0
-    t.contents.length = 8
-    t.contents.buffer = C.cast(data, C.c_void_p)
-    t.contents.callback = C.cast(on_done, C.c_void_p)
-    submitted = lib.libusb_submit_transfer(t)
-    written = bulk_out(250, b'\x06')
-    answer = bulk_in(4100, 3000)
-    start = time.monotonic()
-    while not done.value and time.monotonic() - start < 5:
-        lib.libusb_handle_events_completed(ctx, C.byref(done))
-    result = [submitted, written, answer, done.value, t.contents.status, bytes(data[:t.contents.actual_length]).hex()]
-    lib.libusb_free_transfer(t)
-    return result
-
-
-ahead['interruptDuringBulk'] = interrupt_during_bulk()
+ahead['interruptDuringBulk'] = interrupt(0, meanwhile=lambda: [bulk_out(250, b'\x06'), bulk_in(4100, 3000)])
 # An answer that never comes: the read times out and its queued URB is unlinked.
 ahead['outUnanswered'] = bulk_out(200, b'\x05', declared=9)
 start = time.monotonic()
