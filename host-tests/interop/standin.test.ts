@@ -226,3 +226,53 @@ test('the stand-in against a server that breaks the protocol: the transfer fails
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** Teaches the stand-in the read length (4100), writes bSeq 77 (never answered), and exits unread. */
+const WRITE_AND_LEAVE = `
+import ctypes as C, sys
+lib = C.CDLL(sys.argv[1])
+lib.libusb_get_device_list.restype = C.c_ssize_t
+ctx = C.c_void_p()
+lib.libusb_init(C.byref(ctx))
+devices = C.POINTER(C.c_void_p)()
+assert lib.libusb_get_device_list(ctx, C.byref(devices)) == 1
+handle = C.c_void_p()
+lib.libusb_open(C.c_void_p(devices[0]), C.byref(handle))
+n = C.c_int()
+buf = (C.c_ubyte * 4100)()
+assert lib.libusb_bulk_transfer(handle, 0x82, buf, 4100, C.byref(n), 50) == -7
+m = bytes([0x6F, 9, 0, 0, 0, 0, 77, 0, 0, 0, 7])
+assert lib.libusb_bulk_transfer(handle, 0x01, (C.c_ubyte * len(m)).from_buffer_copy(m), len(m), C.byref(n), 3000) == 0
+lib.libusb_close(handle)
+lib.libusb_exit(ctx)
+`;
+
+test('the stand-in: the bulk IN URB queued behind a write nobody reads ends with the connection when the program leaves', async (t) => {
+  interopTimeout(t);
+  requireTools();
+  const standin = await buildStandin();
+  const dir = mkdtempSync(join(tmpdir(), 'ccid-standin-'));
+  const device = createEchoDevice();
+  const pacer = paceInRealTime(device.scheduler);
+  const log: string[] = [];
+  const plain = exportOf(device);
+  const exported = { ...plain, host: recorded(plain.host, log, () => undefined) };
+  const path = join(dir, 'usbip.sock');
+  const listener = await listenUsbip({ kind: 'unix', path }, { exported, onActivity: pacer.kick });
+  try {
+    const result = await run(PYTHON, ['-c', WRITE_AND_LEAVE, join(standin, 'libusb-1.0.so.0')], {
+      env: { ...process.env, CCID_READER_USBIP: `unix:${path}` }, timeoutMs: 30_000,
+    });
+    t.is(result.code, 0, result.stderr);
+    const deadline = Date.now() + 10_000;
+    while (exported.importer !== null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // The read-ahead URB went out with the write, and was still pending when the connection ended:
+    // the server cancelled it and gave the device back.
+    t.deepEqual(log.slice(log.indexOf('out 77')), ['out 77', 'in 4100', 'out-done 77', 'cancel true']);
+    t.is(exported.importer, null);
+  } finally {
+    pacer.stop();
+    await listener.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
