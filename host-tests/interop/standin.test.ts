@@ -276,3 +276,57 @@ test('the stand-in: the bulk IN URB queued behind a write nobody reads ends with
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** Teaches the stand-in the read length (4100), then writes bSeq 5 and reads its answer; prints it. */
+const WRITE_THEN_READ = `
+import ctypes as C, sys
+lib = C.CDLL(sys.argv[1])
+lib.libusb_get_device_list.restype = C.c_ssize_t
+ctx = C.c_void_p()
+lib.libusb_init(C.byref(ctx))
+devices = C.POINTER(C.c_void_p)()
+assert lib.libusb_get_device_list(ctx, C.byref(devices)) == 1
+handle = C.c_void_p()
+lib.libusb_open(C.c_void_p(devices[0]), C.byref(handle))
+n = C.c_int()
+buf = (C.c_ubyte * 4100)()
+assert lib.libusb_bulk_transfer(handle, 0x82, buf, 4100, C.byref(n), 50) == -7
+m = bytes([0x6F, 1, 0, 0, 0, 0, 5, 0, 0, 0, 9])
+assert lib.libusb_bulk_transfer(handle, 0x01, (C.c_ubyte * len(m)).from_buffer_copy(m), len(m), C.byref(n), 3000) == 0
+assert lib.libusb_bulk_transfer(handle, 0x82, buf, 4100, C.byref(n), 3000) == 0
+print(bytes(buf[:n.value]).hex())
+lib.libusb_close(handle)
+lib.libusb_exit(ctx)
+`;
+
+test('the stand-in queues no bulk IN URB behind a write to a reader with several slots (CCID bMaxSlotIndex > 0): its driver may read in another thread than the writer', async (t) => {
+  interopTimeout(t);
+  requireTools();
+  const standin = await buildStandin();
+  const dir = mkdtempSync(join(tmpdir(), 'ccid-standin-'));
+  try {
+    for (const maxSlotIndex of [0, 1]) {
+      const device = createEchoDevice(maxSlotIndex);
+      const pacer = paceInRealTime(device.scheduler);
+      const log: string[] = [];
+      const plain = exportOf(device);
+      const exported = { ...plain, host: recorded(plain.host, log, () => undefined) };
+      const path = join(dir, `usbip-${maxSlotIndex}.sock`);
+      const listener = await listenUsbip({ kind: 'unix', path }, { exported, onActivity: pacer.kick });
+      try {
+        const result = await run(PYTHON, ['-c', WRITE_THEN_READ, join(standin, 'libusb-1.0.so.0')], {
+          env: { ...process.env, CCID_READER_USBIP: `unix:${path}` }, timeoutMs: 30_000,
+        });
+        t.is(result.code, 0, result.stderr);
+        t.is(result.stdout.trim(), echoed(5, [9]));
+        // One slot: the IN URB goes out with the write. Two: only the read sends it.
+        t.deepEqual(whileWriting(log, 5), maxSlotIndex === 0 ? ['in 4100'] : [], `bMaxSlotIndex ${maxSlotIndex}`);
+      } finally {
+        pacer.stop();
+        await listener.close();
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -8,17 +8,20 @@ import { VirtualScheduler } from '../../hal/sim/scheduler.js';
 
 const device = Uint8Array.of(18, 1, 0x00, 0x02, 0, 0, 0, 64, 0x34, 0x12, 0x78, 0x56, 0x00, 0x01, 1, 2, 0, 1);
 /**
- * Interface, a 54-byte class descriptor (filler, but for dwMaxCCIDMessageLength = 271 at offset 44,
- * CCID rev 1.1 §5.1: the host's read-ahead sizes itself by it), then the three endpoints.
+ * Interface, a 54-byte class descriptor (filler, but for bMaxSlotIndex at offset 4 and
+ * dwMaxCCIDMessageLength = 271 at offset 44, CCID rev 1.1 §5.1: the host's read-ahead sizes itself
+ * by it, and is only for one slot), then the three endpoints.
  */
-const configuration = Uint8Array.of(
-  9, 2, 9 + 9 + 54 + 7 * 3, 0, 1, 1, 0, 0x80, 50,
-  9, 4, 0, 0, 3, 0x0b, 0, 0, 0,
-  54, 0x21, ...new Array<number>(42).fill(0x11), 0x0f, 0x01, 0, 0, ...new Array<number>(6).fill(0x11),
-  7, 5, 0x01, 2, 64, 0, 0,
-  7, 5, 0x82, 2, 64, 0, 0,
-  7, 5, 0x83, 3, 8, 0, 16,
-);
+function configuration(maxSlotIndex: number): Uint8Array {
+  return Uint8Array.of(
+    9, 2, 9 + 9 + 54 + 7 * 3, 0, 1, 1, 0, 0x80, 50,
+    9, 4, 0, 0, 3, 0x0b, 0, 0, 0,
+    54, 0x21, 0x11, 0x11, maxSlotIndex, ...new Array<number>(39).fill(0x11), 0x0f, 0x01, 0, 0, ...new Array<number>(6).fill(0x11),
+    7, 5, 0x01, 2, 64, 0, 0,
+    7, 5, 0x82, 2, 64, 0, 0,
+    7, 5, 0x83, 3, 8, 0, 16,
+  );
+}
 const strings = [Uint8Array.of(4, 3, 0x09, 0x04), Uint8Array.of(8, 3, 0x54, 0, 0x65, 0, 0x73, 0), Uint8Array.of(6, 3, 0x45, 0, 0x63, 0)];
 
 export interface EchoDevice {
@@ -26,13 +29,14 @@ export interface EchoDevice {
   usb: SimUsbDevice;
 }
 
-export function createEchoDevice(): EchoDevice {
+/** `maxSlotIndex`: the slots the class descriptor declares, less one (default 0: one slot). */
+export function createEchoDevice(maxSlotIndex = 0): EchoDevice {
   const scheduler = new VirtualScheduler();
   let pending = new Uint8Array(0);
   let queue: Uint8Array[] = [];
   const usb: SimUsbDevice = new SimUsbDevice({
     scheduler,
-    descriptors: { device, configuration, strings },
+    descriptors: { device, configuration: configuration(maxSlotIndex), strings },
     onControl: (setup) => (setup.bRequest === 0x7f ? 'stall' : Uint8Array.of(1, 2, 3, 4)),
     onBulkOut: (data) => {
       const joined = new Uint8Array(pending.length + data.length);

@@ -72,6 +72,8 @@ static struct read_ahead ahead[16];
  * dwMaxCCIDMessageLength. */
 static int read_endpoint, read_length, read_packet;
 static uint32_t max_message;
+/* The device has more than one slot (bMaxSlotIndex > 0): no read-ahead (bulk_out). */
+static int several_slots;
 /* The imported device (its configuration descriptor gives the endpoints' packet sizes). */
 static const struct standin_device *device;
 
@@ -571,6 +573,16 @@ static int packet_size(int address)
 }
 
 /* dwMaxCCIDMessageLength of the CCID class descriptor (CCID rev 1.1 §5.1, offset 44), 0 without one. */
+/* The CCID class descriptor's bMaxSlotIndex (CCID rev 1.1 §5.1, offset 4); 0 without one. */
+static int ccid_max_slot_index(void)
+{
+	const unsigned char *c = device ? device->config_desc : NULL;
+	int len = device ? device->config_len : 0;
+	for (int i = 0; c && i + 1 < len && c[i] >= 2; i += c[i])
+		if (c[i + 1] == 0x21 && c[i] >= 54 && i + 5 <= len) return c[i + 4];
+	return 0;
+}
+
 static uint32_t ccid_max_message(void)
 {
 	const unsigned char *c = device ? device->config_desc : NULL;
@@ -588,7 +600,11 @@ static uint32_t ccid_max_message(void)
  * read that could hold any message the device may send (dwMaxCCIDMessageLength), and only a length
  * that is not a multiple of the packet size: then the URB ends exactly where a URB of that length or
  * longer would, at the message's short or zero-length packet (USB 2.0 §5.8.3), never on a full
- * buffer or an overflow.
+ * buffer or an overflow. Not for a reader with several slots: its driver may read bulk IN from
+ * another thread than the one that wrote (libccid 1.5 reads a multi-slot reader's answers in a
+ * thread of its own and hands them to the slots by bSlot, and reads in the writing thread until
+ * that thread runs), and a URB queued behind one thread's write would take an answer from under a
+ * read already waiting in another, leaving that one to time out.
  */
 static int bulk_out(struct urb *u, unsigned int timeout_ms)
 {
@@ -602,7 +618,7 @@ static int bulk_out(struct urb *u, unsigned int timeout_ms)
 		return LIBUSB_ERROR_NO_DEVICE;
 	}
 	enqueue(u);
-	int ahead_fits = read_endpoint && read_length > 0 && read_packet > 0 && read_length % read_packet != 0;
+	int ahead_fits = !several_slots && read_endpoint && read_length > 0 && read_packet > 0 && read_length % read_packet != 0;
 	struct read_ahead *a = ahead_fits ? &ahead[read_endpoint] : NULL;
 	if (a && a->queued) a = NULL;
 	if (a && a->capacity < read_length) {
@@ -656,6 +672,7 @@ static int bulk_in(struct urb *u, unsigned int timeout_ms)
 		read_length = 0;
 		read_packet = packet_size(0x80 | u->ep);
 		max_message = ccid_max_message();
+		several_slots = ccid_max_slot_index() > 0;
 	}
 	if (max_message > 0 && (uint32_t)u->length >= max_message) read_length = u->length;
 	struct read_ahead *a = &ahead[u->ep];
