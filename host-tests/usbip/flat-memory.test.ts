@@ -1,6 +1,6 @@
 /**
- * A long-running `serve` keeps nothing it does not need: the heap after 2N exchanges through USB/IP is
- * the heap after N (the soak of 10⁶ exchanges is a bench: `npm run bench -- soak`). Deterministic: the
+ * A long-running `serve` keeps nothing it does not need: the heap after N more exchanges through
+ * USB/IP is the heap before them (the soak of 10⁶ exchanges is a bench: `npm run bench -- soak`). Deterministic: the
  * simulator runs in virtual time, in-process, and the heap is measured after a full collection.
  */
 import test from 'ava';
@@ -29,7 +29,7 @@ function exchange(client: MemoryClient, out: number, inEp: number, command: Uint
   throw new Error('no reply');
 }
 
-test('serve keeps nothing per exchange: the heap after 2N SELECTs through USB/IP is the heap after N', (t) => {
+test('serve keeps nothing per exchange: the heap after N more SELECTs through USB/IP is the heap before them', (t) => {
   t.timeout(120_000, 'thousands of exchanges through USB/IP, twice per card');
   for (const card of ['t0-fs', 't1']) {
     const reader = serveReader({ card: findCard(card)!.create(1) });
@@ -55,13 +55,19 @@ test('serve keeps nothing per exchange: the heap after 2N SELECTs through USB/IP
     };
     const N = 1500;
     // Warm-up first (JIT feedback, V8's number-string cache fill up over the first few thousand
-    // exchanges, then stay): what remains between N and 2N after it is what serve keeps.
+    // exchanges, then stay): what remains after it is what serve keeps. Two stretches of N are
+    // measured: what serve keeps per exchange shows in both, while code the engine compiles late
+    // (later still on a loaded machine: it compiles in the background) lands in one of them only.
     run(2 * N);
-    const afterN = heapAfterCollection();
-    run(N);
-    const after2N = heapAfterCollection();
+    const grew: number[] = [];
+    for (let stretch = 0, before = heapAfterCollection(); stretch < 2; stretch++) {
+      run(N);
+      const after = heapAfterCollection();
+      grew.push(after - before);
+      before = after;
+    }
     // One kept object per character would be ~1.5 MB per N here; a few KB is noise (code, caches).
-    t.true(after2N - afterN < 256 * 1024, `${card}: heap grew by ${after2N - afterN} bytes over ${N} more exchanges`);
+    t.true(Math.min(...grew) < 256 * 1024, `${card}: heap grew by ${grew.join(' and ')} bytes over two stretches of ${N} more exchanges`);
     reader.close();
   }
 });
