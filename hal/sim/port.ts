@@ -106,9 +106,13 @@ interface Outgoing {
   breaks: boolean;
 }
 
-/** The send queue: a ring of Outgoing records reused in place, so sending allocates nothing once it has grown. */
+/**
+ * The send queue: a ring of Outgoing records reused in place, so sending allocates nothing once it
+ * has grown; its size a power of two (positions wrap with a mask: this runs for every character).
+ */
 class OutgoingQueue {
   #slots: Outgoing[] = [];
+  #mask = -1;
   #head = 0;
   length = 0;
   /** How many queued records have a delayEtu (the caller counts it in when it fills one in). */
@@ -130,26 +134,27 @@ class OutgoingQueue {
     const slots = this.#slots;
     if (this.length === slots.length) {
       const grown: Outgoing[] = [];
-      for (let i = 0; i < this.length; i++) grown.push(slots[(this.#head + i) % slots.length]);
-      for (let i = this.length; i < 2 * this.length + 4; i++) {
+      for (let i = 0; i < this.length; i++) grown.push(slots[(this.#head + i) & this.#mask]);
+      for (let i = this.length; i < Math.max(8, 2 * this.length); i++) {
         grown.push({ byte: 0, etu: 0, convention: 'direct', badParity: 0, delayEtu: 0, queuedAt: NaN, breaks: false });
       }
       this.#slots = grown;
+      this.#mask = grown.length - 1;
       this.#head = 0;
     }
-    return this.#slots[(this.#head + this.length++) % this.#slots.length];
+    return this.#slots[(this.#head + this.length++) & this.#mask];
   }
 
   /** The record `i` places behind the first. */
   at(i: number): Outgoing {
-    return this.#slots[(this.#head + i) % this.#slots.length];
+    return this.#slots[(this.#head + i) & this.#mask];
   }
 
   shift(): void {
     const first = this.#slots[this.#head];
     if (first.delayEtu > 0) this.delayed--;
     if (first.breaks) this.irregular--;
-    this.#head = (this.#head + 1) % this.#slots.length;
+    this.#head = (this.#head + 1) & this.#mask;
     this.length--;
   }
 
@@ -166,7 +171,7 @@ class OutgoingQueue {
 
   /** Every queued record's times moved back by `delta` (epoch move). */
   rebase(delta: number): void {
-    for (let i = 0; i < this.length; i++) this.#slots[(this.#head + i) % this.#slots.length].queuedAt -= delta;
+    for (let i = 0; i < this.length; i++) this.#slots[(this.#head + i) & this.#mask].queuedAt -= delta;
   }
 }
 
@@ -721,6 +726,7 @@ export class LinePort implements LineListener, BurstSource {
     const decisionFirst = decideTicks < endTicks;
     const side = this.side;
     const line = this.line;
+    const frames = convention === 'direct' ? DIRECT_FRAMES : INVERSE_FRAMES;
     // In an even queue only the last character can need an event at its end (#needsEnd): the
     // general check is only needed near it, or while the owner wants every `sent` on time.
     const wantsEverySent = this.#hooks.wantsSent?.(false) === true;
@@ -756,12 +762,12 @@ export class LinePort implements LineListener, BurstSource {
         b.next = true;
         b.nextStart = nextStart;
         b.nextByte = nextByte;
-        b.nextFrame = frame(nextByte, convention, false);
+        b.nextFrame = frames[nextByte];
       } else {
         b.phase = 'before-start';
         b.start = nextStart;
         b.byte = nextByte;
-        b.frame = frame(nextByte, convention, false);
+        b.frame = frames[nextByte];
       }
       if (b.endTimer === undefined && (wantsEverySent || queue.length <= 2 || queue.irregular !== 0)) this.#planEnd(b);
       r.#hooks.received(byte, true);
