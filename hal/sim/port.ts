@@ -741,11 +741,8 @@ export class LinePort implements LineListener, BurstSource {
       const byte = b.rxByte;
       const nextByte = next.byte;
       if (!decisionFirst) {
-        // The character's end for its sender (#burstEnd, #finishChar).
-        this.#txChar = this.#txEvent = undefined;
-        this.#attempts = 0;
-        queue.shift();
-        this.#hooks.sent?.();
+        // The character's end for its sender (#burstEnd).
+        this.#finishChar();
         if (this.#burst !== b) return true;
       }
       // The receiver's decision, done after the fact (#decide), and the next one awaited (#awaitDecision).
@@ -774,10 +771,7 @@ export class LinePort implements LineListener, BurstSource {
       line.watch();
       if (this.#burst !== b) return true;
       if (decisionFirst) {
-        this.#txChar = this.#txEvent = undefined;
-        this.#attempts = 0;
-        queue.shift();
-        this.#hooks.sent?.();
+        this.#finishChar();
         if (this.#burst !== b) return true;
         b.next = false;
         b.phase = 'before-start';

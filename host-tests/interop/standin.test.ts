@@ -227,8 +227,8 @@ test('the stand-in against a server that breaks the protocol: the transfer fails
   }
 });
 
-/** Teaches the stand-in the read length (4100), writes bSeq 77 (never answered), and exits unread. */
-const WRITE_AND_LEAVE = `
+/** Opens the one device and teaches the stand-in the read length (4100): a read that times out. */
+const OPEN_AND_LEARN = `
 import ctypes as C, sys
 lib = C.CDLL(sys.argv[1])
 lib.libusb_get_device_list.restype = C.c_ssize_t
@@ -241,6 +241,33 @@ lib.libusb_open(C.c_void_p(devices[0]), C.byref(handle))
 n = C.c_int()
 buf = (C.c_ubyte * 4100)()
 assert lib.libusb_bulk_transfer(handle, 0x82, buf, 4100, C.byref(n), 50) == -7
+`;
+
+/** The echo device served at `path`, every URB it sees logged (`recorded`), its clock paced in real time. */
+async function recordedEcho(path: string, maxSlotIndex = 0): Promise<{ log: string[]; exported: ReturnType<typeof exportOf>; close(): Promise<void> }> {
+  const device = createEchoDevice(maxSlotIndex);
+  const pacer = paceInRealTime(device.scheduler);
+  const log: string[] = [];
+  const plain = exportOf(device);
+  const exported = { ...plain, host: recorded(plain.host, log, () => undefined) };
+  const listener = await listenUsbip({ kind: 'unix', path }, { exported, onActivity: pacer.kick });
+  return {
+    log,
+    exported,
+    close: async () => {
+      pacer.stop();
+      await listener.close();
+    },
+  };
+}
+
+/** A Python script against the stand-in (its library as argv[1]) and the server at `path`. */
+function runScript(script: string, standin: string, path: string): ReturnType<typeof run> {
+  return run(PYTHON, ['-c', script, join(standin, 'libusb-1.0.so.0')], { env: { ...process.env, CCID_READER_USBIP: `unix:${path}` }, timeoutMs: 30_000 });
+}
+
+/** Writes bSeq 77 (never answered), and exits unread. */
+const WRITE_AND_LEAVE = `${OPEN_AND_LEARN}
 m = bytes([0x6F, 9, 0, 0, 0, 0, 77, 0, 0, 0, 7])
 assert lib.libusb_bulk_transfer(handle, 0x01, (C.c_ubyte * len(m)).from_buffer_copy(m), len(m), C.byref(n), 3000) == 0
 lib.libusb_close(handle)
@@ -252,17 +279,10 @@ test('the stand-in: the bulk IN URB queued behind a write nobody reads ends with
   requireTools();
   const standin = await buildStandin();
   const dir = mkdtempSync(join(tmpdir(), 'ccid-standin-'));
-  const device = createEchoDevice();
-  const pacer = paceInRealTime(device.scheduler);
-  const log: string[] = [];
-  const plain = exportOf(device);
-  const exported = { ...plain, host: recorded(plain.host, log, () => undefined) };
   const path = join(dir, 'usbip.sock');
-  const listener = await listenUsbip({ kind: 'unix', path }, { exported, onActivity: pacer.kick });
+  const { log, exported, close } = await recordedEcho(path);
   try {
-    const result = await run(PYTHON, ['-c', WRITE_AND_LEAVE, join(standin, 'libusb-1.0.so.0')], {
-      env: { ...process.env, CCID_READER_USBIP: `unix:${path}` }, timeoutMs: 30_000,
-    });
+    const result = await runScript(WRITE_AND_LEAVE, standin, path);
     t.is(result.code, 0, result.stderr);
     const deadline = Date.now() + 10_000;
     while (exported.importer !== null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -271,26 +291,13 @@ test('the stand-in: the bulk IN URB queued behind a write nobody reads ends with
     t.deepEqual(log.slice(log.indexOf('out 77')), ['out 77', 'in 4100', 'out-done 77', 'cancel true']);
     t.is(exported.importer, null);
   } finally {
-    pacer.stop();
-    await listener.close();
+    await close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-/** Teaches the stand-in the read length (4100), then writes bSeq 5 and reads its answer; prints it. */
-const WRITE_THEN_READ = `
-import ctypes as C, sys
-lib = C.CDLL(sys.argv[1])
-lib.libusb_get_device_list.restype = C.c_ssize_t
-ctx = C.c_void_p()
-lib.libusb_init(C.byref(ctx))
-devices = C.POINTER(C.c_void_p)()
-assert lib.libusb_get_device_list(ctx, C.byref(devices)) == 1
-handle = C.c_void_p()
-lib.libusb_open(C.c_void_p(devices[0]), C.byref(handle))
-n = C.c_int()
-buf = (C.c_ubyte * 4100)()
-assert lib.libusb_bulk_transfer(handle, 0x82, buf, 4100, C.byref(n), 50) == -7
+/** Writes bSeq 5 and reads its answer; prints it. */
+const WRITE_THEN_READ = `${OPEN_AND_LEARN}
 m = bytes([0x6F, 1, 0, 0, 0, 0, 5, 0, 0, 0, 9])
 assert lib.libusb_bulk_transfer(handle, 0x01, (C.c_ubyte * len(m)).from_buffer_copy(m), len(m), C.byref(n), 3000) == 0
 assert lib.libusb_bulk_transfer(handle, 0x82, buf, 4100, C.byref(n), 3000) == 0
@@ -306,24 +313,16 @@ test('the stand-in queues no bulk IN URB behind a write to a reader with several
   const dir = mkdtempSync(join(tmpdir(), 'ccid-standin-'));
   try {
     for (const maxSlotIndex of [0, 1]) {
-      const device = createEchoDevice(maxSlotIndex);
-      const pacer = paceInRealTime(device.scheduler);
-      const log: string[] = [];
-      const plain = exportOf(device);
-      const exported = { ...plain, host: recorded(plain.host, log, () => undefined) };
       const path = join(dir, `usbip-${maxSlotIndex}.sock`);
-      const listener = await listenUsbip({ kind: 'unix', path }, { exported, onActivity: pacer.kick });
+      const { log, close } = await recordedEcho(path, maxSlotIndex);
       try {
-        const result = await run(PYTHON, ['-c', WRITE_THEN_READ, join(standin, 'libusb-1.0.so.0')], {
-          env: { ...process.env, CCID_READER_USBIP: `unix:${path}` }, timeoutMs: 30_000,
-        });
+        const result = await runScript(WRITE_THEN_READ, standin, path);
         t.is(result.code, 0, result.stderr);
         t.is(result.stdout.trim(), echoed(5, [9]));
         // One slot: the IN URB goes out with the write. Two: only the read sends it.
         t.deepEqual(whileWriting(log, 5), maxSlotIndex === 0 ? ['in 4100'] : [], `bMaxSlotIndex ${maxSlotIndex}`);
       } finally {
-        pacer.stop();
-        await listener.close();
+        await close();
       }
     }
   } finally {

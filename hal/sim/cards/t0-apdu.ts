@@ -12,6 +12,7 @@
  *   UICC's CAT ENVELOPE); this application refuses it after the header, before any data.
  */
 import { parseApdu, type CommandApdu } from './apdu.js';
+import { appendGrowing } from './buffer.js';
 import type { ApduResponse } from './fs-applet.js';
 import { INS, SW } from './fs-applet.js';
 import type { T0Application, T0Step } from './t0-engine.js';
@@ -112,12 +113,7 @@ export class T0ApduAdapter implements T0Application {
   }
 
   #envelopePiece(cla: number, data: Uint8Array, empty: boolean): T0Step {
-    if (this.#envelopeLength + data.length > this.#envelope.length) {
-      const grown = new Uint8Array(Math.max(2 * this.#envelope.length, this.#envelopeLength + data.length));
-      grown.set(this.#envelope.subarray(0, this.#envelopeLength));
-      this.#envelope = grown;
-    }
-    this.#envelope.set(data, this.#envelopeLength);
+    this.#envelope = appendGrowing(this.#envelope, this.#envelopeLength, data);
     this.#envelopeLength += data.length;
     if (cla & CHAINING && !empty) return { status: SW.OK };
     const parsed = parseApdu(this.#envelope.slice(0, this.#envelopeLength));

@@ -20,6 +20,7 @@
 import type { CardIo } from '../card.js';
 import { SimRandom } from '../random.js';
 import { parseApdu, type CommandApdu } from './apdu.js';
+import { appendGrowing } from './buffer.js';
 import type { ApduResponse } from './fs-applet.js';
 
 /** Faults on a block the card sends. */
@@ -311,12 +312,7 @@ export class T1CardEngine {
     if (ns !== this.#nr || inf.length > this.#ifsc) return this.#sendR(this.#nr, 2); // Rule 7.1
     this.#nr ^= 1;
     this.#lastI = null;
-    if (this.#commandLength + inf.length > this.#command.length) {
-      const grown = new Uint8Array(Math.max(2 * this.#command.length, this.#commandLength + inf.length));
-      grown.set(this.#command.subarray(0, this.#commandLength));
-      this.#command = grown;
-    }
-    this.#command.set(inf, this.#commandLength);
+    this.#command = appendGrowing(this.#command, this.#commandLength, inf);
     this.#commandLength += inf.length;
     if (more) {
       this.#turn(() => this.#sendR(this.#nr, 0), true); // Rule 5
