@@ -318,7 +318,10 @@ export class SimCardUart implements CardUart {
     this.#heldCount += count;
   }
 
-  /** Whether a block character goes to the line now: nothing held, and in T=1 BGT over or our own block going out. */
+  /**
+   * Whether a block character goes to the line now: nothing held, and in T=1 BGT over or our own
+   * block going out. When it has to wait for BGT, the release at its end is scheduled here.
+   */
   #mayWrite(): boolean {
     if (this.#heldCount > 0) return false;
     if (this.#options.protocol === 0 || this.#port.busy) return true;
