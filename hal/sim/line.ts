@@ -348,21 +348,25 @@ export class SimLine {
    * sequence numbers reserved now, as when it was planned (`plan`).
    */
   burstFrame(start: number, etu: number, frame: number): void {
-    if (this.#burstCount === BURST_FRAMES) {
-      if (this.recordIo) this.#applyBurstFrames();
-      else {
-        // Nobody has looked for a while and nothing is recorded: the oldest frame is older than
-        // the history keeps, and its edges are never worked out.
-        this.#burstHead = (this.#burstHead + 1) % BURST_FRAMES;
-        this.#burstCount--;
-      }
-    }
-    const i = (this.#burstHead + this.#burstCount++) % BURST_FRAMES;
+    // Small, as it runs for every character of a burst (the rare full ring is a method of its own).
+    if (this.#burstCount === BURST_FRAMES) this.#burstFramesFull();
+    const i = (this.#burstHead + this.#burstCount++) & (BURST_FRAMES - 1);
     this.#burstDrivers[i] = this.#burstDriver;
     this.#burstSeq[i] = this.scheduler.reserve(TRANSITIONS[(frame >> 1) & 0x1ff].length);
     this.#burstStart[i] = start;
     this.#burstEtu[i] = etu;
     this.#burstFrame[i] = frame;
+  }
+
+  /** The ring of burst frames is full: apply them (recorded), or drop the oldest. */
+  #burstFramesFull(): void {
+    if (this.recordIo) this.#applyBurstFrames();
+    else {
+      // Nobody has looked for a while and nothing is recorded: the oldest frame is older than
+      // the history keeps, and its edges are never worked out.
+      this.#burstHead = (this.#burstHead + 1) % BURST_FRAMES;
+      this.#burstCount--;
+    }
   }
 
   /**
@@ -490,7 +494,8 @@ export class SimLine {
   #driver(driver: object): Driver {
     let d = this.#drivers.get(driver);
     if (d === undefined) {
-      d = { low: false, start: 0, etu: 0, frame: 0, ks: TRANSITIONS[0], seq0: 0, count: 0, next: 0 };
+      // `start` a double from the start (see LinePort's times): the epoch's move must not change the map.
+      d = { low: false, start: NaN, etu: 0, frame: 0, ks: TRANSITIONS[0], seq0: 0, count: 0, next: 0 };
       this.#drivers.set(driver, d);
     }
     return d;

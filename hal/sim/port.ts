@@ -244,7 +244,10 @@ export class LinePort implements LineListener, BurstSource {
   #txBusy = false;
   #rxBusy = false;
   #errorBusy = false;
-  #rxStart = 0;
+  // Times in ticks start as NaN, a double (as -Infinity or a time would be): a field that starts as
+  // a small integer changes its object's hidden class when the first move of the epoch (`rebase`)
+  // stores a large number in it, and the engine's code for every port is thrown away.
+  #rxStart = NaN;
   #rxEtu = 0;
   #lastOwnEdge = -Infinity;
   #consecutiveErrors = 0;
@@ -256,7 +259,7 @@ export class LinePort implements LineListener, BurstSource {
   #txTimer: number | undefined;
   #txChar: Outgoing | undefined;
   #txEvent: LineCharacter | undefined;
-  #txStart = 0;
+  #txStart = NaN;
   /** The decision on the character being received. */
   #rxTimer: number | undefined;
   /** This side's error signal (§7.3): pull I/O low, then release it. */
@@ -267,7 +270,7 @@ export class LinePort implements LineListener, BurstSource {
   #burst: Burst | null = null;
   #receivingFrom: LinePort | null = null;
   #catchingUp = false;
-  #receivedAt = 0;
+  #receivedAt = NaN;
   // Timer callbacks made once: nothing is allocated per character.
   readonly #onStart = (): void => {
     this.#startTimer = undefined;
@@ -632,7 +635,7 @@ export class LinePort implements LineListener, BurstSource {
     const b: Burst = {
       receiver: r, etu, convention: c.convention, phase: 'on-line',
       start: now, end: now + this.#endEtu() * etu, byte: c.byte, frame: f, event,
-      next: false, nextStart: 0, nextByte: 0, nextFrame: 0,
+      next: false, nextStart: NaN, nextByte: 0, nextFrame: 0,
       rxStart: now, rxByte: c.byte, rxAt: now + span(STOP_SAMPLE, etu), rxTimer: undefined, rxTimerAt: NaN, rxLazy: false, waking: false, rxPending: true, endTimer: undefined,
       endAt: NaN, absorbLeft: 0,
     };

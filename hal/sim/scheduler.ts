@@ -53,9 +53,14 @@ export interface VirtualSchedulerOptions {
 export class VirtualScheduler implements Scheduler {
   /** Ticks since the epoch. */
   #now = 0;
-  /** The epoch: exact, and in ns as the nearest double. */
+  /**
+   * The epoch: exact, and in ns as the nearest double. `#epochNs` starts as a fraction (the
+   * constructor sets it): a field that starts as a small integer changes its object's hidden class
+   * when the first move of the epoch stores a large number in it, and every function the engine
+   * optimized for the scheduler (all of the simulation) is thrown away and compiled again.
+   */
   #epochTicks = 0n;
-  #epochNs = 0;
+  #epochNs = 0.5;
   readonly #rebaseAbove: number;
   #seq = 0;
   #running = Infinity;
