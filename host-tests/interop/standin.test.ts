@@ -148,8 +148,8 @@ test('the stand-in: enumeration, descriptors, STALL → PIPE, bulk echo, sync ti
   }
 });
 
-/** One bulk exchange through the stand-in, then a control transfer: [bulk OUT, bulk IN, control]. */
-const ONE_EXCHANGE = `
+/** Python through ctypes: the stand-in (argv[1]) opened on its one device as `handle`. */
+const OPEN_DEVICE = `
 import ctypes as C, json, sys
 lib = C.CDLL(sys.argv[1])
 lib.libusb_get_device_list.restype = C.c_ssize_t
@@ -159,6 +159,10 @@ devices = C.POINTER(C.c_void_p)()
 assert lib.libusb_get_device_list(ctx, C.byref(devices)) == 1
 handle = C.c_void_p()
 lib.libusb_open(C.c_void_p(devices[0]), C.byref(handle))
+`;
+
+/** One bulk exchange through the stand-in, then a control transfer: [bulk OUT, bulk IN, control]. */
+const ONE_EXCHANGE = `${OPEN_DEVICE}
 m = bytes([0x6F, 1, 0, 0, 0, 0, 0xEE, 0, 0, 0, 7])
 n = C.c_int()
 out = [lib.libusb_bulk_transfer(handle, 0x01, (C.c_ubyte * len(m)).from_buffer_copy(m), len(m), C.byref(n), 3000)]
@@ -228,16 +232,7 @@ test('the stand-in against a server that breaks the protocol: the transfer fails
 });
 
 /** Opens the one device and teaches the stand-in the read length (4100): a read that times out. */
-const OPEN_AND_LEARN = `
-import ctypes as C, sys
-lib = C.CDLL(sys.argv[1])
-lib.libusb_get_device_list.restype = C.c_ssize_t
-ctx = C.c_void_p()
-lib.libusb_init(C.byref(ctx))
-devices = C.POINTER(C.c_void_p)()
-assert lib.libusb_get_device_list(ctx, C.byref(devices)) == 1
-handle = C.c_void_p()
-lib.libusb_open(C.c_void_p(devices[0]), C.byref(handle))
+const OPEN_AND_LEARN = `${OPEN_DEVICE}
 n = C.c_int()
 buf = (C.c_ubyte * 4100)()
 assert lib.libusb_bulk_transfer(handle, 0x82, buf, 4100, C.byref(n), 50) == -7
