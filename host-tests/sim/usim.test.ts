@@ -410,8 +410,22 @@ test('TS 102 221 §10.1 malformed headers: unknown INS 6D00, 6X/9X INS 6D00, CLA
   t.is(rig.tpdu('00A4000402', '3F00'), '612B', 'and the card still answers');
 });
 
+test('ISO/IEC 7816-3 §9.1, §9.2: right after the ATR a leading FF is PPSS; a request with a wrong PCK gets no answer, and a reset brings the card back', (t) => {
+  const rig = usimRig();
+  // PPSS FF, PPS0 19 (PPS1 follows), PPS1 EE, PCK 04: the PCK should be 08.
+  t.is(rig.tpdu('FF19EE04C0'), '', 'the card stays silent');
+  t.is(rig.tpdu('00A4000402', '3F00'), '', 'and stays silent until a reset');
+  rig.powerCycle();
+  t.is(rig.tpdu('00A4000402', '3F00'), '612B');
+});
+
 test('usim never answers outside its status words and keeps working, whatever header it gets (property)', (t) => {
   const rig = usimRig();
+  // The first byte after the ATR may start a PPS (§9.1): a header with CLA FF there is a PPS request,
+  // which the test above covers. One ordinary command first, so every header below is a T=0 command,
+  // CLA FF included (§10.3.2: FF is invalid as CLA).
+  t.is(rig.tpdu('00A4000402', '3F00'), '612B');
+  t.is(rig.tpdu('FF19EE04C0'), '6E00', 'CLA FF once the protocol runs: class not supported');
   fc.assert(fc.property(fc.uint8Array({ minLength: 5, maxLength: 5 }), fc.uint8Array({ maxLength: 32 }), (header, payload) => {
     const hex = Buffer.from(header).toString('hex');
     const out = rig.tpdu(hex, Buffer.from(payload.subarray(0, header[4])).toString('hex').padEnd(2 * header[4], '0'));
